@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+import { createInterface } from "node:readline";
+import { config as loadDotenv } from "dotenv";
+import { z } from "zod";
+import { parse, UsageError } from "./cli-args.js";
+import { coach, resultJson } from "./coaching/coach.js";
+import { checkReply } from "./coaching/guard.js";
+import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
+import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
+import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
+
+// `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
+// Exit codes: 0 ok; 1 something was rejected or failed (a lint rejection, a bad JSON line, a library
+// problem); 2 usage error. Errors are one line on stderr.
+
+const HELP: Record<string, string> = {
+  main: `deal-coach: a sales coach that asks, never tells.
+
+Usage:
+  deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...   coach one situation
+  deal-coach ask --jsonl                                        JSON lines {"text","stage"?,"user"?} on stdin
+  deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
+  deal-coach library check                                      validate the prompt library
+
+Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
+  ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...
+       deal-coach ask --jsonl < situations.jsonl
+
+Prints one to three open questions for the deal situation in TEXT.
+  --json         print {"questions":[{"id","theme","text","signals"}],"themes","signals","stage","source"}
+  --jsonl        read JSON lines {"text","stage"?,"user"?} from stdin, write one result per line, in order;
+                 a bad line gets {"error": "..."} in its place and the rest go on (exit 1 at the end)
+  --stage STAGE  the deal stage: ${STAGES.join(", ")}
+  --user ID      who is asking; in --jsonl a user is not asked the same question twice in one run`,
+  lint: `Usage: deal-coach lint [--jsonl] [TEXT...]
+
+Checks candidate replies with the non-directive guard. With TEXT, checks that one reply; otherwise reads
+one reply per line from stdin (with --jsonl, JSON lines with a "text" field). Writes JSON lines
+{"text","ok","reasons":[...]}. Exit 1 when any reply is rejected or a line is not valid.`,
+  library: `Usage: deal-coach library check
+
+Validates prompts/ (and COACH_LIBRARY_DIR, merged over it): schema, duplicate ids, unknown themes,
+stages and signals, and every question and follow-up against the guard. Prints "file: id: reason" for
+each problem and exits 1 if there is any.`,
+};
+
+function libraryDirs(): [string, string | undefined] {
+  return [BUILT_IN_LIBRARY_DIR, process.env.COACH_LIBRARY_DIR || undefined];
+}
+
+function load(): Library {
+  return loadLibrary(...libraryDirs());
+}
+
+function toStage(value: string | undefined): Stage | undefined {
+  if (value === undefined) return undefined;
+  if (!isStage(value)) throw new UsageError(`unknown stage "${value}" (use one of: ${STAGES.join(", ")})`);
+  return value;
+}
+
+async function* stdinLines(): AsyncGenerator<string> {
+  const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of rl) yield line;
+}
+
+function formatText(result: ReturnType<typeof coach>): string {
+  const lines = result.questions.map((q) => `- ${q.text}`);
+  const stage = result.stage ? ` | stage: ${result.stage}` : "";
+  const signals = result.signals.length ? ` | signals: ${result.signals.join(", ")}` : "";
+  lines.push("", `themes: ${result.themes.slice(0, 3).join(", ")}${stage}${signals}`);
+  return lines.join("\n");
+}
+
+const AskLine = z.object({
+  text: z.string().trim().min(1, "text is empty"),
+  stage: z.string().optional(),
+  user: z.string().optional(),
+});
+
+async function ask(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    json: { type: "boolean" },
+    jsonl: { type: "boolean" },
+    stage: { type: "string" },
+    user: { type: "string" },
+  });
+  if (values.help) return help("ask");
+  const library = load();
+  if (values.jsonl) {
+    if (positionals.length > 0) throw new UsageError("--jsonl reads stdin; give no TEXT");
+    const history = new Map<string, string[]>();
+    let failed = 0;
+    for await (const line of stdinLines()) {
+      if (line.trim() === "") continue;
+      try {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(line);
+        } catch {
+          throw new Error("invalid JSON line");
+        }
+        const parsed = AskLine.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new Error(`${issue?.path.join(".") || "line"}: ${issue?.message}`);
+        }
+        const { text, stage, user } = parsed.data;
+        const asked = user ? (history.get(user) ?? []) : [];
+        const result = coach(library, { text, stage: toStage(stage) }, { user, history: asked });
+        if (user) history.set(user, [...result.questions.map((q) => q.id), ...asked]);
+        process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
+      } catch (err) {
+        failed++;
+        process.stdout.write(`${JSON.stringify({ error: (err as Error).message })}\n`);
+      }
+    }
+    return failed > 0 ? 1 : 0;
+  }
+  const text = positionals.join(" ").trim();
+  if (text === "")
+    throw new UsageError(
+      'ask needs the situation as TEXT, e.g. deal-coach ask "they went quiet after the demo"',
+    );
+  const result = coach(library, { text, stage: toStage(values.stage) }, { user: values.user });
+  process.stdout.write(`${values.json ? JSON.stringify(resultJson(result)) : formatText(result)}\n`);
+  return 0;
+}
+
+async function lint(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { jsonl: { type: "boolean" } });
+  if (values.help) return help("lint");
+  let rejected = 0;
+  const report = (text: string) => {
+    const verdict = checkReply(text);
+    if (!verdict.ok) rejected++;
+    process.stdout.write(`${JSON.stringify({ text, ok: verdict.ok, reasons: verdict.reasons })}\n`);
+  };
+  if (positionals.length > 0) {
+    report(positionals.join(" "));
+    return rejected > 0 ? 1 : 0;
+  }
+  for await (const line of stdinLines()) {
+    if (line.trim() === "") continue;
+    if (!values.jsonl) {
+      report(line);
+      continue;
+    }
+    let text: unknown;
+    try {
+      text = (JSON.parse(line) as { text?: unknown })?.text;
+    } catch {
+      text = undefined;
+    }
+    if (typeof text !== "string") {
+      rejected++;
+      process.stdout.write(`${JSON.stringify({ error: 'invalid JSON line: expected {"text": "..."}' })}\n`);
+      continue;
+    }
+    report(text);
+  }
+  return rejected > 0 ? 1 : 0;
+}
+
+function library(args: string[]): number {
+  const { values, positionals } = parse(args, {});
+  if (values.help || positionals[0] !== "check") {
+    if (!values.help) throw new UsageError('unknown library command; use "deal-coach library check"');
+    return help("library");
+  }
+  const { library: lib, problems } = readLibrary(...libraryDirs());
+  for (const p of problems) process.stdout.write(`${p.file}: ${p.id}: ${p.reason}\n`);
+  if (problems.length > 0) {
+    process.stderr.write(`library check: ${problems.length} problem(s)\n`);
+    return 1;
+  }
+  let questions = 0;
+  for (const theme of lib.themes.values()) questions += theme.questions.length;
+  const followUps = lib.questions.size - questions;
+  process.stdout.write(
+    `library ok: ${lib.themes.size} themes, ${questions} questions, ${followUps} follow-ups, ${lib.reflections.length} reflections\n`,
+  );
+  return 0;
+}
+
+function help(topic: string): number {
+  process.stdout.write(`${HELP[topic] ?? HELP.main}\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  loadDotenv({ quiet: true });
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "ask":
+        return await ask(rest);
+      case "lint":
+        return await lint(rest);
+      case "library":
+        return library(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        return help(rest[0] ?? "main");
+      default:
+        throw new UsageError(`unknown command "${command}"; run "deal-coach --help"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`deal-coach: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof LibraryError) {
+      process.stderr.write(
+        `deal-coach: ${err.message.split("\n")[0]}; run "deal-coach library check" for the list\n`,
+      );
+      return 1;
+    }
+    process.stderr.write(`deal-coach: ${(err as Error).message.split("\n")[0]}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,106 @@
+import type { Situation } from "./deal.js";
+import { checkReply } from "./guard.js";
+import { isFollowUp, type Library } from "./library.js";
+import { type Pick, type SelectOptions, selectQuestions } from "./select.js";
+import type { SignalId } from "./signal-catalog.js";
+import type { Stage, Theme } from "./taxonomy.js";
+
+// The one entry point: situation -> questions. Every question returned has passed the guard here, at
+// the last moment, whatever produced it; if none would, the fixed self-reflection question goes out.
+// Never an empty reply, never an answer.
+
+export interface CoachQuestion {
+  id: string;
+  theme: Theme;
+  text: string;
+  /** Why it was chosen: the signals that picked its theme (or "stage_fit", "foundation", ...). */
+  signals: string[];
+}
+
+export interface CoachResult {
+  questions: CoachQuestion[];
+  /** Ranked theme ids, best first; the ones after the picked themes are the next "angles". */
+  themes: Theme[];
+  signals: SignalId[];
+  stage: Stage | null;
+  source: "library" | "llm";
+}
+
+/** Sent when nothing else passes the guard. It is checked by the tests like every library question. */
+export const FALLBACK_QUESTION: CoachQuestion = {
+  id: "self_reflection.fallback",
+  theme: "self_reflection",
+  text: "What part of this deal feels most within your control right now?",
+  signals: ["fallback"],
+};
+
+// The guard is a pure function of the text and library questions recur on every call, so verdicts are
+// remembered. Bounded, because tailored (LLM) texts are unbounded in variety.
+const VERDICTS = new Map<string, boolean>();
+const MAX_REMEMBERED = 4096;
+
+function passes(text: string): boolean {
+  let ok = VERDICTS.get(text);
+  if (ok === undefined) {
+    ok = checkReply(text).ok;
+    if (VERDICTS.size >= MAX_REMEMBERED) VERDICTS.clear();
+    VERDICTS.set(text, ok);
+  }
+  return ok;
+}
+
+/** Guards a list of candidates; falls back to the fixed question when none passes. */
+export function guarded(candidates: readonly CoachQuestion[]): CoachQuestion[] {
+  const passed = candidates.filter((q) => passes(q.text));
+  return passed.length > 0 ? passed : [FALLBACK_QUESTION];
+}
+
+function toQuestion(pick: Pick): CoachQuestion {
+  return { id: pick.question.id, theme: pick.question.theme, text: pick.question.text, signals: pick.why };
+}
+
+/** Coaches from the library alone: select, guard, fall back. Pure and synchronous. */
+export function coach(library: Library, situation: Situation, options: SelectOptions = {}): CoachResult {
+  const { picks, ranked, report } = selectQuestions(library, situation, options);
+  const scored = ranked.filter((r) => r.score > 0).map((r) => r.theme);
+  const pickedThemes = [...new Set(picks.map((p) => p.question.theme))];
+  return {
+    questions: guarded(picks.map(toQuestion)),
+    themes: [...pickedThemes, ...scored.filter((t) => !pickedThemes.includes(t))],
+    signals: report.signals.map((s) => s.id),
+    stage: report.stage ?? null,
+    source: "library",
+  };
+}
+
+/**
+ * "Go deeper": a follow-up on a question the rep was asked, skipping follow-ups already asked. When the
+ * question has none left, undefined; the caller offers another angle instead.
+ */
+export function goDeeper(
+  library: Library,
+  questionId: string,
+  history: readonly string[] = [],
+): CoachQuestion | undefined {
+  const entry = library.questions.get(questionId);
+  if (!entry) return undefined;
+  const question = isFollowUp(entry) ? library.questions.get(entry.parentId) : entry;
+  if (!question || isFollowUp(question)) return undefined;
+  const next = question.followUps.find((f) => f.id !== questionId && !history.includes(f.id));
+  if (!next) return undefined;
+  const [candidate] = guarded([
+    { id: next.id, theme: question.theme, text: next.text, signals: ["go_deeper"] },
+  ]);
+  return candidate?.id === FALLBACK_QUESTION.id ? undefined : candidate;
+}
+
+/** The CLI's JSON contract (DESIGN.md "Outside interfaces"). */
+export function resultJson(result: CoachResult): Record<string, unknown> {
+  return {
+    questions: result.questions.map((q) => ({ id: q.id, theme: q.theme, text: q.text, signals: q.signals })),
+    themes: result.themes,
+    signals: result.signals,
+    stage: result.stage,
+    source: result.source,
+  };
+}

@@ -1,0 +1,332 @@
+import { normalizeText } from "./normalize.js";
+
+// The non-directive guard (GUIDE 3.2-3.5, without the optional LLM judge). Two hard gates:
+// 1. shape allow-list: one or two sentences, each an open wh-question after an optional fronted clause;
+// 2. deny-list: every marker family of GUIDE 3.2, each reported under its own reason.
+// When unsure, reject: a rejected library question costs a fallback, an accepted piece of advice breaks
+// the product's one promise.
+
+export type GuardReason =
+  | "empty"
+  | "too_many_sentences"
+  | "too_long"
+  | "not_a_question"
+  | "not_open_question"
+  | "closed_question"
+  | "imperative"
+  | "obligation"
+  | "performative_advice"
+  | "self_disclosure"
+  | "hedged_suggestion"
+  | "suggestion_question"
+  | "leading_question"
+  | "presupposed_action"
+  | "persuasion"
+  | "answer_or_diagnosis"
+  | "pitch"
+  | "confrontation"
+  | "structure"
+  | "content_generation"
+  | "quota_tactic";
+
+export interface GuardVerdict {
+  ok: boolean;
+  reasons: GuardReason[];
+}
+
+const MAX_SENTENCES = 2;
+const MAX_WORDS = 30;
+const MAX_QUOTE_WORDS = 8;
+
+const WH_OPENER =
+  /^(?:what|what's|how|how's|why|who|who's|whom|whose|which|where|where's|when|in what way|to what extent|to what degree|(?:in|on|by|for|with|from|to|at|against|under|of) (?:what|which|whom|whose))\b/;
+const AUXILIARY =
+  /^(?:is|isn't|are|aren't|was|wasn't|were|weren't|am|do|don't|does|doesn't|did|didn't|can|can't|could|couldn't|would|wouldn't|will|won't|should|shouldn't|shall|has|hasn't|have|haven't|had|hadn't|may|might|must)\b/;
+// Words a fronted clause may start with ("If they said no, what ...", "Looking back, how ...").
+const FRONTED_OPENER =
+  /^(?:if|when|whenever|once|after|before|since|as|given|compared|comparing|looking|thinking|setting|leaving|apart|aside|besides|beyond|from|by|in|on|at|with|without|within|during|until|over|across|among|between|for|of|each|every|now|say|suppose|supposing|although|though|while|unless|a|an|the|this|that|last|next|one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|their|your|for|of|back|today|tomorrow|yesterday|right|ultimately|honestly|realistically|overall)\b/;
+// "So, what ..." and "Okay and how ...": spoken fillers before a question are not the question.
+const LEADING_FILLER = /^(?:(?:so|and|but|okay|ok|well|now|alright|um|uh|right|then|also)\b[,]?\s+)+/;
+
+const IMPERATIVE_VERBS = new Set(
+  (
+    "ask call send offer try make schedule loop push focus consider remember get book follow reach email " +
+    "propose confirm escalate position frame drop walk keep stop start give take talk find bring show share " +
+    "map identify be go set use write draft tell put hold lean pitch build create think check dig explore " +
+    "reframe rebuild upsell avoid wait move plan prepare prioritize prioritise qualify clarify document list " +
+    "note engage invite involve request mention highlight emphasize emphasise stress explain present demo run " +
+    "arrange organize organise leverage align ensure double pull close sign lock secure nail own treat look " +
+    "read review respond reply circle ping text message meet visit include add cut lower raise match throw " +
+    "sweeten bundle waive extend accept reject decline refuse insist threaten remind warn let help assume " +
+    "challenge test probe validate verify sell negotiate counter anchor concede trade hit chase nudge pressure " +
+    "never always don't dont please just imagine picture recall reflect list outline summarize summarise " +
+    "reply respond rewrite act pretend ignore forget print output return translate let's lets"
+  ).split(" "),
+);
+const ACTION_VERBS =
+  "call|send|offer|get|schedule|book|push|ask|email|discount|escalate|propose|pitch|close|sign|pull|bring|loop|reach|follow|set|arrange|convince|persuade|demo|present|show|create|drive|force|win|secure|lock|move|give|take|drop|lower|cut|match|waive|extend|throw|sweeten|bundle|text|ping|message|contact|invite|involve|engage|meet|visit|remind|pressure|chase|nudge|hold|speed|accelerate|fix|solve|overcome|handle|save|rescue|salvage|beat|counter|sell|upsell";
+const MODAL_BEFORE_YOU = "can|could|will|would|shall|might|should|must";
+const YOU_BEFORE_MODAL =
+  "can|could|will|would|'ll|shall|might|should|'re going to|are going to|plan to|are planning to|want to|need to|have to|intend to|'re able to|are able to";
+
+interface Family {
+  reason: GuardReason;
+  patterns: RegExp[];
+}
+
+// Families checked on every sentence (after the sentence was lower-cased and quotes were blanked).
+const SENTENCE_FAMILIES: Family[] = [
+  {
+    reason: "obligation",
+    patterns: [
+      /(?<!\b(?:would|do|did|does|will|might|could)\s)\b(?:you|we|u)\s+(?:really\s+|definitely\s+|absolutely\s+|just\s+|still\s+|also\s+)?(?:should|must|need to|needs to|have to|ought to|gotta|got to)\b/,
+      /\b(?:you|we)(?:'d| had) better\b/,
+      /\b(?:should|must|ought)\s+(?:you|we)\b/,
+      /\bit(?:'s| is| would be| will be)\s+(?:important|critical|essential|crucial|key|vital|imperative|necessary|wise|smart)\s+(?:that you|for you|to|that we|for us)\b/,
+      /\b(?:make sure|be sure to|remember to|don't forget)\b/,
+    ],
+  },
+  {
+    reason: "performative_advice",
+    patterns: [
+      /\bi\s*(?:'d|would|will|'ll|strongly|)\s*(?:strongly\s+)?(?:recommend|suggest|advise|propose|encourage|urge)\b/,
+      /\bmy (?:advice|recommendation|suggestion|tip|two cents|take|view)\b/,
+      /\bif i were\b/,
+      /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path)\b/,
+      /\bwhat worked for me\b/,
+      /\bin my experience\b/,
+    ],
+  },
+  {
+    // The bot asks; it has no experience, opinion or self to disclose (MITI codes self-disclosure
+    // aimed at change as Persuade).
+    reason: "self_disclosure",
+    patterns: [/\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|we've|we'll|we'd|us|ourselves)\b/],
+  },
+  {
+    reason: "hedged_suggestion",
+    patterns: [
+      /\byou (?:might|may|could) (?:want to|wish to|try|consider|think about|look at|look into)\b/,
+      /\bmaybe (?:try|just|you|consider|ask|it's time)\b/,
+      /\bperhaps\b/,
+      /\bit (?:might|may|could|would|will) (?:help|be worth|be a good idea|make sense|pay to)\b/,
+      /\bworth (?:trying|a shot|a try|considering|exploring|asking|a look|testing)\b/,
+      /\bgood idea\b/,
+      /\b(?:it )?(?:wouldn't|never) hurts?\b/,
+    ],
+  },
+  {
+    reason: "suggestion_question",
+    patterns: [
+      /\bwhy (?:don't|not|wouldn't|won't) (?:you|we)\b/,
+      /^(?:why not|how about|what about)\b/,
+      /\bwhat if (?:you|we)\b/,
+    ],
+  },
+  {
+    reason: "leading_question",
+    patterns: [
+      /^(?:have you|haven't you|did you) (?:considered|consider|thought|think|tried|try|looked|look|explored|asked|reached|talked|spoken|checked|run)\b/,
+      /^(?:wouldn't|isn't|aren't|don't|doesn't|shouldn't|won't|can't|couldn't|didn't|hasn't|haven't|wasn't|weren't)\b/,
+      /^would it (?:help|make sense|be worth|be better|be wise|hurt)\b/,
+      /\b(?:don't you (?:think|agree|feel)|wouldn't you (?:agree|say)|wouldn't it be|isn't it (?:true|time|clear)|isn't that)\b/,
+      /,\s*(?:right|correct|yes|no|yeah|ok|okay|true|agreed|surely|isn't it|aren't they|don't they|doesn't it|wouldn't it|won't they|didn't they|isn't that|don't you|can't you|couldn't you|shouldn't you|wouldn't you|won't you|did they|do they|is it|are they)\s*\?$/,
+    ],
+  },
+  {
+    reason: "presupposed_action",
+    patterns: [
+      /\bwhat(?:'s| is| are)\s+(?:stopping|keeping|preventing|holding)\s+(?:you|u)\b/,
+      /\bhow (?:quickly|soon|fast)\b.*\byou\b/,
+      /\bwhat(?:'s| is) the (?:best|fastest|quickest|easiest|right|smartest) way to\b/,
+      new RegExp(`\\b(?:${MODAL_BEFORE_YOU})\\s+(?:you|we)\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
+      new RegExp(
+        `\\b(?:you|we)(?:\\s+|(?='))(?:${YOU_BEFORE_MODAL})\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`,
+      ),
+      new RegExp(`\\b(?:are|were) you (?:going|planning|able) to\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
+      new RegExp(`\\b(?:need|needs|have|has) to (?:happen|be done) for you to (?:${ACTION_VERBS})\\b`),
+    ],
+  },
+  {
+    reason: "persuasion",
+    patterns: [
+      /\bhow (?:could|would|can|does|will) it hurt\b/,
+      /\bwhat(?:'s| is| would be) the (?:down ?side|harm)\b/,
+      /\bwhat harm\b/,
+      /\bwouldn't (?:that|it) be (?:great|nice|good|better)\b/,
+      /\bwho wouldn't\b/,
+      /\bwhat (?:do|does|would|could) (?:they|you|he|she|it) (?:have to lose|lose by)\b/,
+      /\bworst that could happen\b/,
+    ],
+  },
+  {
+    reason: "answer_or_diagnosis",
+    patterns: [
+      /\b(?:it|this|that) (?:sounds|seems|looks) like\b/,
+      /^sounds like\b/,
+      /\byou(?:'re| are) (?:overthinking|overcomplicating|being|too|just|clearly|obviously|right|wrong)\b/,
+      /\bthe deal is (?:slipping|stalling|dying|dead|lost|at risk) because\b/,
+      /\b(?:clearly|obviously|the answer is|the truth is|frankly|undoubtedly)\b/,
+    ],
+  },
+  {
+    reason: "pitch",
+    patterns: [
+      // "our workflow engine", "our team": the bot speaks for no vendor, so any "our" is the seller's pitch.
+      /\bour\b/,
+      /\bwe (?:offer|provide|can|could|have|deliver|support|integrate|are|do|will|'ll|'re|make|help|built|sell)\b/,
+      /\b(?:roi|uptime|soc ?2|slas?|iso ?27001|best-in-class|industry-leading|cutting-edge|world-class|seamless(?:ly)?|state-of-the-art|game-changer)\b/,
+      /\d+(?:\.\d+)?\s*(?:x|times) (?:faster|cheaper|better|more)\b/,
+    ],
+  },
+  {
+    reason: "confrontation",
+    patterns: [
+      /\bwhy (?:haven't|hadn't|didn't|wasn't|weren't|did not|have not|had not|aren't|don't|isn't) (?:you|we)\b/,
+      /\bwhy (?:would|did) you (?:ever|even)\b/,
+      /\b(?:you|we) (?:should|could|ought to|must|might) have\b/,
+      /\b(?:you|we) (?:should've|could've|must've)\b/,
+      /\bshouldn't you\b/,
+      /\bhow could you (?:not|have|let)\b/,
+      /\bwhat were you thinking\b/,
+    ],
+  },
+  {
+    reason: "structure",
+    patterns: [
+      /\b(?:let's|lets|let us)\b/,
+      /\bnext steps?\s*:/,
+      /\bstep (?:\d+|one|two|three)\b/,
+      /\b(?:tip|pro tip|note|ps|action items?|todo|to-do|takeaway|summary|answer|recommendation|option \d)\s*:/,
+      /\bhere(?:'s| is| are)\b/,
+    ],
+  },
+  {
+    reason: "content_generation",
+    patterns: [
+      /^(?:subject|re|fwd|to|from|cc|bcc)\s*:/,
+      /^(?:hi|hello|hey|dear|greetings)\b[^?]{0,40},/,
+      /\b(?:best regards|kind regards|warm regards|sincerely|cheers,)\b/,
+      /\b(?:approved|best and final|as an ai|language model|system prompt|my instructions|ignore (?:all|your|previous|the above)|developer mode|jailbreak|i cannot|i can't|i am unable)\b/,
+      /^(?:yes|no|yep|nope|sure|certainly|ok|okay|absolutely|definitely)\b[.!,:]/,
+      /[{}[\]]|"\w+"\s*:/,
+      /<\/?[a-z]+>|\bsystem\s*:/,
+    ],
+  },
+];
+
+// Quota and discount lexicon (GUIDE 3.2 row 15): accepted only inside a question that probes the
+// seller's own assumption and names no tactic or amount.
+const QUOTA_LEXICON =
+  /\b(?:discount(?:s|ed|ing)?|price (?:increase|hike|rise)|promo(?:tion)?s?|sign(?:ed|ing)? (?:by|before)|pull(?:ed|ing)? (?:it |this |the deal )?(?:in|forward)|create (?:some |real )?urgency|limited[- ]time|(?:quarter|month|year)[- ]end|end of (?:the )?(?:quarter|month|year|q[1-4])|this quarter|quota|concessions?|sweeten(?:er)?|incentives?|free (?:months?|extension|trial|upgrade)|waive[sd]?|% off|percent off)\b|\d\s*%|\bpercent\b/;
+const TACTIC_OR_AMOUNT =
+  /\d|\b(?:price (?:increase|hike|rise)|promo|sign(?:ed|ing)? (?:by|before)|pull(?:ed|ing)? (?:it |this |the deal )?(?:in|forward)|create (?:some |real )?urgency|limited[- ]time|sweeten|waive|free (?:months?|extension|trial|upgrade)|% off|percent)\b/;
+const PROBES_ASSUMPTION =
+  /\b(?:what makes you (?:think|believe|expect|feel|sure)|why do you (?:think|believe|expect|feel)|what do you (?:think|believe|expect|assume|know)|how do you know|where(?:'s| is| does) the (?:pressure|push|request|idea)|who (?:is|was) asking for|coming from|come from)\b/;
+
+/** Splits normalised text into sentences: ., ! and ? end one, and so does a line break. */
+export function splitSentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?]["')\]]*)\s+|\n+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function wordCount(sentence: string): number {
+  return sentence.split(/\s+/).filter(Boolean).length;
+}
+
+// A raw-text look for lists, headings, bold and code: the normaliser would erase the evidence.
+const RAW_STRUCTURE = [
+  /^\s*(?:[-*•‣◦▪+]|\d+[.)]|#{1,6}|>)\s+\S/m,
+  /\*\*[^*]+\*\*/,
+  /```|`[^`]+`/,
+  /^\s*\|.*\|\s*$/m,
+];
+
+/**
+ * Strips the optional fronted clause ("If they said no tomorrow, what ...") and spoken fillers, and
+ * returns what must be an open wh-question. `fronted` is the clause, for the families that must not
+ * hide in it (an imperative or a diagnosis before the comma).
+ */
+function splitFronted(sentence: string): { core: string; fronted: string } {
+  const s = sentence.replace(LEADING_FILLER, "");
+  if (WH_OPENER.test(s)) return { core: s, fronted: "" };
+  let at = s.indexOf(",");
+  while (at >= 0) {
+    const rest = s.slice(at + 1).trimStart();
+    const fronted = s.slice(0, at).trim();
+    if (WH_OPENER.test(rest.replace(LEADING_FILLER, ""))) {
+      return { core: rest.replace(LEADING_FILLER, ""), fronted };
+    }
+    at = s.indexOf(",", at + 1);
+  }
+  return { core: s, fronted: "" };
+}
+
+function firstWord(text: string): string {
+  return (text.match(/^[a-z']+/)?.[0] ?? "").replace(/^'+|'+$/g, "");
+}
+
+function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
+  if (wordCount(sentence) > MAX_WORDS) reasons.add("too_long");
+  const isQuestion = /\?["')\]]*$/.test(sentence);
+  if (!isQuestion) reasons.add("not_a_question");
+
+  const lower = sentence.toLowerCase();
+  // A short quote of the customer's own words is a slot (GUIDE 3.5 step 5); a long one is a draft.
+  const quotes = lower.match(/"[^"]*"/g) ?? [];
+  if (quotes.some((q) => wordCount(q) > MAX_QUOTE_WORDS)) reasons.add("content_generation");
+  const unquoted = lower
+    .replace(/"[^"]*"/g, '"quote"')
+    .replace(/(?<=^|[\s(])'([^']{2,60})'(?=[\s,.?!]|$)/g, "'quote'");
+
+  const { core, fronted } = splitFronted(unquoted);
+  const start = firstWord(unquoted.replace(LEADING_FILLER, ""));
+  if (IMPERATIVE_VERBS.has(start) || (fronted && IMPERATIVE_VERBS.has(firstWord(fronted))))
+    reasons.add("imperative");
+
+  if (isQuestion) {
+    if (fronted && !FRONTED_OPENER.test(fronted)) reasons.add("not_open_question");
+    if (!WH_OPENER.test(core)) reasons.add(AUXILIARY.test(core) ? "closed_question" : "not_open_question");
+    if (/\beither\b.*\bor\b|\bor not\s*\?$/.test(core)) reasons.add("closed_question");
+    // A diagnosis may hide in front of a question: "The real blocker is the COO, so who else matters?"
+    if (
+      fronted &&
+      /\b(?:is|are|was|were)\b/.test(fronted) &&
+      !/^(?:if|when|once|since|as|given|while)\b/.test(fronted)
+    ) {
+      reasons.add("answer_or_diagnosis");
+    }
+  } else if (
+    /\bthe (?:real |main |actual |underlying |root )?(?:problem|issue|blocker|obstacle|reason|decision-?maker|answer|risk) (?:here )?(?:is|was)\b/.test(
+      unquoted,
+    )
+  ) {
+    reasons.add("answer_or_diagnosis");
+  }
+
+  for (const family of SENTENCE_FAMILIES) {
+    const target =
+      family.reason === "leading_question" || family.reason === "suggestion_question" ? core : unquoted;
+    if (family.patterns.some((p) => p.test(target) || (target !== unquoted && p.test(unquoted)))) {
+      reasons.add(family.reason);
+    }
+  }
+  // Checked with the quotes in: a discount or an amount is a tactic whoever seems to say it.
+  if (QUOTA_LEXICON.test(lower) && (TACTIC_OR_AMOUNT.test(lower) || !PROBES_ASSUMPTION.test(lower))) {
+    reasons.add("quota_tactic");
+  }
+}
+
+/** The guard: is this candidate reply made only of open, non-directive questions? */
+export function checkReply(raw: string): GuardVerdict {
+  const reasons = new Set<GuardReason>();
+  if (RAW_STRUCTURE.some((p) => p.test(raw))) reasons.add("structure");
+  const text = normalizeText(raw);
+  const sentences = splitSentences(text);
+  if (sentences.length === 0) return { ok: false, reasons: ["empty"] };
+  if (sentences.length > MAX_SENTENCES) reasons.add("too_many_sentences");
+  for (const sentence of sentences) checkSentence(sentence, reasons);
+  return { ok: reasons.size === 0, reasons: [...reasons] };
+}

@@ -1,0 +1,208 @@
+import type { Situation } from "./deal.js";
+import type { Library, Question } from "./library.js";
+import { normalizeText } from "./normalize.js";
+import { ADVERSARIAL_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
+import { extractSignals, isLateStage, type SignalReport } from "./signals.js";
+import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
+
+// Selection (GUIDE 2.5): rank themes by signals, stage fit and the risk overrides, then take one to three
+// questions from at most two themes, skipping what this user was asked recently. Deterministic: the same
+// situation, user and history always give the same picks; different wording rotates within a theme.
+
+const PRIMARY_WEIGHT = 10;
+const SECONDARY_WEIGHT = 3;
+// Feelings colour a message; they rarely are its subject. Frustration alone still routes to
+// self_reflection, but any deal signal beside it wins. A first meeting is context more than content: what
+// the rep heard in it ("we're fine for now") says more than the fact that it happened.
+const SIGNAL_WEIGHT: Partial<Record<SignalId, number>> = { frustration: 0.5, new_opportunity: 0.8 };
+const OVERRIDE = { customer_success: 100, absence_of_no: 60, decision_process: 40 } as const;
+
+export const GROW_GOAL_QUESTION_ID = "self_reflection.hoping-this-week";
+export const OWNERSHIP_QUESTION_ID = "self_reflection.options-you-see";
+
+export interface RankedTheme {
+  theme: Theme;
+  score: number;
+  /** The signals that routed to this theme; empty when only stage fit or a foundation gap put it here. */
+  signals: SignalId[];
+}
+
+export interface Pick {
+  question: Question;
+  /** Why this question: the signals that chose its theme, or "stage_fit" / "foundation" / "no_context". */
+  why: string[];
+}
+
+export interface SelectOptions {
+  /** Question ids this user was asked recently, most recent first. */
+  history?: readonly string[];
+  /** Keys the within-theme rotation, so two reps with the same words need not get the same question. */
+  user?: string;
+  /** Themes not to use (e.g. "Another angle" skips the themes already shown). */
+  excludeThemes?: readonly Theme[];
+  /** At most this many questions (1-3, default 3). */
+  maxQuestions?: number;
+}
+
+export interface Selection {
+  picks: Pick[];
+  ranked: RankedTheme[];
+  report: SignalReport;
+}
+
+function fnv1a(input: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < input.length; i++) {
+    hash ^= input.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Scores every theme for this report, best first. Ties fall back to the foundations order, then id. */
+export function rankThemes(report: SignalReport): RankedTheme[] {
+  const scores = new Map<Theme, RankedTheme>(THEMES.map((t) => [t, { theme: t, score: 0, signals: [] }]));
+  for (const signal of report.signals) {
+    const route = SIGNAL_ROUTES[signal.id];
+    const weight = SIGNAL_WEIGHT[signal.id] ?? 1;
+    for (const [themes, points] of [
+      [route.primary, PRIMARY_WEIGHT],
+      [route.secondary, SECONDARY_WEIGHT],
+    ] as const) {
+      for (const theme of themes) {
+        const entry = scores.get(theme) as RankedTheme;
+        entry.score += points * weight;
+        if (!entry.signals.includes(signal.id)) entry.signals.push(signal.id);
+      }
+    }
+  }
+  const has = (id: SignalId) => report.signals.some((s) => s.id === id);
+  const bump = (theme: Theme, points: number) => {
+    (scores.get(theme) as RankedTheme).score += points;
+  };
+  // Risk overrides (GUIDE 2.5 rule 3).
+  if (has("quota_pressure") || has("discount") || has("amount_cut_pulled_in"))
+    bump("customer_success", OVERRIDE.customer_success);
+  if (has("no_pushback") && (report.stage === undefined || isLateStage(report.stage)))
+    bump("absence_of_no", OVERRIDE.absence_of_no);
+  if (has("late_stage_paper_unknown") || (has("paper_formality") && isLateStage(report.stage ?? "closing"))) {
+    bump("decision_process", OVERRIDE.decision_process);
+  }
+  if (report.stage) for (const entry of scores.values()) entry.score += stageFit(entry.theme, report.stage);
+  const order = (t: Theme) => {
+    const i = FOUNDATIONS.indexOf(t);
+    return i < 0 ? FOUNDATIONS.length + THEMES.indexOf(t) : i;
+  };
+  return [...scores.values()].sort((a, b) => b.score - a.score || order(a.theme) - order(b.theme));
+}
+
+/**
+ * The theme for the second slot when no signal asks for one: the earliest foundation the input has no
+ * evidence for and the stage can use (GUIDE 2.5 rule 2), else the best remaining by rank.
+ */
+function foundationGap(report: SignalReport, ranked: RankedTheme[], taken: Set<Theme>): Theme | undefined {
+  const stage = report.stage;
+  if (stage) {
+    for (const theme of FOUNDATIONS) {
+      if (!taken.has(theme) && !report.evidenced.has(theme) && stageFit(theme, stage) > 0) return theme;
+    }
+  }
+  return ranked.find((r) => !taken.has(r.theme))?.theme;
+}
+
+function questionsFor(
+  library: Library,
+  lowerText: string,
+  theme: Theme,
+  stage: Stage | undefined,
+  seed: number,
+  history: readonly string[],
+  chosen: Set<string>,
+  count: number,
+  prefer?: string,
+): Question[] {
+  // A question written for a particular remark ("When they said they loved the demo, ...") is asked only
+  // when the rep made that remark, and then first: it fits what just happened best.
+  const all = (library.themes.get(theme)?.questions ?? []).filter(
+    (q) => q.cues.length === 0 || q.cues.some((c) => lowerText.includes(c)),
+  );
+  const fresh = all.filter((q) => !chosen.has(q.id) && !history.includes(q.id));
+  const staged = stage ? fresh.filter((q) => q.stages.includes(stage)) : fresh;
+  let pool = staged.length >= count ? staged : fresh;
+  if (pool.length === 0) {
+    // Everything was asked recently: repeat the least recently asked rather than go silent.
+    pool = all
+      .filter((q) => !chosen.has(q.id))
+      .sort((a, b) => history.indexOf(b.id) - history.indexOf(a.id))
+      .slice(0, count);
+    seed = 0;
+  }
+  const picks: Question[] = [];
+  const cued = pool.filter((q) => q.cues.length > 0);
+  const preferred = (prefer ? pool.find((q) => q.id === prefer) : undefined) ?? cued[seed % Math.max(1, cued.length)];
+  if (preferred) picks.push(preferred);
+  const rest = pool.filter((q) => q !== preferred);
+  // Start at a seeded position so different wording rotates through the theme, deterministically.
+  const start = rest.length > 0 ? seed % rest.length : 0;
+  for (let i = 0; picks.length < count && i < rest.length; i++) {
+    picks.push(rest[(start + i) % rest.length] as Question);
+  }
+  return picks;
+}
+
+/** Situation -> ranked themes -> one to three questions from at most two themes. */
+export function selectQuestions(
+  library: Library,
+  situation: Situation,
+  options: SelectOptions = {},
+): Selection {
+  const report = extractSignals(situation);
+  const history = options.history ?? [];
+  const excluded = new Set(options.excludeThemes ?? []);
+  const max = Math.min(3, Math.max(1, options.maxQuestions ?? 3));
+  const lowerText = normalizeText(situation.text).toLowerCase();
+  const seed = fnv1a(`${lowerText}\u0000${options.user ?? ""}`);
+  const ranked = rankThemes(report).filter((r) => !excluded.has(r.theme));
+  const has = (id: SignalId) => report.signals.some((s) => s.id === id);
+  const adversarial = ADVERSARIAL_SIGNALS.some(has);
+  const chosen = new Set<string>();
+  const picks: Pick[] = [];
+  const why = (theme: Theme, fallback: string) => {
+    const signals = ranked.find((r) => r.theme === theme)?.signals ?? [];
+    return signals.length > 0 ? [...signals] : [fallback];
+  };
+  const take = (theme: Theme, count: number, reason: string, prefer?: string) => {
+    for (const q of questionsFor(library, lowerText, theme, report.stage, seed, history, chosen, count, prefer)) {
+      chosen.add(q.id);
+      picks.push({ question: q, why: why(theme, reason) });
+    }
+  };
+  const signalThemes = ranked.filter((r) => r.signals.length > 0 && r.score >= SECONDARY_WEIGHT);
+
+  if ((adversarial || has("no_context")) && !excluded.has("self_reflection")) {
+    // GUIDE 2.5 rule 4: return the ownership, then one question on the deal's own theme; with no deal
+    // content, a GROW Goal question instead.
+    take(
+      "self_reflection",
+      1,
+      "no_context",
+      has("no_context") ? GROW_GOAL_QUESTION_ID : OWNERSHIP_QUESTION_ID,
+    );
+    const dealTheme = signalThemes.find(
+      (r) => r.theme !== "self_reflection" && r.signals.some((s) => !ADVERSARIAL_SIGNALS.includes(s)),
+    );
+    if (dealTheme && max > 1) take(dealTheme.theme, 1, "stage_fit");
+    else if (max > 1 && has("no_context")) take("goals", 1, "no_context");
+    else if (max > 1) take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
+  } else {
+    const first = ranked[0]?.theme ?? "self_reflection";
+    take(first, Math.min(2, max), "stage_fit");
+    if (picks.length < max) {
+      const taken = new Set<Theme>([first]);
+      const second =
+        signalThemes.find((r) => r.theme !== first)?.theme ?? foundationGap(report, ranked, taken);
+      if (second) take(second, max - picks.length, report.stage ? "foundation" : "stage_fit");
+    }
+  }
+  return { picks, ranked, report };
+}

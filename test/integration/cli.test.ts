@@ -1,0 +1,153 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { distBuilt, jsonLines, runCli } from "../support/cli.js";
+
+const QUESTION = /^- [A-Z].*\?$/;
+
+describe("deal-coach ask", () => {
+  it("prints open questions on absence_of_no for the README's first example", async () => {
+    const run = await runCli(["ask", "they loved the demo and nobody pushed back on price"]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    const questions = lines.filter((l) => l.startsWith("- "));
+    expect(questions.length).toBeGreaterThanOrEqual(1);
+    for (const q of questions) expect(q).toMatch(QUESTION);
+    expect(run.stdout).toMatch(/themes: absence_of_no/);
+  });
+
+  it("prints questions only for 'just tell me what to do'", async () => {
+    const run = await runCli(["ask", "--json", "just tell me what to do, Initech went dark after the demo"]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as {
+      questions: { id: string; theme: string; text: string }[];
+      source: string;
+    };
+    expect(result.questions.length).toBeGreaterThanOrEqual(1);
+    for (const q of result.questions) expect(q.text).toMatch(/^[A-Z][^.!]*\?$/);
+    expect(result.questions[0]?.theme).toBe("self_reflection");
+    expect(result.source).toBe("library");
+  });
+
+  it("--json follows the contract", async () => {
+    const run = await runCli([
+      "ask",
+      "--json",
+      "--stage",
+      "negotiation",
+      "--user",
+      "U1",
+      "they",
+      "want",
+      "20%",
+      "off",
+    ]);
+    const result = JSON.parse(run.stdout);
+    expect(Object.keys(result)).toEqual(expect.arrayContaining(["questions", "themes", "signals", "source"]));
+    expect(result.themes[0]).toBe("customer_success");
+    expect(result.stage).toBe("negotiation");
+    for (const q of result.questions)
+      expect(Object.keys(q)).toEqual(expect.arrayContaining(["id", "theme", "text"]));
+  });
+
+  it("--jsonl answers line by line, in order, with an error line in place of a bad one", async () => {
+    const input = [
+      JSON.stringify({ text: "budget is frozen until Q2", user: "U1" }),
+      "{not json",
+      JSON.stringify({ text: "budget is frozen until Q2", user: "U1" }),
+      JSON.stringify({ text: "x", stage: "week_three" }),
+      JSON.stringify({ text: "" }),
+      JSON.stringify({ text: "they went with the incumbent" }),
+    ].join("\n");
+    const run = await runCli(["ask", "--jsonl"], { stdin: input });
+    expect(run.code).toBe(1);
+    const out = jsonLines(run.stdout);
+    expect(out).toHaveLength(6);
+    expect(out[0]?.themes).toContain("budget");
+    expect(out[1]).toEqual({ error: "invalid JSON line" });
+    // The same user is not asked the same question twice in one run.
+    const ids = (r: Record<string, unknown> | undefined) =>
+      ((r?.questions ?? []) as { id: string }[]).map((q) => q.id);
+    expect(ids(out[2]).filter((id) => ids(out[0]).includes(id))).toEqual([]);
+    expect(String(out[3]?.error)).toMatch(/unknown stage "week_three"/);
+    expect(String(out[4]?.error)).toMatch(/text/);
+    expect(out[5]?.themes).toContain("competition");
+  });
+
+  it("rejects empty text and an unknown stage with one line on stderr", async () => {
+    const empty = await runCli(["ask", ""]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.trim().split("\n")).toHaveLength(1);
+    const stage = await runCli(["ask", "--stage", "week_three", "hello"]);
+    expect(stage.code).toBe(2);
+    expect(stage.stderr).toMatch(/unknown stage "week_three"/);
+    const flag = await runCli(["ask", "--bogus", "hello"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("deal-coach lint", () => {
+  it("writes one verdict per line, plain or JSONL", async () => {
+    const plain = await runCli(["lint"], {
+      stdin: "Where have they disagreed with you?\nYou should call the CFO.\n",
+    });
+    expect(plain.code).toBe(1);
+    const out = jsonLines(plain.stdout);
+    expect(out[0]).toEqual({ text: "Where have they disagreed with you?", ok: true, reasons: [] });
+    expect(out[1]).toMatchObject({ text: "You should call the CFO.", ok: false });
+    expect(out[1]?.reasons).toContain("obligation");
+
+    const jsonl = await runCli(["lint", "--jsonl"], { stdin: `{"text":"Who decides?"}\nnope\n` });
+    const rows = jsonLines(jsonl.stdout);
+    expect(rows[0]).toEqual({ text: "Who decides?", ok: true, reasons: [] });
+    expect(rows[1]?.error).toMatch(/invalid JSON line/);
+  });
+
+  it("exits 0 when every reply passes", async () => {
+    const run = await runCli(["lint", "What", "happens", "if", "they", "wait?"]);
+    expect(run.code).toBe(0);
+  });
+});
+
+describe("deal-coach library check and help", () => {
+  it("passes on the built-in library", async () => {
+    const run = await runCli(["library", "check"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/library ok: 16 themes, \d+ questions/);
+  });
+
+  it("fails naming file, id and reason for COACH_LIBRARY_DIR problems", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "deal-coach-cli-"));
+    mkdirSync(join(dir, "themes"));
+    writeFileSync(
+      join(dir, "themes", "trust.yml"),
+      "id: trust\nquestions:\n  - id: trust.pushy\n    text: Why not just call them?\n    stages: [proposal]\n",
+    );
+    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/trust\.yml: trust\.pushy: guard rejects .*suggestion_question/);
+    const ask = await runCli(["ask", "hello"], { env: { COACH_LIBRARY_DIR: dir } });
+    expect(ask.code).toBe(1);
+    expect(ask.stderr).toMatch(/library check/);
+  });
+
+  it("has --help everywhere", async () => {
+    for (const args of [["--help"], ["ask", "--help"], ["lint", "--help"], ["library", "--help"]]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(" ")).toBe(0);
+      expect(run.stdout).toMatch(/Usage/);
+    }
+    const unknown = await runCli(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+  });
+});
+
+describe.skipIf(!distBuilt())("the installed bin (dist/cli.js)", () => {
+  it("runs ask as npx would", async () => {
+    const run = await runCli(["ask", "they loved the demo and nobody pushed back on price"], { dist: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/themes: absence_of_no/);
+  });
+});
