@@ -12,7 +12,10 @@ import { fmt, summarize } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
-function timeLoop<T>(items: readonly T[], run: (item: T) => unknown): { perSecond: number; p50: number; p99: number } {
+function timeLoop<T>(
+  items: readonly T[],
+  run: (item: T) => unknown,
+): { perSecond: number; p50: number; p99: number } {
   const samples: number[] = [];
   // Warm up the JIT before measuring.
   for (let i = 0; i < 2_000; i++) run(items[i % items.length] as T);
@@ -34,7 +37,11 @@ export function benchCoach(): string[] {
   const situations = DEAL_MESSAGES.map((m) => ({ text: m.text }));
   const c = timeLoop(situations, (s) => coach(library, s));
   const replies = [...library.questions.values()].map((q) => q.text);
-  replies.push("You should call the CFO.", "Why don't you offer a pilot?", "What discount gets this signed in Q2?");
+  replies.push(
+    "You should call the CFO.",
+    "Why don't you offer a pilot?",
+    "What discount gets this signed in Q2?",
+  );
   const g = timeLoop(replies, (r) => checkReply(r));
 
   const cli = join(PACKAGE_ROOT, "dist", "cli.js");
@@ -42,7 +49,11 @@ export function benchCoach(): string[] {
   const wall: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [cli, "ask", "they loved the demo and nobody pushed back on price"], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [cli, "ask", "they loved the demo and nobody pushed back on price"],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`deal-coach ask failed: ${r.stderr}`);
     wall.push(performance.now() - t0);
   }

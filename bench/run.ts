@@ -11,7 +11,9 @@ const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} × ${cpu}\n`);
+console.log(
+  `${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} × ${cpu}\n`,
+);
 console.log("| benchmark | result | latency |\n|---|---|---|");
 for (const name of names) {
   const bench = BENCHES[name];

@@ -7,7 +7,12 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function summarize(samplesMs: number[]): { n: number; p50: number; p99: number; max: number } {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
 }
 
 export const fmt = (n: number, digits = 3) => n.toFixed(digits);

@@ -139,7 +139,8 @@ function questionsFor(
   }
   const picks: Question[] = [];
   const cued = pool.filter((q) => q.cues.length > 0);
-  const preferred = (prefer ? pool.find((q) => q.id === prefer) : undefined) ?? cued[seed % Math.max(1, cued.length)];
+  const preferred =
+    (prefer ? pool.find((q) => q.id === prefer) : undefined) ?? cued[seed % Math.max(1, cued.length)];
   if (preferred) picks.push(preferred);
   const rest = pool.filter((q) => q !== preferred);
   // Start at a seeded position so different wording rotates through the theme, deterministically.
@@ -172,7 +173,17 @@ export function selectQuestions(
     return signals.length > 0 ? [...signals] : [fallback];
   };
   const take = (theme: Theme, count: number, reason: string, prefer?: string) => {
-    for (const q of questionsFor(library, lowerText, theme, report.stage, seed, history, chosen, count, prefer)) {
+    for (const q of questionsFor(
+      library,
+      lowerText,
+      theme,
+      report.stage,
+      seed,
+      history,
+      chosen,
+      count,
+      prefer,
+    )) {
       chosen.add(q.id);
       picks.push({ question: q, why: why(theme, reason) });
     }
