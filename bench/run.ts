@@ -1,11 +1,13 @@
 import { cpus } from "node:os";
 import { benchCoach } from "./coach.bench.js";
+import { benchSlackAck } from "./slack-ack.bench.js";
 
 // `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints Markdown rows for
 // BENCHMARKS.md, headed with the date and the machine.
 
 const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
   coach: benchCoach,
+  "slack-ack": benchSlackAck,
 };
 
 const wanted = process.argv.slice(2);

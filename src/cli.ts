@@ -21,6 +21,8 @@ Usage:
   deal-coach ask --jsonl                                        JSON lines {"text","stage"?,"user"?} on stdin
   deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
   deal-coach library check                                      validate the prompt library
+  deal-coach start                                              run the Slack app (reads .env)
+  deal-coach migrate                                            apply database migrations and exit
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
   ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...
@@ -37,6 +39,14 @@ Prints one to three open questions for the deal situation in TEXT.
 Checks candidate replies with the non-directive guard. With TEXT, checks that one reply; otherwise reads
 one reply per line from stdin (with --jsonl, JSON lines with a "text" field). Writes JSON lines
 {"text","ok","reasons":[...]}. Exit 1 when any reply is rejected or a line is not valid.`,
+  start: `Usage: deal-coach start
+
+Runs the Slack app, as npm start does. Configuration comes from the environment and .env; see
+.env.example. Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.`,
+  migrate: `Usage: deal-coach migrate
+
+Applies pending database migrations to DATABASE_URL (PostgreSQL) or to the embedded store in DATA_DIR
+(default ./data), prints what it applied, and exits. The app also migrates at start.`,
   library: `Usage: deal-coach library check
 
 Validates prompts/ (and COACH_LIBRARY_DIR, merged over it): schema, duplicate ids, unknown themes,
@@ -182,6 +192,18 @@ function library(args: string[]): number {
   return 0;
 }
 
+async function migrateCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {});
+  if (values.help) return help("migrate");
+  const { migrate } = await import("./store/open.js");
+  const applied = await migrate({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR || undefined,
+  });
+  process.stdout.write(applied.length > 0 ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
+  return 0;
+}
+
 function help(topic: string): number {
   process.stdout.write(`${HELP[topic] ?? HELP.main}\n`);
   return 0;
@@ -198,6 +220,13 @@ export async function main(argv: string[]): Promise<number> {
         return await lint(rest);
       case "library":
         return library(rest);
+      case "start":
+        if (rest.includes("--help") || rest.includes("-h")) return help("start");
+        // main.ts runs the app and owns the process from here (signals, exit codes).
+        await import("./main.js");
+        return 0;
+      case "migrate":
+        return await migrateCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -222,4 +251,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// `start` keeps running (main.ts decides when to exit); every other command ends here.
+if (process.argv[2] !== "start") process.exitCode = code;

@@ -133,8 +133,24 @@ describe("deal-coach library check and help", () => {
     expect(ask.stderr).toMatch(/library check/);
   });
 
+  it("migrates a fresh embedded store once, then reports it up to date", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-migrate-"));
+    const first = await runCli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied: 001_/);
+    const second = await runCli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
+    expect(second.stdout).toMatch(/up to date/);
+  }, 60_000);
+
   it("has --help everywhere", async () => {
-    for (const args of [["--help"], ["ask", "--help"], ["lint", "--help"], ["library", "--help"]]) {
+    for (const args of [
+      ["--help"],
+      ["ask", "--help"],
+      ["lint", "--help"],
+      ["library", "--help"],
+      ["start", "--help"],
+      ["migrate", "--help"],
+    ]) {
       const run = await runCli(args);
       expect(run.code, args.join(" ")).toBe(0);
       expect(run.stdout).toMatch(/Usage/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { normalizeText } from "../../src/coaching/normalize.js";
 import {
   GROW_GOAL_QUESTION_ID,
   OWNERSHIP_QUESTION_ID,
@@ -6,6 +7,7 @@ import {
   selectQuestions,
 } from "../../src/coaching/select.js";
 import { extractSignals } from "../../src/coaching/signals.js";
+import { DEAL_MESSAGES } from "../fixtures/deal-messages.js";
 import { library } from "../support/library.js";
 
 const situation = { text: "they loved the demo and nobody pushed back on price" };
@@ -94,6 +96,23 @@ describe("selection", () => {
     expect(picks.map((p) => p.question.theme)).toContain("concerns");
     const ranked = rankThemes(extractSignals({ text: "they said the price is too high", stage: "proposal" }));
     expect(ranked[0]?.theme).toBe("concerns");
+  });
+
+  it("asks a question written for a remark only when the rep made it, and then first", () => {
+    for (const c of DEAL_MESSAGES) {
+      const lower = normalizeText(c.text).toLowerCase();
+      for (const pick of selectQuestions(library, { text: c.text }).picks) {
+        const cues = pick.question.cues;
+        if (cues.length > 0)
+          expect(
+            cues.some((cue) => lower.includes(cue)),
+            `${pick.question.id} for ${c.text}`,
+          ).toBe(true);
+      }
+    }
+    const loved = selectQuestions(library, { text: "they loved the demo", stage: "solution" }).picks[0]
+      ?.question;
+    expect(loved?.cues.some((cue) => "they loved the demo".includes(cue))).toBe(true);
   });
 
   it("follows stage fit when there are no signals", () => {

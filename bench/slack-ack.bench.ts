@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { PACKAGE_ROOT } from "../src/paths.js";
+import { FakeSlack, signRequest, slashCommandBody } from "../test/support/fake-slack.js";
+import { fmt, summarize } from "./stats.js";
+
+// /coach ack latency over HTTP under load: signed slash commands at RATE req/s for SECONDS, from this
+// process, against Deal Coach and against a bare Bolt app that only acks, each in its own process, in the
+// same run. Open loop: requests leave on schedule whether or not earlier ones have been answered.
+
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 20);
+const SECRET = "bench-secret";
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+interface Target {
+  name: string;
+  child: ChildProcess;
+  port: number;
+}
+
+function rssMb(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function launch(name: string, script: string, env: Record<string, string>): Promise<Target> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, script)], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const port = out.match(/"port":(\d+)/)?.[1];
+    if (port) return { name, child, port: Number(port) };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(port: number, body: string): Promise<number> {
+  const headers = { ...signRequest(SECRET, body), "content-length": String(Buffer.byteLength(body)) };
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path: "/slack/events", method: "POST", headers, agent },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Sends RATE req/s to every target for SECONDS, interleaved, and returns each target's latencies. */
+async function load(targets: Target[], seconds: number): Promise<Map<string, number[]>> {
+  const samples = new Map(targets.map((t) => [t.name, [] as number[]]));
+  const pending: Promise<void>[] = [];
+  const total = RATE * seconds;
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const t of targets) {
+      const body = slashCommandBody({
+        text: `deal ${i}: they went quiet after the pricing call`,
+        user_id: `U${i % 50}`,
+      });
+      pending.push(post(t.port, body).then((ms) => void samples.get(t.name)?.push(ms)));
+    }
+  }
+  await Promise.all(pending);
+  return samples;
+}
+
+async function stopAll(targets: Target[]): Promise<void> {
+  await Promise.all(
+    targets.map(
+      (t) =>
+        new Promise<void>((resolve) => {
+          if (t.child.exitCode !== null) return resolve();
+          t.child.once("exit", () => resolve());
+          t.child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function benchSlackAck(): Promise<string[]> {
+  const slack = await FakeSlack.start();
+  const rows: string[] = [];
+  const stores: Array<[string, Record<string, string>]> = [["embedded (PGlite)", { DATABASE_URL: "" }]];
+  if (await postgresReachable()) stores.push(["PostgreSQL 15", { DATABASE_URL: PG_URL }]);
+  try {
+    for (const [storeName, storeEnv] of stores) {
+      const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-bench-"));
+      const common = {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: "0",
+        LOG_LEVEL: "warn",
+      };
+      const bare = await launch("bare Bolt", "bench/bare-bolt.ts", common);
+      const coach = await launch("Deal Coach", "src/main.ts", {
+        ...common,
+        ...storeEnv,
+        LOG_LEVEL: "info",
+        SLACK_BOT_TOKEN: "xoxb-bench",
+        SLACK_APP_TOKEN: "",
+        DATA_DIR: dataDir,
+      });
+      const targets = [bare, coach];
+      try {
+        await load(targets, 2); // warm-up: JIT, connections, first store writes
+        await new Promise((r) => setTimeout(r, 1000));
+        const idle = targets.map((t) => rssMb(t.child.pid as number));
+        const samples = await load(targets, SECONDS);
+        const after = targets.map((t) => rssMb(t.child.pid as number));
+        const [b, c] = targets.map((t) => summarize(samples.get(t.name) ?? []));
+        if (!b || !c) throw new Error("no samples");
+        rows.push(
+          `| /coach ack over HTTP, ${RATE} req/s × ${SECONDS} s, ${storeName}: bare Bolt | ${b.n} acks | p50 ${fmt(b.p50, 2)} ms, p99 ${fmt(b.p99, 2)} ms; RSS ${fmt(idle[0] ?? 0, 0)} → ${fmt(after[0] ?? 0, 0)} MB |`,
+          `| same run: Deal Coach | ${c.n} acks | p50 ${fmt(c.p50, 2)} ms, p99 ${fmt(c.p99, 2)} ms; RSS ${fmt(idle[1] ?? 0, 0)} → ${fmt(after[1] ?? 0, 0)} MB |`,
+          `| ratio Deal Coach / bare | p50 ×${fmt(c.p50 / b.p50, 2)} | p99 ×${fmt(c.p99 / b.p99, 2)} |`,
+        );
+      } finally {
+        await stopAll(targets);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    agent.destroy();
+    await slack.close();
+  }
+  return rows;
+}

@@ -1,0 +1,133 @@
+import { z } from "zod";
+
+// Configuration from the environment (and .env through dotenv, loaded by the entry points). One error
+// lists every bad variable at once, so a new user fixes .env in one go.
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional,
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
+  SLACK_API_URL: optional.pipe(z.url({ message: "must be a URL like https://slack.com/api/" }).optional()),
+  TOKEN_ENCRYPTION_KEY: optional,
+  PORT: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, "must be a port number")
+      .transform(Number)
+      .optional(),
+  ),
+  DATA_DIR: optional,
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+  ),
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: optional,
+  OPENAI_MODEL: optional,
+  DEAL_WEBHOOK_SECRET: optional,
+  COACH_LIBRARY_DIR: optional,
+  LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
+});
+
+export type SlackMode = "socket" | "http" | "oauth";
+
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    botToken?: string;
+    appToken?: string;
+    signingSecret?: string;
+    clientId?: string;
+    clientSecret?: string;
+    stateSecret?: string;
+    apiUrl?: string;
+  };
+  tokenEncryptionKey?: Buffer;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  libraryDir?: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Configuration problems:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`,
+    );
+  }
+}
+
+/** A 32-byte key given as 64 hex characters or base64. */
+function parseKey(value: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, "hex");
+  const b = Buffer.from(value, "base64");
+  return b.length === 32 ? b : undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const oauthVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
+  const oauth = oauthVars.some(Boolean);
+  let mode: SlackMode;
+  if (e.SLACK_APP_TOKEN) {
+    mode = "socket";
+    if (!e.SLACK_APP_TOKEN.startsWith("xapp-"))
+      problems.push("SLACK_APP_TOKEN: must be an app-level token starting with xapp-");
+    if (!e.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN (Socket Mode)");
+  } else if (oauth) {
+    mode = "oauth";
+    if (!oauthVars.every(Boolean))
+      problems.push("SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET: set all three for OAuth");
+    if (!e.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for HTTP mode");
+    if (!e.TOKEN_ENCRYPTION_KEY)
+      problems.push("TOKEN_ENCRYPTION_KEY: required with OAuth, to encrypt bot tokens at rest");
+  } else {
+    mode = "http";
+    if (!e.SLACK_SIGNING_SECRET)
+      problems.push("SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
+    if (!e.SLACK_BOT_TOKEN)
+      problems.push("SLACK_BOT_TOKEN: required (or set the SLACK_CLIENT_* variables for OAuth)");
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith("xoxb-"))
+    problems.push("SLACK_BOT_TOKEN: must be a bot token starting with xoxb-");
+  let key: Buffer | undefined;
+  if (e.TOKEN_ENCRYPTION_KEY) {
+    key = parseKey(e.TOKEN_ENCRYPTION_KEY);
+    if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    slack: {
+      mode,
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      clientId: e.SLACK_CLIENT_ID,
+      clientSecret: e.SLACK_CLIENT_SECRET,
+      stateSecret: e.SLACK_STATE_SECRET,
+      apiUrl: e.SLACK_API_URL,
+    },
+    tokenEncryptionKey: key,
+    port: e.PORT ?? 3000,
+    dataDir: e.DATA_DIR ?? "./data",
+    databaseUrl: e.DATABASE_URL,
+    libraryDir: e.COACH_LIBRARY_DIR,
+    logLevel: e.LOG_LEVEL ?? "info",
+  };
+}

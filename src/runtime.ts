@@ -1,0 +1,76 @@
+import type { AddressInfo } from "node:net";
+import { type Library, loadLibrary } from "./coaching/library.js";
+import type { Config } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
+import { createAppServer } from "./server.js";
+import { buildSlackApp, type SlackApp } from "./slack/app.js";
+import { WorkTracker } from "./slack/work-tracker.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/types.js";
+
+// Wiring: config -> library -> store -> Slack app -> HTTP server. main.ts runs it for real; the
+// integration tests run it against a fake Slack with a test store.
+
+export interface Running {
+  port: number;
+  slack: SlackApp;
+  store: Store;
+  logger: Logger;
+  /** Stop taking work, finish what is in flight, close the store. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  store?: Store;
+  library?: Library;
+  /** Web API retries (tests use 0 so a failing fake doesn't hang for half an hour). */
+  retries?: number;
+  drainTimeoutMs?: number;
+}
+
+export async function startDealCoach(options: StartOptions): Promise<Running> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
+  const store =
+    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const tracker = new WorkTracker();
+  const slack = buildSlackApp(config, { library, store, logger, tracker }, { retries: options.retries });
+  let stopping = false;
+  const server = createAppServer({
+    logger,
+    health: () => ({ status: stopping ? "stopping" : "ok", mode: slack.mode, store: store.kind }),
+    slack: slack.handleHttp,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, () => resolve());
+  });
+  await slack.start();
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, mode: slack.mode, store: store.kind }, "Deal Coach is running");
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      // Stop taking work: no new connections, no new Socket Mode envelopes.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await slack
+        .stop()
+        .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
+      const drained = await tracker.drain(options.drainTimeoutMs ?? 10_000);
+      if (!drained) logger.warn({ inFlight: tracker.size }, "shutdown timed out with work in flight");
+      server.closeAllConnections();
+      await closed;
+      await store.close();
+      logger.info("Deal Coach stopped");
+    })();
+    return stopped;
+  };
+  return { port, slack, store, logger, stop };
+}

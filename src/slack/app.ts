@@ -1,0 +1,108 @@
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { databaseInstallationStore } from "./installation-store.js";
+import { register as registerActions } from "./listeners/actions/index.js";
+import { register as registerCommands } from "./listeners/commands/index.js";
+import { register as registerEvents } from "./listeners/events/index.js";
+import { register as registerViews } from "./listeners/views/index.js";
+import { register as registerMiddleware } from "./middleware.js";
+import type { Services } from "./services.js";
+
+// Builds the Bolt app in one of three shapes: Socket Mode (SLACK_APP_TOKEN), HTTP with one bot token, or
+// HTTP with OAuth for many workspaces. In HTTP modes the app does not listen itself: the project's own
+// server (src/server.ts) owns PORT and hands Slack's paths to `handleHttp`, so /healthz and the webhook
+// routes share the port in every mode.
+
+export const BOT_SCOPES = [
+  "app_mentions:read",
+  "channels:history",
+  "chat:write",
+  "commands",
+  "im:history",
+  "im:write",
+  "users:read",
+  "users:read.email",
+];
+
+export interface SlackApp {
+  app: App;
+  mode: Config["slack"]["mode"];
+  /** Node request handler for /slack/* paths in HTTP modes; undefined in Socket Mode. */
+  handleHttp?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Bolt's logger interface over pino, so Bolt's own messages get the same redaction. */
+function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: "bolt" });
+  let level: LogLevel = LogLevel.INFO;
+  return {
+    debug: (...msg) => child.debug(msg.map(String).join(" ")),
+    info: (...msg) => child.info(msg.map(String).join(" ")),
+    warn: (...msg) => child.warn(msg.map(String).join(" ")),
+    error: (...msg) => child.error(msg.map(String).join(" ")),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export function buildSlackApp(
+  config: Config,
+  services: Services,
+  options: { retries?: number } = {},
+): SlackApp {
+  const s = config.slack;
+  const clientOptions = {
+    ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
+    ...(options.retries !== undefined ? { retryConfig: { retries: options.retries } } : {}),
+  };
+  const logger = boltLogger(services.logger);
+  let app: App;
+  let receiver: HTTPReceiver | undefined;
+  if (s.mode === "socket") {
+    app = new App({
+      token: s.botToken,
+      appToken: s.appToken,
+      socketMode: true,
+      logger,
+      clientOptions,
+      // Socket Mode's apps.connections.open goes through the installer's client options.
+      installerOptions: { clientOptions },
+    });
+  } else {
+    const oauth =
+      s.mode === "oauth"
+        ? {
+            clientId: s.clientId,
+            clientSecret: s.clientSecret,
+            stateSecret: s.stateSecret,
+            scopes: BOT_SCOPES,
+            installationStore: databaseInstallationStore(services.store, config.tokenEncryptionKey as Buffer),
+            installerOptions: { directInstall: true, clientOptions },
+          }
+        : {};
+    receiver = new HTTPReceiver({ signingSecret: s.signingSecret as string, logger, ...oauth });
+    app = new App({ receiver, logger, clientOptions, ...(s.mode === "http" ? { token: s.botToken } : {}) });
+  }
+  registerMiddleware(app, services);
+  registerCommands(app, services);
+  registerEvents(app, services);
+  registerActions(app, services);
+  registerViews(app, services);
+  return {
+    app,
+    mode: s.mode,
+    handleHttp: receiver ? receiver.requestListener : undefined,
+    start: async () => {
+      if (s.mode === "socket") await app.start();
+    },
+    stop: async () => {
+      if (s.mode === "socket") await app.stop();
+    },
+  };
+}

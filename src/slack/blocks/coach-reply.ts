@@ -1,0 +1,78 @@
+import type { CoachResult } from "../../coaching/coach.js";
+import { ACTION } from "../ids.js";
+import { actions, type Block, button, context, section } from "./kit.js";
+import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
+
+// The coaching reply: the questions, each with Go deeper and helpful / not helpful, then Another angle and
+// Reflect. Pure: the same result always renders the same JSON.
+
+export interface AnglePayload {
+  /** The situation text, clipped so the button value stays under Slack's 2000 characters. */
+  s: string;
+  /** Stage id or null. */
+  g: string | null;
+  /** Themes already shown. */
+  x: string[];
+}
+
+export interface ReflectPayload {
+  /** Question ids the reflection is about. */
+  q: string[];
+}
+
+const MAX_SITUATION_IN_BUTTON = 1200;
+
+export function anglePayload(text: string, stage: string | null, shown: string[]): string {
+  const payload: AnglePayload = { s: clip(text, MAX_SITUATION_IN_BUTTON), g: stage, x: shown };
+  return JSON.stringify(payload);
+}
+
+export const themeLabel = (theme: string) => theme.replace(/_/g, " ");
+
+export interface Rendered {
+  text: string;
+  blocks: Block[];
+}
+
+/** Renders questions as a message. `situation` feeds "Another angle"; omit it to leave that button out. */
+export function coachReplyBlocks(
+  result: Pick<CoachResult, "questions" | "stage">,
+  situation?: { text: string; shownThemes: string[] },
+): Rendered {
+  const blocks: Block[] = [];
+  result.questions.forEach((q, i) => {
+    blocks.push(section(escapeMrkdwn(q.text), { block_id: clip(`q_${i}_${q.id}`, LIMITS.blockId) }));
+    blocks.push(
+      actions(`qa_${i}`, [
+        button("Go deeper", ACTION.goDeeper, q.id),
+        button("Helpful", ACTION.helpful, q.id),
+        button("Not helpful", ACTION.notHelpful, q.id),
+      ]),
+    );
+  });
+  const reflect: ReflectPayload = { q: result.questions.map((q) => q.id) };
+  const footer = [button("Reflect", ACTION.reflect, JSON.stringify(reflect), { style: "primary" })];
+  if (situation)
+    footer.unshift(
+      button(
+        "Another angle",
+        ACTION.anotherAngle,
+        anglePayload(situation.text, result.stage, situation.shownThemes),
+      ),
+    );
+  blocks.push(actions("coach_actions", footer));
+  const themes = [...new Set(result.questions.map((q) => themeLabel(q.theme)))];
+  blocks.push(context([`Coaching on: ${themes.join(" · ")}. Your answers stay yours.`]));
+  return {
+    text: result.questions.map((q) => q.text).join("\n"),
+    blocks: capBlocks(blocks, LIMITS.messageBlocks),
+  };
+}
+
+/** One follow-up question ("Go deeper"), with the same per-question buttons. */
+export function followUpBlocks(question: { id: string; text: string; theme: string }): Rendered {
+  return coachReplyBlocks({
+    questions: [{ ...question, theme: question.theme as never, signals: [] }],
+    stage: null,
+  });
+}

@@ -1,0 +1,72 @@
+import { ACTION } from "../ids.js";
+import { actions, type Block, button, context, section } from "./kit.js";
+
+// Short ephemeral messages: help, forget confirmation, apologies. Every one has a text fallback.
+
+export interface Rendered {
+  text: string;
+  blocks: Block[];
+}
+
+export function helpMessage(): Rendered {
+  const text =
+    "*Deal Coach asks; you decide.* Tell it what's going on in a deal and it replies, privately, with one to three open questions.\n" +
+    "• `/coach Globex went quiet after the pricing call`: coaching questions, only you see them\n" +
+    "• `/coach`: a short form (deal, stage, what happened)\n" +
+    "• `/coach settings`: weekly reflection, deal nudges, quiet hours\n" +
+    "• `/coach forget`: delete everything Deal Coach stores about you\n" +
+    "• Mention @Deal Coach in a thread, or DM it, to be coached there";
+  return {
+    text: "Deal Coach help: /coach <what's going on>, /coach settings, /coach forget",
+    blocks: [section(text)],
+  };
+}
+
+export function forgetConfirmMessage(): Rendered {
+  return {
+    text: "Delete everything Deal Coach stores about you?",
+    blocks: [
+      section(
+        "*Delete everything Deal Coach stores about you?*\nYour settings, the questions you were asked, your reflections and your feedback. This can't be undone.",
+      ),
+      actions("forget_actions", [
+        button("Delete my data", ACTION.forgetConfirm, "confirm", { style: "danger" }),
+        button("Cancel", ACTION.forgetCancel, "cancel"),
+      ]),
+    ],
+  };
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export function forgetDoneMessage(report: {
+  user: number;
+  questions: number;
+  reflections: number;
+  feedback: number;
+}): Rendered {
+  const text =
+    `Done. Deleted ${plural(report.questions, "asked question", "asked questions")}, ` +
+    `${plural(report.reflections, "reflection", "reflections")}, ${plural(report.feedback, "feedback answer", "feedback answers")}` +
+    `${report.user > 0 ? " and your settings" : ""}. Deal Coach now holds nothing about you.`;
+  return { text, blocks: [section(text)] };
+}
+
+export function notice(text: string): Rendered {
+  return { text, blocks: [section(text)] };
+}
+
+/** What a user sees when something failed on our side: short, kind, no details. */
+export const SORRY = notice(
+  "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment.",
+);
+
+export function feedbackThanks(helpful: boolean): Rendered {
+  return notice(
+    helpful ? "Thanks, noted that this question helped." : "Thanks, noted. I'll lean on other questions.",
+  );
+}
+
+export function reflectionSavedContext(): Block {
+  return context(["Saved privately. Only you can see your reflections, in the Deal Coach Home tab."]);
+}

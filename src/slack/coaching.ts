@@ -1,0 +1,94 @@
+import type { WebClient } from "@slack/web-api";
+import { type CoachQuestion, type CoachResult, coach, goDeeper } from "../coaching/coach.js";
+import type { Stage, Theme } from "../coaching/taxonomy.js";
+import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
+import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
+import { homeView } from "./blocks/home.js";
+import type { Services } from "./services.js";
+
+// The few things every surface does the same way: coach with the user's history, record what was asked,
+// render; go deeper; publish Home. Listeners stay thin around these.
+
+export const MAX_INPUT_CHARS = 4000;
+const HISTORY_DAYS = 30;
+
+export interface CoachRequest {
+  key: UserKey;
+  text: string;
+  stage?: Stage;
+  surface: Surface;
+  /** Conversation the reply belongs to: questions already asked there are never repeated. */
+  threadKey?: string;
+  excludeThemes?: Theme[];
+  maxQuestions?: number;
+  /** Questions to put first (a follow-up when going deeper); already recorded by the caller. */
+  lead?: CoachQuestion[];
+}
+
+export async function coachAndRecord(
+  services: Services,
+  req: CoachRequest,
+): Promise<{ result: CoachResult; rendered: Rendered }> {
+  const { store, library } = services;
+  const text = req.text.slice(0, MAX_INPUT_CHARS);
+  const [recent, inThread] = await Promise.all([
+    store.recentQuestionIds(req.key, { sinceDays: HISTORY_DAYS }),
+    req.threadKey ? store.recentQuestionIds(req.key, { threadKey: req.threadKey }) : Promise.resolve([]),
+  ]);
+  // Thread questions first: those must never repeat; the rest only rotate.
+  const history = [...new Set([...inThread, ...recent])];
+  const coached = coach(
+    library,
+    { text, stage: req.stage },
+    { history, user: req.key.userId, excludeThemes: req.excludeThemes, maxQuestions: req.maxQuestions },
+  );
+  const result = req.lead ? { ...coached, questions: [...req.lead, ...coached.questions] } : coached;
+  await store.recordAsked(
+    req.key,
+    coached.questions.map((q) => ({
+      questionId: q.id,
+      theme: q.theme,
+      surface: req.surface,
+      threadKey: req.threadKey,
+    })),
+  );
+  const shown = [...new Set([...(req.excludeThemes ?? []), ...result.questions.map((q) => q.theme)])];
+  return { result, rendered: coachReplyBlocks(result, { text, shownThemes: shown }) };
+}
+
+/** A follow-up on a question, recorded; undefined when that question has no unasked follow-up left. */
+export async function deeperAndRecord(
+  services: Services,
+  key: UserKey,
+  questionId: string,
+  surface: Surface,
+  threadKey?: string,
+): Promise<CoachQuestion | undefined> {
+  const history = await services.store.recentQuestionIds(
+    key,
+    threadKey ? { threadKey } : { sinceDays: HISTORY_DAYS },
+  );
+  const next = goDeeper(services.library, questionId, history);
+  if (next)
+    await services.store.recordAsked(key, [{ questionId: next.id, theme: next.theme, surface, threadKey }]);
+  return next;
+}
+
+/** Publishes the user's own Home tab. Reading it never creates a user record. */
+export async function publishHome(services: Services, client: WebClient, key: UserKey): Promise<void> {
+  const { store } = services;
+  const [user, reflections, stats] = await Promise.all([
+    store.getUser(key),
+    store.listReflections(key, 10),
+    store.userStats(key),
+  ]);
+  await client.views.publish({
+    user_id: key.userId,
+    view: homeView({
+      settings: user?.settings ?? DEFAULT_SETTINGS,
+      reflections,
+      stats,
+      tz: user?.tz ?? null,
+    }) as never,
+  });
+}

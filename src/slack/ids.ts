@@ -1,0 +1,36 @@
+// Every action_id and callback_id the app renders and listens for, in one place so the Block Kit builders
+// and the listeners can't drift apart.
+
+export const ACTION = {
+  anotherAngle: "coach_another_angle",
+  goDeeper: "coach_go_deeper",
+  reflect: "coach_reflect",
+  helpful: "coach_helpful",
+  notHelpful: "coach_not_helpful",
+  forgetConfirm: "forget_confirm",
+  forgetCancel: "forget_cancel",
+  homeWeeklyToggle: "home_weekly_toggle",
+  homeWeeklyDay: "home_weekly_day",
+  homeWeeklyTime: "home_weekly_time",
+  homeNudgesToggle: "home_nudges_toggle",
+  homeQuietHours: "home_quiet_hours",
+} as const;
+
+export const VIEW = {
+  situation: "coach_situation",
+  reflect: "coach_reflect_modal",
+  settings: "coach_settings",
+} as const;
+
+/** Block ids and input action ids used inside modals (their values come back in view.state). */
+export const INPUT = {
+  deal: ["situation_deal", "deal"],
+  stage: ["situation_stage", "stage"],
+  happened: ["situation_happened", "happened"],
+  answer: ["reflect_answer", "answer"],
+  weekly: ["settings_weekly", "weekly"],
+  weeklyDay: ["settings_weekly_day", "day"],
+  weeklyTime: ["settings_weekly_time", "time"],
+  nudges: ["settings_nudges", "nudges"],
+  quietHours: ["settings_quiet_hours", "quiet_hours"],
+} as const;

@@ -1,0 +1,44 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { forgetDoneMessage, notice } from "../../blocks/messages.js";
+import { publishHome } from "../../coaching.js";
+import { errorSummary, kindly } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+export function forgetConfirm(services: Services) {
+  return async ({ ack, body, respond, client, context }: Args): Promise<void> => {
+    await ack();
+    const tell = (m: { text: string; blocks: unknown[] }) =>
+      respond({ replace_original: true, ...m } as never);
+    await kindly(
+      services.logger,
+      context.requestId as string,
+      "forget",
+      async () => {
+        const key = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+        const report = await services.store.forgetUser(key);
+        await tell(forgetDoneMessage(report));
+        services.logger.info(
+          { requestId: context.requestId, team: key.teamId, user: key.userId, deleted: report },
+          "user data forgotten",
+        );
+        // The Home tab still shows the old reflections until it is published again.
+        await publishHome(services, client, key).catch((err) =>
+          services.logger.warn(
+            { err: errorSummary(err), requestId: context.requestId },
+            "home refresh after forget failed",
+          ),
+        );
+      },
+      tell,
+    );
+  };
+}
+
+export function forgetCancel() {
+  return async ({ ack, respond }: Args): Promise<void> => {
+    await ack();
+    await respond({ replace_original: true, ...notice("Nothing deleted.") } as never);
+  };
+}

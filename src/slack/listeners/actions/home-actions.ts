@@ -1,0 +1,56 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { UserKey, UserSettings } from "../../../store/types.js";
+import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
+import { publishHome } from "../../coaching.js";
+import { ACTION } from "../../ids.js";
+import { errorSummary } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+// Settings changed from App Home: store, then publish Home again so the user sees the new state.
+
+type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+function patchFor(actionId: string, value: string, current: UserSettings): Partial<UserSettings> | undefined {
+  switch (actionId) {
+    case ACTION.homeWeeklyToggle:
+      return { weekly: { ...current.weekly, enabled: value === "on" } };
+    case ACTION.homeWeeklyDay: {
+      const day = parseDay(value);
+      return day ? { weekly: { ...current.weekly, day } } : undefined;
+    }
+    case ACTION.homeWeeklyTime: {
+      const time = parseTime(value);
+      return time ? { weekly: { ...current.weekly, time } } : undefined;
+    }
+    case ACTION.homeNudgesToggle:
+      return { nudges: value === "on" };
+    case ACTION.homeQuietHours: {
+      const quiet = parseQuiet(value);
+      return quiet === undefined ? undefined : { quietHours: quiet };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function homeSetting(services: Services) {
+  return async ({ ack, body, action, client, context }: Args): Promise<void> => {
+    await ack();
+    const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+    const value =
+      "selected_option" in action && action.selected_option
+        ? (action.selected_option.value ?? "")
+        : "value" in action
+          ? (action.value ?? "")
+          : "";
+    try {
+      const user = await services.store.upsertUser(key);
+      const patch = patchFor(action.action_id, value, user.settings);
+      if (patch) await services.store.upsertUser(key, { settings: patch });
+      await publishHome(services, client, key);
+    } catch (err) {
+      // Home has no reply surface; publishing again (or failing to) is all the user sees.
+      services.logger.error({ err: errorSummary(err), requestId: context.requestId }, "home setting failed");
+    }
+  };
+}

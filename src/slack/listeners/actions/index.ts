@@ -1,0 +1,39 @@
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import { ACTION } from "../../ids.js";
+import type { Services } from "../../services.js";
+import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
+import { forgetCancel, forgetConfirm } from "./forget-actions.js";
+import { homeSetting } from "./home-actions.js";
+
+export function register(app: App, services: Services): void {
+  app.action<BlockAction<ButtonAction>>(ACTION.anotherAngle, anotherAngle(services));
+  app.action<BlockAction<ButtonAction>>(ACTION.goDeeper, goDeeperAction(services));
+  app.action<BlockAction<ButtonAction>>(ACTION.reflect, reflectAction(services));
+  app.action<BlockAction<ButtonAction>>(ACTION.helpful, feedback(services, true));
+  app.action<BlockAction<ButtonAction>>(ACTION.notHelpful, feedback(services, false));
+  app.action<BlockAction<ButtonAction>>(ACTION.forgetConfirm, forgetConfirm(services));
+  app.action<BlockAction<ButtonAction>>(ACTION.forgetCancel, forgetCancel());
+  const home = [
+    ACTION.homeWeeklyToggle,
+    ACTION.homeWeeklyDay,
+    ACTION.homeWeeklyTime,
+    ACTION.homeNudgesToggle,
+    ACTION.homeQuietHours,
+  ];
+  for (const id of home) app.action(id, homeSetting(services));
+
+  // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
+  // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.
+  const known = new Set<string>(Object.values(ACTION));
+  app.action({ action_id: /^.*$/ }, async ({ ack, action, respond, logger }) => {
+    const id = (action as { action_id?: string }).action_id ?? "";
+    if (known.has(id)) return;
+    await ack();
+    logger.debug(`unknown action ${id}`);
+    await respond({
+      response_type: "ephemeral",
+      replace_original: false,
+      text: "That button is from an older message and no longer does anything. Try `/coach` again.",
+    }).catch(() => undefined);
+  });
+}

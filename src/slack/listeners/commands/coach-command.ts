@@ -1,0 +1,70 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { DEFAULT_SETTINGS } from "../../../store/types.js";
+import { forgetConfirmMessage, helpMessage, notice } from "../../blocks/messages.js";
+import { settingsModal, situationModal } from "../../blocks/modals.js";
+import { coachAndRecord } from "../../coaching.js";
+import { ephemeral, kindly } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+// /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after.
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export function coachCommand(services: Services) {
+  return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
+    await ack();
+    const text = command.text.trim();
+    const key = { teamId: command.team_id, userId: command.user_id };
+    const requestId = context.requestId as string | undefined;
+    const sub = text.toLowerCase();
+    await kindly(
+      services.logger,
+      requestId,
+      "coach command",
+      async () => {
+        if (sub === "") {
+          // trigger_id lives about 3 s: open the modal before anything else.
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: situationModal(JSON.stringify({ r: command.response_url, c: command.channel_id })) as never,
+          });
+          return;
+        }
+        if (sub === "help" || sub === "?") {
+          await respond({ response_type: "ephemeral", ...helpMessage() } as never);
+          return;
+        }
+        if (sub === "settings") {
+          const user = await services.store.getUser(key);
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: settingsModal(
+              user?.settings ?? DEFAULT_SETTINGS,
+              JSON.stringify({ r: command.response_url }),
+            ) as never,
+          });
+          return;
+        }
+        if (sub === "forget") {
+          await respond({ response_type: "ephemeral", ...forgetConfirmMessage() } as never);
+          return;
+        }
+        if (text.length > 4000) {
+          await respond({
+            response_type: "ephemeral",
+            ...notice(
+              "That's a lot to take in at once. I've read the first 4,000 characters; here is what I'd ask about them.",
+            ),
+          } as never);
+        }
+        const { rendered } = await coachAndRecord(services, { key, text, surface: "command" });
+        await respond({ response_type: "ephemeral", ...rendered } as never);
+        services.logger.info(
+          { requestId, team: key.teamId, user: key.userId, surface: "command" },
+          "coached",
+        );
+      },
+      ephemeral(respond),
+    );
+  };
+}

@@ -1,0 +1,60 @@
+import type { WebClient } from "@slack/web-api";
+import type { CoachQuestion } from "../../../coaching/coach.js";
+import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
+import { kindly } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+// A DM in the Messages tab gets coaching in a thread on that message; a reply in the thread goes deeper
+// on the last question asked there, and never repeats a question already asked in it.
+
+export interface DirectMessageInput {
+  teamId: string;
+  channel: string;
+  user: string;
+  text: string;
+  ts: string;
+  threadTs?: string;
+  requestId?: string;
+}
+
+export async function handleDirectMessage(
+  services: Services,
+  client: WebClient,
+  input: DirectMessageInput,
+): Promise<void> {
+  if (!(await services.store.claimOnce(`msg:${input.channel}:${input.ts}`))) return;
+  const threadTs = input.threadTs ?? input.ts;
+  const threadKey = `${input.channel}:${threadTs}`;
+  const key = { teamId: input.teamId, userId: input.user };
+  const post = (m: { text: string; blocks: unknown[] }) =>
+    client.chat.postMessage({ channel: input.channel, thread_ts: threadTs, ...m } as never);
+  await kindly(
+    services.logger,
+    input.requestId,
+    "direct message",
+    async () => {
+      let lead: CoachQuestion | undefined;
+      if (input.threadTs) {
+        // Going deeper: a follow-up on the most recent question in this thread that still has one.
+        for (const id of await services.store.recentQuestionIds(key, { threadKey })) {
+          lead = await deeperAndRecord(services, key, id, "dm", threadKey);
+          if (lead) break;
+        }
+      }
+      const { rendered } = await coachAndRecord(services, {
+        key,
+        text: input.text,
+        surface: "dm",
+        threadKey,
+        lead: lead ? [lead] : undefined,
+        maxQuestions: lead ? 1 : undefined,
+      });
+      await post(rendered);
+      services.logger.info(
+        { requestId: input.requestId, team: key.teamId, user: key.userId, surface: "dm" },
+        "coached",
+      );
+    },
+    post,
+  );
+}

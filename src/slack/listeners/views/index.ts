@@ -1,0 +1,153 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
+import { isStage } from "../../../coaching/taxonomy.js";
+import { notice } from "../../blocks/messages.js";
+import { reflectSavedView } from "../../blocks/modals.js";
+import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
+import { coachAndRecord, publishHome } from "../../coaching.js";
+import { INPUT, VIEW } from "../../ids.js";
+import { errorSummary } from "../../reply.js";
+import type { Services } from "../../services.js";
+import { inputValue, parseMetadata } from "./view-values.js";
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** Posts to a slash command's response_url (valid 30 minutes, 5 uses) from outside the command. */
+async function postToResponseUrl(url: string | undefined, message: object): Promise<boolean> {
+  if (!url || !/^https?:\/\//.test(url)) return false;
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ response_type: "ephemeral", ...message }),
+  });
+  return res.ok;
+}
+
+const keyOf = (body: ViewSubmitAction) => ({
+  teamId: body.team?.id ?? body.user.team_id ?? "",
+  userId: body.user.id,
+});
+
+export function register(app: App, services: Services): void {
+  // "/coach" alone: deal, stage, what happened -> coaching, privately where the command was typed.
+  app.view<ViewSubmitAction>(VIEW.situation, async ({ ack, body, view, client, context }: Args) => {
+    const values = view.state.values;
+    const happened = inputValue(values, INPUT.happened)?.trim();
+    if (!happened) {
+      await ack({
+        response_action: "errors",
+        errors: { [INPUT.happened[0]]: "Tell me a little about what happened." },
+      });
+      return;
+    }
+    await ack();
+    const deal = inputValue(values, INPUT.deal)?.trim();
+    const stage = inputValue(values, INPUT.stage);
+    const key = keyOf(body);
+    const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    try {
+      const { rendered } = await coachAndRecord(services, {
+        key,
+        text: deal ? `${deal}: ${happened}` : happened,
+        stage: stage && isStage(stage) ? stage : undefined,
+        surface: "command",
+      });
+      if (!(await postToResponseUrl(meta.r, rendered))) {
+        await client.chat.postMessage({ channel: key.userId, ...rendered } as never);
+      }
+    } catch (err) {
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "situation modal failed",
+      );
+      await client.chat
+        .postMessage({
+          channel: key.userId,
+          ...notice("Sorry, I couldn't coach on that just now. Please try `/coach` again."),
+        } as never)
+        .catch(() => undefined);
+    }
+  });
+
+  // Reflect: stored privately, never posted. The store write happens before the ack so a failure can be
+  // shown in the modal instead of losing the user's words.
+  app.view<ViewSubmitAction>(VIEW.reflect, async ({ ack, body, view, context }: Args) => {
+    const answer = inputValue(view.state.values, INPUT.answer)?.trim();
+    if (!answer) {
+      await ack({
+        response_action: "errors",
+        errors: { [INPUT.answer[0]]: "Write a few words, or press Cancel." },
+      });
+      return;
+    }
+    const ids = (parseMetadata<{ q: string[] }>(view.private_metadata).q ?? []).filter(
+      (id) => typeof id === "string",
+    );
+    const texts = ids.map(
+      (id) =>
+        services.library.questions.get(id)?.text ??
+        (id === FALLBACK_QUESTION.id ? FALLBACK_QUESTION.text : undefined),
+    );
+    const questionText = texts.filter(Boolean).join(" / ") || FALLBACK_QUESTION.text;
+    try {
+      await services.store.addReflection(keyOf(body), { questionId: ids[0] ?? null, questionText, answer });
+      await ack({ response_action: "update", view: reflectSavedView() as never });
+      services.logger.info(
+        { requestId: context.requestId, team: keyOf(body).teamId, user: body.user.id },
+        "reflection saved",
+      );
+    } catch (err) {
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "saving a reflection failed",
+      );
+      await ack({
+        response_action: "errors",
+        errors: { [INPUT.answer[0]]: "Sorry, I couldn't save that just now. Please try again." },
+      });
+    }
+  });
+
+  app.view<ViewSubmitAction>(VIEW.settings, async ({ ack, body, view, client, context }: Args) => {
+    const v = view.state.values;
+    const day = parseDay(inputValue(v, INPUT.weeklyDay) ?? "");
+    const time = parseTime(inputValue(v, INPUT.weeklyTime) ?? "");
+    const quiet = parseQuiet(inputValue(v, INPUT.quietHours) ?? "default");
+    const weekly = inputValue(v, INPUT.weekly) === "on";
+    const nudges = inputValue(v, INPUT.nudges) !== "off";
+    if (!day || !time || quiet === undefined) {
+      await ack({
+        response_action: "errors",
+        errors: { [INPUT.weeklyDay[0]]: "Please pick a day and a time." },
+      });
+      return;
+    }
+    const key = keyOf(body);
+    try {
+      await services.store.upsertUser(key, {
+        settings: { weekly: { enabled: weekly, day, time }, nudges, quietHours: quiet },
+      });
+      await ack();
+    } catch (err) {
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "saving settings failed",
+      );
+      await ack({
+        response_action: "errors",
+        errors: { [INPUT.weekly[0]]: "Sorry, I couldn't save that just now. Please try again." },
+      });
+      return;
+    }
+    const summary = `Saved. Weekly reflection ${weekly ? `on, ${dayLabel(day)}s at ${time}` : "off"}; deal nudges ${nudges ? "on" : "off"}.`;
+    await postToResponseUrl(parseMetadata<{ r: string }>(view.private_metadata).r, notice(summary)).catch(
+      () => false,
+    );
+    await publishHome(services, client, key).catch((err) =>
+      services.logger.warn(
+        { err: errorSummary(err), requestId: context.requestId },
+        "home refresh after settings failed",
+      ),
+    );
+  });
+}

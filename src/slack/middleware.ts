@@ -1,0 +1,28 @@
+import { randomUUID } from "node:crypto";
+import type { AnyMiddlewareArgs, App, Middleware } from "@slack/bolt";
+import type { Services } from "./services.js";
+
+// Global middleware: a request id for the logs, event_id dedupe (Slack retries and Bolt does not dedupe),
+// and tracking of work in flight for graceful shutdown.
+
+export function register(app: App, services: Services): void {
+  const middleware: Middleware<AnyMiddlewareArgs> = async ({ body, context, next }) => {
+    context.requestId = randomUUID();
+    const eventId = (body as { event_id?: string }).event_id;
+    if (eventId && !(await services.store.claimOnce(`evt:${eventId}`))) {
+      services.logger.info(
+        { requestId: context.requestId, eventId, retryNum: context.retryNum },
+        "duplicate delivery skipped",
+      );
+      return;
+    }
+    await services.tracker.run(next);
+  };
+  app.use(middleware);
+  app.error(async (error) => {
+    services.logger.error(
+      { err: { message: error.message, code: (error as { code?: string }).code } },
+      "unhandled Bolt error",
+    );
+  });
+}

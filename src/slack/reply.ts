@@ -1,0 +1,38 @@
+import type { RespondFn, SayFn } from "@slack/bolt";
+import type { Logger } from "../logger.js";
+import { type Rendered, SORRY } from "./blocks/messages.js";
+
+// Never silent, never leaky: when a listener fails, log it with the request id and tell the user kindly.
+
+export async function kindly(
+  logger: Logger,
+  requestId: string | undefined,
+  what: string,
+  work: () => Promise<void>,
+  tell: (message: Rendered) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    logger.error({ err: errorSummary(err), requestId, what }, "listener failed");
+    try {
+      await tell(SORRY);
+    } catch (tellErr) {
+      logger.error(
+        { err: errorSummary(tellErr), requestId, what },
+        "could not tell the user about a failure",
+      );
+    }
+  }
+}
+
+/** An error without request bodies or tokens: the WebClient attaches both to its errors. */
+export function errorSummary(err: unknown): { message: string; code?: string; stack?: string } {
+  const e = err as { message?: string; code?: string; stack?: string; data?: { error?: string } };
+  return { message: String(e?.data?.error ?? e?.message ?? err), code: e?.code, stack: e?.stack };
+}
+
+export const ephemeral = (respond: RespondFn) => (m: Rendered) =>
+  respond({ response_type: "ephemeral", ...m } as never);
+export const inThread = (say: SayFn, threadTs: string) => (m: Rendered) =>
+  say({ ...m, thread_ts: threadTs } as never);

@@ -1,0 +1,151 @@
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { lockDataDir } from "./data-dir-lock.js";
+import { applyMigrations } from "./migrate.js";
+import type { Database } from "./schema.js";
+import { SqlStore } from "./sql-store.js";
+import type { Store } from "./types.js";
+
+export const DEFAULT_DATA_DIR = "./data";
+
+export interface StoreLogger {
+  info: (o: object, msg: string) => void;
+  /** For errors of idle PostgreSQL connections, which would otherwise go unseen. */
+  error?: (o: object, msg: string) => void;
+}
+
+export interface OpenStoreOptions {
+  /** DATABASE_URL: PostgreSQL. Unset: embedded PGlite in dataDir. */
+  databaseUrl?: string;
+  /** DATA_DIR for the embedded store; default ./data. */
+  dataDir?: string;
+  logger?: StoreLogger;
+}
+
+/** The store the app runs on: PostgreSQL when databaseUrl is set, else PGlite in dataDir; migrated. */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const connection = await connect(options);
+  return finishOpening(connection, options);
+}
+
+/** Applies pending migrations without starting the app (`deal-coach migrate`); returns their names. */
+export async function migrate(options: OpenStoreOptions = {}): Promise<string[]> {
+  const connection = await connect(options);
+  try {
+    const applied = await applyMigrations(connection.pool);
+    logApplied(options.logger, applied);
+    return applied;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * What a store is opened over. The store owns it from then on and closes it on close(), except a
+ * PGlite marked borrowed, which stays open for its lender (tests reuse one across stores).
+ */
+export type StoreSource = { pglite: PGlite; borrowed?: boolean } | { pool: pg.Pool };
+
+export interface StoreWiring {
+  logger?: StoreLogger;
+  /** Clock for stored timestamps; default the system clock. */
+  now?: () => Date;
+  /** Runs after the store has closed its connections (tests drop their schema here). */
+  afterClose?: () => Promise<void> | void;
+}
+
+/** Opens a migrated store over a PGlite instance or pg pool made elsewhere (tests, tools). */
+export async function openStoreWith(source: StoreSource, wiring: StoreWiring = {}): Promise<Store> {
+  const connection =
+    "pglite" in source ? overPglite(source.pglite, source.borrowed) : overPool(source.pool, wiring.logger);
+  return finishOpening({ ...connection, close: withAfter(connection.close, wiring.afterClose) }, wiring);
+}
+
+interface Connection {
+  kind: Store["kind"];
+  pool: pg.Pool;
+  /** Ends the pool if still open and frees what backs it; called exactly once. */
+  close: () => Promise<void>;
+}
+
+async function connect(options: OpenStoreOptions): Promise<Connection> {
+  if (options.databaseUrl) {
+    return overPool(new pg.Pool({ connectionString: options.databaseUrl }), options.logger);
+  }
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const unlock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  const connection = overPglite(pglite);
+  return { ...connection, close: withAfter(connection.close, unlock) };
+}
+
+function overPglite(pglite: PGlite, borrowed = false): Connection {
+  // PGlite is one session: one pooled client, never reaped when idle, since every client created by
+  // this config shares the same PGlite connection object.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  return {
+    kind: "pglite",
+    pool,
+    close: async () => {
+      try {
+        await endPool(pool);
+      } finally {
+        if (!borrowed) await pglite.close();
+      }
+    },
+  };
+}
+
+function overPool(pool: pg.Pool, logger: StoreLogger | undefined): Connection {
+  // An idle client's error (a server restart) is emitted on the pool; unheard, it would crash the
+  // process. The pool drops that client and the next query connects afresh.
+  pool.on("error", (error) => logger?.error?.({ err: error }, "idle database connection failed"));
+  return { kind: "postgres", pool, close: () => endPool(pool) };
+}
+
+async function finishOpening(connection: Connection, wiring: StoreWiring): Promise<Store> {
+  let store: SqlStore;
+  try {
+    logApplied(wiring.logger, await applyMigrations(connection.pool));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connection.pool }) });
+    store = new SqlStore({
+      kind: connection.kind,
+      db,
+      now: wiring.now ?? (() => new Date()),
+      release: connection.close,
+    });
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+  await store.pruneClaims();
+  return store;
+}
+
+function logApplied(logger: StoreLogger | undefined, applied: string[]): void {
+  if (applied.length > 0) logger?.info({ migrations: applied }, "applied database migrations");
+}
+
+async function endPool(pool: pg.Pool): Promise<void> {
+  // Kysely's destroy() ends the pool if it ever ran a query; ending twice throws.
+  if (!pool.ended && !pool.ending) await pool.end();
+}
+
+function withAfter(close: () => Promise<void>, after: (() => Promise<void> | void) | undefined) {
+  if (!after) return close;
+  return async () => {
+    try {
+      await close();
+    } finally {
+      await after();
+    }
+  };
+}

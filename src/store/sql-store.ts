@@ -1,0 +1,337 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import type { Database, UsersTable } from "./schema.js";
+import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
+import {
+  type AskedEntry,
+  DEFAULT_SETTINGS,
+  type ForgetReport,
+  type ReflectionRecord,
+  type Store,
+  type UserKey,
+  type UserRecord,
+} from "./types.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_HISTORY_DAYS = 30;
+const DEFAULT_HISTORY_LIMIT = 200;
+const DEFAULT_REFLECTION_LIMIT = 50;
+
+// processed_events only has to outlive Slack's retries (minutes), so rows older than a day are
+// deleted at open and after every PRUNE_EVERY claims of one process. claimOnce is for deduplicating
+// deliveries, not for remembering for longer that something was done.
+const CLAIM_RETENTION_MS = DAY_MS;
+const PRUNE_EVERY = 500;
+
+export interface SqlStoreParts {
+  kind: Store["kind"];
+  db: Kysely<Database>;
+  /** The clock for every stored timestamp; tests move it. */
+  now: () => Date;
+  /** Runs once, after Kysely has let go of the pool: ends the pool, closes PGlite, drops the lock. */
+  release: () => Promise<void>;
+}
+
+/** The Store over Kysely and PostgreSQL SQL, for PGlite and PostgreSQL alike. */
+export class SqlStore implements Store {
+  readonly kind: Store["kind"];
+  readonly #db: Kysely<Database>;
+  readonly #now: () => Date;
+  readonly #release: () => Promise<void>;
+  #claimsSincePrune = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: SqlStoreParts) {
+    this.kind = parts.kind;
+    this.#db = parts.db;
+    this.#now = parts.now;
+    this.#release = parts.release;
+  }
+
+  async getUser(key: UserKey): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where((eb) => eb.and(ofUser(key)))
+      .executeTakeFirst();
+    return row && toUserRecord(row);
+  }
+
+  // Accepts a partial weekly too (SettingsPatch is wider than Partial<UserSettings>).
+  async upsertUser(
+    key: UserKey,
+    patch: { tz?: string | null; settings?: SettingsPatch } = {},
+  ): Promise<UserRecord> {
+    const now = this.#now();
+    return this.#db.transaction().execute(async (trx) => {
+      const created = await trx
+        .insertInto("users")
+        .values({
+          ...ofUser(key),
+          tz: patch.tz ?? null,
+          settings: JSON.stringify(mergeSettings(DEFAULT_SETTINGS, patch.settings)),
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.columns(["team_id", "user_id"]).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (created) return toUserRecord(created);
+
+      // Locked so two concurrent patches (say weekly.day and weekly.time) both survive the merge.
+      const existing = await trx
+        .selectFrom("users")
+        .selectAll()
+        .where((eb) => eb.and(ofUser(key)))
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      if (patch.tz === undefined && patch.settings === undefined) return toUserRecord(existing);
+      const updated = await trx
+        .updateTable("users")
+        .set({
+          tz: patch.tz === undefined ? existing.tz : patch.tz,
+          settings: JSON.stringify(mergeSettings(readStoredSettings(existing.settings), patch.settings)),
+          updated_at: now,
+        })
+        .where((eb) => eb.and(ofUser(key)))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toUserRecord(updated);
+    });
+  }
+
+  async recordAsked(key: UserKey, entries: readonly AskedEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const askedAt = this.#now();
+    await this.#db
+      .insertInto("asked_questions")
+      .values(
+        entries.map((entry) => ({
+          ...ofUser(key),
+          question_id: entry.questionId,
+          theme: entry.theme,
+          surface: entry.surface,
+          thread_key: entry.threadKey ?? null,
+          asked_at: askedAt,
+        })),
+      )
+      .execute();
+  }
+
+  /**
+   * Distinct ids, ordered by their latest asking (entries of one recordAsked call: last one first).
+   * Within a thread every id counts, however old; otherwise the last sinceDays days.
+   */
+  async recentQuestionIds(
+    key: UserKey,
+    options: { sinceDays?: number; threadKey?: string; limit?: number } = {},
+  ): Promise<string[]> {
+    const { threadKey } = options;
+    let query = this.#db
+      .selectFrom("asked_questions")
+      .select("question_id")
+      .where((eb) => eb.and(ofUser(key)))
+      .groupBy("question_id")
+      .orderBy((eb) => eb.fn.max("asked_at"), "desc")
+      .orderBy((eb) => eb.fn.max("id"), "desc");
+    if (threadKey === undefined) {
+      const since = new Date(this.#now().getTime() - (options.sinceDays ?? DEFAULT_HISTORY_DAYS) * DAY_MS);
+      query = query.where("asked_at", ">=", since).limit(options.limit ?? DEFAULT_HISTORY_LIMIT);
+    } else {
+      query = query.where("thread_key", "=", threadKey);
+      if (options.limit !== undefined) query = query.limit(options.limit);
+    }
+    const rows = await query.execute();
+    return rows.map((row) => row.question_id);
+  }
+
+  async addReflection(
+    key: UserKey,
+    reflection: { questionId?: string | null; questionText: string; answer: string },
+  ): Promise<string> {
+    const id = randomUUID();
+    await this.#db
+      .insertInto("reflections")
+      .values({
+        id,
+        ...ofUser(key),
+        question_id: reflection.questionId ?? null,
+        question_text: reflection.questionText,
+        answer: reflection.answer,
+        created_at: this.#now(),
+      })
+      .execute();
+    return id;
+  }
+
+  async listReflections(key: UserKey, limit = DEFAULT_REFLECTION_LIMIT): Promise<ReflectionRecord[]> {
+    const rows = await this.#db
+      .selectFrom("reflections")
+      .selectAll()
+      .where((eb) => eb.and(ofUser(key)))
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      teamId: row.team_id,
+      userId: row.user_id,
+      questionId: row.question_id,
+      questionText: row.question_text,
+      answer: row.answer,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async recordFeedback(key: UserKey, questionId: string, helpful: boolean): Promise<void> {
+    await this.#db
+      .insertInto("feedback")
+      .values({ ...ofUser(key), question_id: questionId, helpful, updated_at: this.#now() })
+      .onConflict((oc) =>
+        oc.columns(["team_id", "user_id", "question_id"]).doUpdateSet((eb) => ({
+          helpful: eb.ref("excluded.helpful"),
+          updated_at: eb.ref("excluded.updated_at"),
+        })),
+      )
+      .execute();
+  }
+
+  async userStats(
+    key: UserKey,
+  ): Promise<{ asked: number; answered: number; helpful: number; notHelpful: number }> {
+    const count = (rows: number | string | bigint | null | undefined) => Number(rows ?? 0);
+    const row = await this.#db
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom("asked_questions")
+          .select((sub) => sub.fn.countAll().as("n"))
+          .where((sub) => sub.and(ofUser(key)))
+          .as("asked"),
+        eb
+          .selectFrom("reflections")
+          .select((sub) => sub.fn.countAll().as("n"))
+          .where((sub) => sub.and(ofUser(key)))
+          .as("answered"),
+        eb
+          .selectFrom("feedback")
+          .select((sub) => sub.fn.countAll().filterWhere("helpful", "=", true).as("n"))
+          .where((sub) => sub.and(ofUser(key)))
+          .as("helpful"),
+        eb
+          .selectFrom("feedback")
+          .select((sub) => sub.fn.countAll().filterWhere("helpful", "=", false).as("n"))
+          .where((sub) => sub.and(ofUser(key)))
+          .as("not_helpful"),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      asked: count(row.asked),
+      answered: count(row.answered),
+      helpful: count(row.helpful),
+      notHelpful: count(row.not_helpful),
+    };
+  }
+
+  async claimOnce(id: string): Promise<boolean> {
+    // One statement, so of two concurrent deliveries exactly one gets the row back.
+    const claimed = await this.#db
+      .insertInto("processed_events")
+      .values({ id, seen_at: this.#now() })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (++this.#claimsSincePrune >= PRUNE_EVERY) await this.pruneClaims();
+    return claimed !== undefined;
+  }
+
+  /** Forgets claims older than the retention; called at open and every PRUNE_EVERY claims. */
+  async pruneClaims(): Promise<void> {
+    this.#claimsSincePrune = 0;
+    const cutoff = new Date(this.#now().getTime() - CLAIM_RETENTION_MS);
+    await this.#db.deleteFrom("processed_events").where("seen_at", "<", cutoff).execute();
+  }
+
+  async forgetUser(key: UserKey): Promise<ForgetReport> {
+    return this.#db.transaction().execute(async (trx) => {
+      const questions = await trx
+        .deleteFrom("asked_questions")
+        .where((eb) => eb.and(ofUser(key)))
+        .executeTakeFirst();
+      const reflections = await trx
+        .deleteFrom("reflections")
+        .where((eb) => eb.and(ofUser(key)))
+        .executeTakeFirst();
+      const feedback = await trx
+        .deleteFrom("feedback")
+        .where((eb) => eb.and(ofUser(key)))
+        .executeTakeFirst();
+      const user = await trx
+        .deleteFrom("users")
+        .where((eb) => eb.and(ofUser(key)))
+        .executeTakeFirst();
+      return {
+        user: Number(user.numDeletedRows),
+        questions: Number(questions.numDeletedRows),
+        reflections: Number(reflections.numDeletedRows),
+        feedback: Number(feedback.numDeletedRows),
+      };
+    });
+  }
+
+  async forgetTeam(teamId: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("asked_questions").where("team_id", "=", teamId).execute();
+      await trx.deleteFrom("reflections").where("team_id", "=", teamId).execute();
+      await trx.deleteFrom("feedback").where("team_id", "=", teamId).execute();
+      await trx.deleteFrom("users").where("team_id", "=", teamId).execute();
+      // A team's own installation is keyed by its team id (enterprise installs by enterprise id).
+      await trx.deleteFrom("installations").where("install_key", "=", teamId).execute();
+    });
+  }
+
+  async saveInstallation(installKey: string, encrypted: string): Promise<void> {
+    await this.#db
+      .insertInto("installations")
+      .values({ install_key: installKey, data: encrypted, updated_at: this.#now() })
+      .onConflict((oc) =>
+        oc.column("install_key").doUpdateSet((eb) => ({
+          data: eb.ref("excluded.data"),
+          updated_at: eb.ref("excluded.updated_at"),
+        })),
+      )
+      .execute();
+  }
+
+  async fetchInstallation(installKey: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom("installations")
+      .select("data")
+      .where("install_key", "=", installKey)
+      .executeTakeFirst();
+    return row?.data;
+  }
+
+  async deleteInstallation(installKey: string): Promise<void> {
+    await this.#db.deleteFrom("installations").where("install_key", "=", installKey).execute();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#db.destroy().finally(() => this.#release());
+    return this.#closing;
+  }
+}
+
+function ofUser(key: UserKey): { team_id: string; user_id: string } {
+  return { team_id: key.teamId, user_id: key.userId };
+}
+
+function toUserRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    teamId: row.team_id,
+    userId: row.user_id,
+    tz: row.tz,
+    settings: readStoredSettings(row.settings),
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,14 @@
+import { execFileSync } from "node:child_process";
+import { PACKAGE_ROOT } from "../src/paths.js";
+
+// Build dist/ once per run so the test of the installed bin never runs yesterday's build.
+export default function setup(): void {
+  execFileSync(
+    process.execPath,
+    [`${PACKAGE_ROOT}/node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: "inherit",
+    },
+  );
+}

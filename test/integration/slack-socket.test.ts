@@ -1,0 +1,118 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/paths.js";
+import { type Harness, startHarness } from "../support/app-harness.js";
+import { FakeSlack } from "../support/fake-slack.js";
+import {
+  appMention,
+  BOT_USER_ID,
+  eventCallbackPayload,
+  nextTs,
+  slashCommand,
+} from "../support/slack-payloads.js";
+
+describe("Socket Mode", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness("socket");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("connects with the app token through SLACK_API_URL", () => {
+    const open = h.slack.callsTo("apps.connections.open");
+    expect(open.length).toBeGreaterThanOrEqual(1);
+    expect(open[0]?.token).toBe("xapp-test-token");
+  });
+
+  it("acks /coach and replies privately", async () => {
+    const from = h.slack.responses.length;
+    const ack = await h.slack.sendEnvelope("slash_commands", {
+      ...slashCommand({ text: "budget got frozen until next fiscal year" }),
+    });
+    expect(ack).toBeDefined();
+    const post = await h.slack.waitForResponse(() => true, { from });
+    expect(JSON.stringify(post.body)).toContain("budget");
+  });
+
+  it("answers a mention once even when the envelope is retried", async () => {
+    const payload = eventCallbackPayload(
+      appMention({ text: `<@${BOT_USER_ID}> we lost to the incumbent`, ts: nextTs() }),
+      {
+        eventId: "Ev_SOCKET_RETRY",
+      },
+    );
+    const from = h.slack.calls.length;
+    await h.slack.sendEnvelope("events_api", payload);
+    await h.slack.sendEnvelope("events_api", payload, { retryAttempt: 1, retryReason: "timeout" });
+    await h.slack.waitFor((c) => c.method === "chat.postMessage", { from });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.slack.calls.slice(from).filter((c) => c.method === "chat.postMessage")).toHaveLength(1);
+  });
+
+  it("still serves /healthz on PORT", async () => {
+    const res = await fetch(`${h.url}/healthz`);
+    expect(await res.json()).toMatchObject({ status: "ok", mode: "socket" });
+  });
+});
+
+describe("the real process", () => {
+  it("starts on the embedded store, and on SIGTERM finishes, closes the store and exits 0", async () => {
+    const slack = await FakeSlack.start();
+    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-main-"));
+    const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")], {
+      cwd: PACKAGE_ROOT,
+      env: {
+        ...process.env,
+        SLACK_APP_TOKEN: "xapp-proc",
+        SLACK_BOT_TOKEN: "xoxb-proc",
+        SLACK_SIGNING_SECRET: "",
+        SLACK_API_URL: slack.apiUrl,
+        PORT: "0",
+        DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    try {
+      await slack.socketConnected({ timeoutMs: 60_000 });
+      const port = await waitFor(() => out.match(/"port":(\d+)/)?.[1], 30_000);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const from = slack.responses.length;
+      await slack.sendEnvelope("slash_commands", {
+        ...slashCommand({ text: "they went dark after the demo" }),
+      });
+      await slack.waitForResponse(() => true, { from, timeoutMs: 10_000 });
+      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exit).toBe(0);
+      expect(out).toContain("Deal Coach stopped");
+      expect(out).not.toContain("xoxb-proc");
+    } finally {
+      child.kill("SIGKILL");
+      await slack.close();
+    }
+  }, 120_000);
+});
+
+async function waitFor<T>(get: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
