@@ -58,6 +58,8 @@ export interface Question {
   followUps: readonly FollowUp[];
   /** Lower-case words or phrases; empty for a question that fits any message of its theme. */
   cues: readonly string[];
+  /** The cues compiled into one pattern at load (coach() tests it on every call); null without cues. */
+  cuePattern: RegExp | null;
 }
 export interface ThemeDef {
   id: Theme;
@@ -127,6 +129,11 @@ function readYaml(path: string, problems: LibraryProblem[]): unknown {
     });
     return undefined;
   }
+}
+
+function cuePattern(cues: readonly string[]): RegExp | null {
+  if (cues.length === 0) return null;
+  return new RegExp(cues.map((c) => c.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
 }
 
 function checkStages(
@@ -243,6 +250,7 @@ function mergeThemeFile(
       stages: checkStages(file, q.id, q.stages, problems),
       followUps,
       cues: (q.cues ?? []).map((c) => c.toLowerCase()),
+      cuePattern: cuePattern(q.cues ?? []),
     };
     if (index >= 0) def.questions[index] = question;
     else def.questions.push(question);

@@ -1,6 +1,5 @@
 import type { Situation } from "./deal.js";
 import type { Library, Question } from "./library.js";
-import { normalizeText } from "./normalize.js";
 import { ADVERSARIAL_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
 import { extractSignals, isLateStage, type SignalReport } from "./signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
@@ -16,6 +15,12 @@ const SECONDARY_WEIGHT = 3;
 // the rep heard in it ("we're fine for now") says more than the fact that it happened.
 const SIGNAL_WEIGHT: Partial<Record<SignalId, number>> = { frustration: 0.5, new_opportunity: 0.8 };
 const OVERRIDE = { customer_success: 100, absence_of_no: 60, decision_process: 40 } as const;
+
+const THEME_INDEX = Object.fromEntries(THEMES.map((t, i) => [t, i])) as Record<Theme, number>;
+// Ties fall back to the foundations order, then to the taxonomy's order.
+const TIE_ORDER = Object.fromEntries(
+  THEMES.map((t) => [t, FOUNDATIONS.includes(t) ? FOUNDATIONS.indexOf(t) : FOUNDATIONS.length + THEMES.indexOf(t)]),
+) as Record<Theme, number>;
 
 export const GROW_GOAL_QUESTION_ID = "self_reflection.hoping-this-week";
 export const OWNERSHIP_QUESTION_ID = "self_reflection.options-you-see";
@@ -61,39 +66,35 @@ function fnv1a(input: string): number {
 
 /** Scores every theme for this report, best first. Ties fall back to the foundations order, then id. */
 export function rankThemes(report: SignalReport): RankedTheme[] {
-  const scores = new Map<Theme, RankedTheme>(THEMES.map((t) => [t, { theme: t, score: 0, signals: [] }]));
+  const entries: RankedTheme[] = THEMES.map((theme) => ({ theme, score: 0, signals: [] }));
+  const entry = (theme: Theme) => entries[THEME_INDEX[theme]] as RankedTheme;
   for (const signal of report.signals) {
     const route = SIGNAL_ROUTES[signal.id];
     const weight = SIGNAL_WEIGHT[signal.id] ?? 1;
-    for (const [themes, points] of [
-      [route.primary, PRIMARY_WEIGHT],
-      [route.secondary, SECONDARY_WEIGHT],
-    ] as const) {
-      for (const theme of themes) {
-        const entry = scores.get(theme) as RankedTheme;
-        entry.score += points * weight;
-        if (!entry.signals.includes(signal.id)) entry.signals.push(signal.id);
-      }
+    for (const theme of route.primary) {
+      const e = entry(theme);
+      e.score += PRIMARY_WEIGHT * weight;
+      if (!e.signals.includes(signal.id)) e.signals.push(signal.id);
+    }
+    for (const theme of route.secondary) {
+      const e = entry(theme);
+      e.score += SECONDARY_WEIGHT * weight;
+      if (!e.signals.includes(signal.id)) e.signals.push(signal.id);
     }
   }
   const has = (id: SignalId) => report.signals.some((s) => s.id === id);
-  const bump = (theme: Theme, points: number) => {
-    (scores.get(theme) as RankedTheme).score += points;
-  };
   // Risk overrides (GUIDE 2.5 rule 3).
-  if (has("quota_pressure") || has("discount") || has("amount_cut_pulled_in"))
-    bump("customer_success", OVERRIDE.customer_success);
-  if (has("no_pushback") && (report.stage === undefined || isLateStage(report.stage)))
-    bump("absence_of_no", OVERRIDE.absence_of_no);
-  if (has("late_stage_paper_unknown") || (has("paper_formality") && isLateStage(report.stage ?? "closing"))) {
-    bump("decision_process", OVERRIDE.decision_process);
+  if (has("quota_pressure") || has("discount") || has("amount_cut_pulled_in")) {
+    entry("customer_success").score += OVERRIDE.customer_success;
   }
-  if (report.stage) for (const entry of scores.values()) entry.score += stageFit(entry.theme, report.stage);
-  const order = (t: Theme) => {
-    const i = FOUNDATIONS.indexOf(t);
-    return i < 0 ? FOUNDATIONS.length + THEMES.indexOf(t) : i;
-  };
-  return [...scores.values()].sort((a, b) => b.score - a.score || order(a.theme) - order(b.theme));
+  if (has("no_pushback") && (report.stage === undefined || isLateStage(report.stage))) {
+    entry("absence_of_no").score += OVERRIDE.absence_of_no;
+  }
+  if (has("late_stage_paper_unknown") || (has("paper_formality") && isLateStage(report.stage ?? "closing"))) {
+    entry("decision_process").score += OVERRIDE.decision_process;
+  }
+  if (report.stage) for (const e of entries) e.score += stageFit(e.theme, report.stage);
+  return entries.sort((a, b) => b.score - a.score || TIE_ORDER[a.theme] - TIE_ORDER[b.theme]);
 }
 
 /**
@@ -124,7 +125,7 @@ function questionsFor(
   // A question written for a particular remark ("When they said they loved the demo, ...") is asked only
   // when the rep made that remark, and then first: it fits what just happened best.
   const all = (library.themes.get(theme)?.questions ?? []).filter(
-    (q) => q.cues.length === 0 || q.cues.some((c) => lowerText.includes(c)),
+    (q) => q.cuePattern === null || q.cuePattern.test(lowerText),
   );
   const fresh = all.filter((q) => !chosen.has(q.id) && !history.includes(q.id));
   const staged = stage ? fresh.filter((q) => q.stages.includes(stage)) : fresh;
@@ -161,7 +162,7 @@ export function selectQuestions(
   const history = options.history ?? [];
   const excluded = new Set(options.excludeThemes ?? []);
   const max = Math.min(3, Math.max(1, options.maxQuestions ?? 3));
-  const lowerText = normalizeText(situation.text).toLowerCase();
+  const lowerText = report.lower;
   const seed = fnv1a(`${lowerText}\u0000${options.user ?? ""}`);
   const ranked = rankThemes(report).filter((r) => !excluded.has(r.theme));
   const has = (id: SignalId) => report.signals.some((s) => s.id === id);

@@ -21,10 +21,12 @@ export interface SignalReport {
   signals: Signal[];
   stage: Stage | undefined;
   stageSource: "given" | "fields" | "text" | "none";
-  /** Foundation themes (GUIDE 2.5 rule 2) the input already shows evidence for. */
+  /** Foundation themes (GUIDE 2.5 rule 2) the input already shows evidence for; empty when no stage. */
   evidenced: Set<Theme>;
   hasDealContent: boolean;
   fields: DealFields;
+  /** The text as the patterns saw it: normalised, lower-cased, typos in keywords corrected. */
+  lower: string;
 }
 
 interface Rule {
@@ -328,8 +330,9 @@ export function extractSignals(situation: Situation): SignalReport {
     add(signals, "late_stage_paper_unknown", "fields", `stage=${stage}, paper process unknown`);
   }
 
+  // Foundation evidence only steers the second theme for a known stage (select.ts foundationGap).
   const evidenced = new Set<Theme>();
-  for (const [theme, pattern] of FOUNDATION_EVIDENCE) if (pattern.test(lower)) evidenced.add(theme);
+  if (stage) for (const [theme, pattern] of FOUNDATION_EVIDENCE) if (pattern.test(lower)) evidenced.add(theme);
 
   const contentSignals = signals.filter(
     (s) => !["answer_request", "injection_attempt", "frustration"].includes(s.id),
@@ -340,7 +343,7 @@ export function extractSignals(situation: Situation): SignalReport {
     Object.keys(situation.deal ?? {}).length > 0 ||
     DEAL_WORDS.test(lower);
   if (signals.length === 0 && !hasDealContent) add(signals, "no_context", "text", "no deal content");
-  return { signals, stage, stageSource, evidenced, hasDealContent, fields };
+  return { signals, stage, stageSource, evidenced, hasDealContent, fields, lower };
 }
 
 export function isLateStage(stage: Stage | undefined): boolean {

@@ -14,16 +14,11 @@ import type { Services } from "./services.js";
 // server (src/server.ts) owns PORT and hands Slack's paths to `handleHttp`, so /healthz and the webhook
 // routes share the port in every mode.
 
-export const BOT_SCOPES = [
-  "app_mentions:read",
-  "channels:history",
-  "chat:write",
-  "commands",
-  "im:history",
-  "im:write",
-  "users:read",
-  "users:read.email",
-];
+/** Exactly the scopes the features use; manifest.yml must list the same (a test checks). */
+export const BOT_SCOPES = ["app_mentions:read", "channels:history", "chat:write", "commands", "im:history"];
+
+/** Exactly the events the listeners handle; manifest.yml must list the same. */
+export const BOT_EVENTS = ["app_home_opened", "app_mention", "app_uninstalled", "message.channels", "message.im", "tokens_revoked"];
 
 export interface SlackApp {
   app: App;
