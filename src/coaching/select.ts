@@ -19,7 +19,10 @@ const OVERRIDE = { customer_success: 100, absence_of_no: 60, decision_process: 4
 const THEME_INDEX = Object.fromEntries(THEMES.map((t, i) => [t, i])) as Record<Theme, number>;
 // Ties fall back to the foundations order, then to the taxonomy's order.
 const TIE_ORDER = Object.fromEntries(
-  THEMES.map((t) => [t, FOUNDATIONS.includes(t) ? FOUNDATIONS.indexOf(t) : FOUNDATIONS.length + THEMES.indexOf(t)]),
+  THEMES.map((t) => [
+    t,
+    FOUNDATIONS.includes(t) ? FOUNDATIONS.indexOf(t) : FOUNDATIONS.length + THEMES.indexOf(t),
+  ]),
 ) as Record<Theme, number>;
 
 export const GROW_GOAL_QUESTION_ID = "self_reflection.hoping-this-week";

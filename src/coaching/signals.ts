@@ -332,7 +332,8 @@ export function extractSignals(situation: Situation): SignalReport {
 
   // Foundation evidence only steers the second theme for a known stage (select.ts foundationGap).
   const evidenced = new Set<Theme>();
-  if (stage) for (const [theme, pattern] of FOUNDATION_EVIDENCE) if (pattern.test(lower)) evidenced.add(theme);
+  if (stage)
+    for (const [theme, pattern] of FOUNDATION_EVIDENCE) if (pattern.test(lower)) evidenced.add(theme);
 
   const contentSignals = signals.filter(
     (s) => !["answer_request", "injection_attempt", "frustration"].includes(s.id),

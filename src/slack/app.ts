@@ -18,7 +18,14 @@ import type { Services } from "./services.js";
 export const BOT_SCOPES = ["app_mentions:read", "channels:history", "chat:write", "commands", "im:history"];
 
 /** Exactly the events the listeners handle; manifest.yml must list the same. */
-export const BOT_EVENTS = ["app_home_opened", "app_mention", "app_uninstalled", "message.channels", "message.im", "tokens_revoked"];
+export const BOT_EVENTS = [
+  "app_home_opened",
+  "app_mention",
+  "app_uninstalled",
+  "message.channels",
+  "message.im",
+  "tokens_revoked",
+];
 
 export interface SlackApp {
   app: App;

@@ -48,10 +48,13 @@ describe("OAuth install", () => {
     const state = location.searchParams.get("state") ?? "";
     const cookie = (install.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 
-    const callback = await fetch(`${url}/slack/oauth_redirect?code=the-code&state=${encodeURIComponent(state)}`, {
-      headers: { cookie },
-      redirect: "manual",
-    });
+    const callback = await fetch(
+      `${url}/slack/oauth_redirect?code=the-code&state=${encodeURIComponent(state)}`,
+      {
+        headers: { cookie },
+        redirect: "manual",
+      },
+    );
     expect(callback.status).toBeLessThan(400);
     const exchange = slack.callsTo("oauth.v2.access");
     expect(exchange).toHaveLength(1);
@@ -67,9 +70,12 @@ describe("OAuth install", () => {
   });
 
   it("deletes the installation when the bot token is revoked", async () => {
-    const res = await postToApp(`${url}/slack/events`, eventCallback(tokensRevoked({ bot: ["U0BOT1234"] })), { secret: SECRET });
+    const res = await postToApp(`${url}/slack/events`, eventCallback(tokensRevoked({ bot: ["U0BOT1234"] })), {
+      secret: SECRET,
+    });
     expect(res.status).toBe(200);
-    for (let i = 0; i < 100 && (await store.fetchInstallation(TEAM_ID)); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await store.fetchInstallation(TEAM_ID)); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await store.fetchInstallation(TEAM_ID)).toBeUndefined();
   });
 });

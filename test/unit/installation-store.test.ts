@@ -9,7 +9,14 @@ const installation = {
   team: { id: "T_OAUTH", name: "Acme" },
   enterprise: undefined,
   user: { id: "U1", token: undefined, scopes: undefined },
-  bot: { token: "xoxb-secret-bot-token", refreshToken: "xoxe-refresh", expiresAt: 1_800_000_000, scopes: ["commands"], id: "B1", userId: "UB1" },
+  bot: {
+    token: "xoxb-secret-bot-token",
+    refreshToken: "xoxe-refresh",
+    expiresAt: 1_800_000_000,
+    scopes: ["commands"],
+    id: "B1",
+    userId: "UB1",
+  },
   tokenType: "bot" as const,
   isEnterpriseInstall: false,
   appId: "A1",
@@ -42,18 +49,33 @@ describe("installation store", () => {
     expect(raw).toBeDefined();
     expect(raw).not.toContain("xoxb-secret-bot-token");
     expect(raw).not.toContain("xoxe-refresh");
-    const fetched = await installs.fetchInstallation({ teamId: "T_OAUTH", enterpriseId: undefined, isEnterpriseInstall: false });
+    const fetched = await installs.fetchInstallation({
+      teamId: "T_OAUTH",
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+    });
     expect(fetched.bot?.token).toBe("xoxb-secret-bot-token");
     // Token rotation: the refresh token and expiry survive, so Bolt's InstallProvider can refresh.
     expect(fetched.bot?.refreshToken).toBe("xoxe-refresh");
     expect(fetched.bot?.expiresAt).toBe(1_800_000_000);
-    await installs.deleteInstallation?.({ teamId: "T_OAUTH", enterpriseId: undefined, isEnterpriseInstall: false });
-    await expect(installs.fetchInstallation({ teamId: "T_OAUTH", enterpriseId: undefined, isEnterpriseInstall: false })).rejects.toThrow();
+    await installs.deleteInstallation?.({
+      teamId: "T_OAUTH",
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+    });
+    await expect(
+      installs.fetchInstallation({ teamId: "T_OAUTH", enterpriseId: undefined, isEnterpriseInstall: false }),
+    ).rejects.toThrow();
   });
 
   it("keys an org-wide install by its enterprise id", async () => {
     const installs = databaseInstallationStore(store, key);
-    await installs.storeInstallation({ ...installation, team: undefined, enterprise: { id: "E1", name: "Org" }, isEnterpriseInstall: true } as never);
+    await installs.storeInstallation({
+      ...installation,
+      team: undefined,
+      enterprise: { id: "E1", name: "Org" },
+      isEnterpriseInstall: true,
+    } as never);
     expect(await store.fetchInstallation("E1")).toBeDefined();
   });
 });
