@@ -55,11 +55,99 @@ export interface InstallationsTable {
   updated_at: Timestamp;
 }
 
-export interface Database {
+export interface Database extends DealTables {
   users: UsersTable;
   asked_questions: AskedQuestionsTable;
   reflections: ReflectionsTable;
   feedback: FeedbackTable;
   processed_events: ProcessedEventsTable;
   installations: InstallationsTable;
+}
+
+// --- deal updates (migrations/002_deals.sql) ---
+
+export interface DealInboxTable {
+  id: Generated<string>;
+  source: string;
+  event_id: string;
+  team_id: string;
+  deal_key: string;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  payload: Json;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+}
+
+export interface DealsTable {
+  source: string;
+  deal_id: string;
+  team_id: string;
+  state: Json;
+  last_event_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DealHistoryTable {
+  id: Generated<string>;
+  source: string;
+  deal_id: string;
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  occurred_at: Timestamp;
+}
+
+export interface OwnerLinksTable {
+  team_id: string;
+  email: string;
+  user_id: string;
+  origin: string;
+  updated_at: Timestamp;
+}
+
+export interface NudgesTable {
+  id: Generated<string>;
+  team_id: string;
+  user_id: string | null;
+  owner_email: string | null;
+  source: string;
+  deal_id: string;
+  trigger_key: string;
+  payload: Json;
+  status: string;
+  due_at: Timestamp;
+  locked_until: Timestamp | null;
+  defer_reason: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface DealPrefsTable {
+  team_id: string;
+  user_id: string;
+  source: string;
+  deal_id: string;
+  snoozed_until: Timestamp | null;
+  muted: Generated<boolean>;
+}
+
+export interface DealChannelsTable {
+  team_id: string;
+  channel_id: string;
+  added_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface DealTables {
+  deal_inbox: DealInboxTable;
+  deals: DealsTable;
+  deal_history: DealHistoryTable;
+  owner_links: OwnerLinksTable;
+  nudges: NudgesTable;
+  deal_prefs: DealPrefsTable;
+  deal_channels: DealChannelsTable;
 }

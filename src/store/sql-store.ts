@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import type { DealStore } from "./deal-types.js";
 import type { Database, UsersTable } from "./schema.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
+import { SqlDealStore } from "./sql-deal-store.js";
 import {
   type AskedEntry,
   DEFAULT_SETTINGS,
@@ -41,8 +43,11 @@ export class SqlStore implements Store {
   #claimsSincePrune = 0;
   #closing: Promise<void> | undefined;
 
+  readonly deals: DealStore;
+
   constructor(parts: SqlStoreParts) {
     this.kind = parts.kind;
+    this.deals = new SqlDealStore(parts.db, parts.now);
     this.#db = parts.db;
     this.#now = parts.now;
     this.#release = parts.release;
@@ -270,7 +275,18 @@ export class SqlStore implements Store {
         .deleteFrom("users")
         .where((eb) => eb.and(ofUser(key)))
         .executeTakeFirst();
+      // Deal data that is theirs: CRM email links, per-deal snooze/mute, nudges addressed to them.
+      let dealRows = 0;
+      for (const table of ["owner_links", "deal_prefs", "nudges"] as const) {
+        const res = await trx
+          .deleteFrom(table)
+          .where("team_id", "=", key.teamId)
+          .where("user_id", "=", key.userId)
+          .executeTakeFirst();
+        dealRows += Number(res.numDeletedRows);
+      }
       return {
+        deals: dealRows,
         user: Number(user.numDeletedRows),
         questions: Number(questions.numDeletedRows),
         reflections: Number(reflections.numDeletedRows),
@@ -288,6 +304,7 @@ export class SqlStore implements Store {
       // A team's own installation is keyed by its team id (enterprise installs by enterprise id).
       await trx.deleteFrom("installations").where("install_key", "=", teamId).execute();
     });
+    await this.deals.forgetTeam(teamId);
   }
 
   async saveInstallation(installKey: string, encrypted: string): Promise<void> {

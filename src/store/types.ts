@@ -1,3 +1,5 @@
+import type { DealStore } from "./deal-types.js";
+
 // The store's interface. Two implementations share it through one pg.Pool code path: embedded PGlite
 // (default, DATA_DIR) and PostgreSQL (DATABASE_URL). Slack listeners, the CLI and jobs use only this.
 
@@ -51,6 +53,8 @@ export interface ReflectionRecord {
 
 export interface ForgetReport {
   user: number;
+  /** Deal rows that were theirs: CRM email links, per-deal snooze/mute, nudges. */
+  deals?: number;
   questions: number;
   reflections: number;
   feedback: number;
@@ -58,6 +62,8 @@ export interface ForgetReport {
 
 export interface Store {
   readonly kind: "pglite" | "postgres";
+  /** Deal updates: inbox, deals, owners, nudges (issue 6). */
+  readonly deals: DealStore;
 
   getUser(key: UserKey): Promise<UserRecord | undefined>;
   /** Creates the user on first contact; merges a partial settings patch (weekly merged field by field). */

@@ -263,14 +263,26 @@ describe(`forgetting (${storeKind})`, () => {
     await fill(alice);
     await fill(bob);
     await fill(aliceElsewhere);
-    expect(await store.forgetUser(alice)).toEqual({ user: 1, questions: 2, reflections: 1, feedback: 1 });
+    expect(await store.forgetUser(alice)).toEqual({
+      user: 1,
+      questions: 2,
+      reflections: 1,
+      feedback: 1,
+      deals: 0,
+    });
 
     expect(await store.getUser(alice)).toBeUndefined();
     expect(await store.recentQuestionIds(alice, { sinceDays: 365 })).toEqual([]);
     expect(await store.recentQuestionIds(alice, { threadKey: "C1:1.1" })).toEqual([]);
     expect(await store.listReflections(alice)).toEqual([]);
     expect(await store.userStats(alice)).toEqual({ asked: 0, answered: 0, helpful: 0, notHelpful: 0 });
-    expect(await store.forgetUser(alice)).toEqual({ user: 0, questions: 0, reflections: 0, feedback: 0 });
+    expect(await store.forgetUser(alice)).toEqual({
+      user: 0,
+      questions: 0,
+      reflections: 0,
+      feedback: 0,
+      deals: 0,
+    });
 
     for (const other of [bob, aliceElsewhere]) {
       expect(await store.getUser(other)).toBeDefined();
@@ -288,7 +300,13 @@ describe(`forgetting (${storeKind})`, () => {
     await store.forgetTeam("T1");
 
     for (const gone of [alice, bob]) {
-      expect(await store.forgetUser(gone)).toEqual({ user: 0, questions: 0, reflections: 0, feedback: 0 });
+      expect(await store.forgetUser(gone)).toEqual({
+        user: 0,
+        questions: 0,
+        reflections: 0,
+        feedback: 0,
+        deals: 0,
+      });
     }
     expect(await store.fetchInstallation("T1")).toBeUndefined();
     expect(await store.getUser(carol)).toBeDefined();

@@ -1,0 +1,131 @@
+import type { DealSource, DealState, DealUpdate, Trigger } from "../deals/types.js";
+
+// The part of the store that deal updates use (issue 6). Reached as `store.deals`.
+
+export type InboxStatus = "pending" | "processing" | "done" | "dead";
+
+export interface InboxRow {
+  id: string;
+  source: DealSource;
+  eventId: string;
+  teamId: string;
+  dealKey: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  update: DealUpdate;
+  status: InboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+}
+
+export type NudgeStatus = "waiting_owner" | "pending" | "sending" | "sent" | "skipped" | "failed";
+
+/** What a nudge needs to be rendered later, whatever happens to the deal meanwhile. */
+export interface NudgePayload {
+  trigger: Trigger;
+  dealName: string;
+  /** Text for the coach: the note and a description of the change. */
+  situation: string;
+  stage?: string;
+  /** Where to post: a deal channel's thread instead of the owner's DM. */
+  channel?: string;
+  threadTs?: string;
+}
+
+export interface NudgeRow {
+  id: string;
+  teamId: string;
+  userId: string | null;
+  ownerEmail: string | null;
+  source: DealSource;
+  dealId: string;
+  triggerKey: string;
+  payload: NudgePayload;
+  status: NudgeStatus;
+  dueAt: Date;
+  deferReason: string | null;
+  sentAt: Date | null;
+}
+
+export interface DealHistoryEntry {
+  field: string;
+  oldValue: string | null;
+  newValue: string | null;
+  occurredAt: Date;
+}
+
+export interface DealStore {
+  /** Commits verified updates to the inbox in one transaction; a (source, event id) seen before is a duplicate. */
+  accept(teamId: string, updates: readonly DealUpdate[]): Promise<{ accepted: number; duplicates: number }>;
+  /**
+   * Leases up to `limit` due inbox rows, oldest occurrence first, at most one per deal so that a deal's
+   * updates are processed in order. A lease that expires (the process died) makes the row due again.
+   */
+  claimInbox(limit: number, leaseMs: number): Promise<InboxRow[]>;
+  completeInbox(id: string): Promise<void>;
+  /** Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is null. */
+  failInbox(id: string, error: string, retryAt: Date | null): Promise<void>;
+  listInbox(statuses: readonly InboxStatus[]): Promise<InboxRow[]>;
+  /** Makes a dead (or done) row pending again; false when there is no such row. */
+  replayInbox(id: string): Promise<boolean>;
+
+  getDeal(source: DealSource, dealId: string): Promise<{ state: DealState; lastEventAt: Date } | undefined>;
+  saveDeal(
+    teamId: string,
+    state: DealState,
+    lastEventAt: Date,
+    history: readonly DealHistoryEntry[],
+  ): Promise<void>;
+  dealHistory(source: DealSource, dealId: string): Promise<DealHistoryEntry[]>;
+  /** Every deal with its team, for the periodic sweep (idle deals, won follow-ups). */
+  allDeals(): Promise<Array<{ teamId: string; state: DealState }>>;
+
+  ownerLink(
+    teamId: string,
+    email: string,
+  ): Promise<{ userId: string; origin: "link" | "lookup" } | undefined>;
+  /** A /coach link (origin "link") always wins over a cached lookup. */
+  saveOwnerLink(teamId: string, email: string, userId: string, origin: "link" | "lookup"): Promise<void>;
+
+  /** Inserts a nudge unless one exists for (source, deal, trigger key); says whether it was new. */
+  addNudge(nudge: {
+    teamId: string;
+    userId: string | null;
+    ownerEmail: string | null;
+    source: DealSource;
+    dealId: string;
+    payload: NudgePayload;
+    dueAt: Date;
+  }): Promise<boolean>;
+  claimDueNudges(limit: number, leaseMs: number): Promise<NudgeRow[]>;
+  deferNudge(id: string, until: Date, reason: string): Promise<void>;
+  finishNudge(id: string, status: "sent" | "skipped" | "failed", reason?: string): Promise<void>;
+  /** Nudges sent to a user since an instant (for the daily and weekly caps). */
+  countSent(teamId: string, userId: string, since: Date): Promise<number>;
+  /** Nudges whose owner could not be mapped to a Slack user yet. */
+  waitingForOwner(teamId: string): Promise<NudgeRow[]>;
+  /** Hands waiting nudges for this email to the user; returns how many. */
+  assignOwner(teamId: string, email: string, userId: string): Promise<number>;
+
+  dealPref(
+    teamId: string,
+    userId: string,
+    source: DealSource,
+    dealId: string,
+  ): Promise<{ snoozedUntil: Date | null; muted: boolean }>;
+  setDealPref(
+    teamId: string,
+    userId: string,
+    source: DealSource,
+    dealId: string,
+    pref: { snoozedUntil?: Date | null; muted?: boolean },
+  ): Promise<void>;
+
+  dealChannels(teamId: string): Promise<string[]>;
+  setDealChannel(teamId: string, channelId: string, on: boolean, userId?: string): Promise<void>;
+
+  /** Deletes a user's deal data (/coach forget): links, prefs, their nudges. */
+  forgetUser(teamId: string, userId: string): Promise<number>;
+  forgetTeam(teamId: string): Promise<void>;
+}
