@@ -36,6 +36,44 @@ const EnvSchema = z.object({
   OPENAI_MODEL: optional,
   DEAL_WEBHOOK_SECRET: optional,
   COACH_LIBRARY_DIR: optional,
+  DEAL_STAGE_MAP: optional,
+  HUBSPOT_CLIENT_SECRET: optional,
+  HUBSPOT_ACCESS_TOKEN: optional,
+  HUBSPOT_API_URL: optional,
+  HUBSPOT_WEBHOOK_URL: optional,
+  PIPEDRIVE_WEBHOOK_USER: optional,
+  PIPEDRIVE_WEBHOOK_PASSWORD: optional,
+  PIPEDRIVE_API_TOKEN: optional,
+  PIPEDRIVE_API_URL: optional,
+  IDLE_DAYS: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,3}$/, "must be a number of business days")
+      .transform(Number)
+      .optional(),
+  ),
+  NUDGE_DAILY_CAP: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,3}$/, "must be a whole number")
+      .transform(Number)
+      .optional(),
+  ),
+  NUDGE_WEEKLY_CAP: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,3}$/, "must be a whole number")
+      .transform(Number)
+      .optional(),
+  ),
+  NUDGE_QUIET_HOURS: optional.pipe(
+    z
+      .string()
+      .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'must be "HH:MM-HH:MM" or "off"')
+      .optional(),
+  ),
+  NUDGE_WEEKENDS: optional.pipe(z.enum(["quiet", "on"], { message: 'must be "quiet" or "on"' }).optional()),
+  DEAL_CHANNELS: optional,
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
 
@@ -58,6 +96,19 @@ export interface Config {
   databaseUrl?: string;
   libraryDir?: string;
   logLevel: string;
+  deals: {
+    webhookSecret?: string;
+    stageMap?: string;
+    hubspot: { clientSecret?: string; accessToken?: string; apiUrl: string; webhookUrl?: string };
+    pipedrive: { user?: string; password?: string; apiToken?: string; apiUrl: string };
+    idleDays: number;
+    dailyCap: number;
+    weeklyCap: number;
+    quietHours: string;
+    weekends: "quiet" | "on";
+    /** Channel ids whose messages are read as deal updates, besides those added in App Home. */
+    channels: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -129,5 +180,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     libraryDir: e.COACH_LIBRARY_DIR,
     logLevel: e.LOG_LEVEL ?? "info",
+    deals: {
+      webhookSecret: e.DEAL_WEBHOOK_SECRET,
+      stageMap: e.DEAL_STAGE_MAP,
+      hubspot: {
+        clientSecret: e.HUBSPOT_CLIENT_SECRET,
+        accessToken: e.HUBSPOT_ACCESS_TOKEN,
+        apiUrl: e.HUBSPOT_API_URL ?? "https://api.hubapi.com",
+        webhookUrl: e.HUBSPOT_WEBHOOK_URL,
+      },
+      pipedrive: {
+        user: e.PIPEDRIVE_WEBHOOK_USER,
+        password: e.PIPEDRIVE_WEBHOOK_PASSWORD,
+        apiToken: e.PIPEDRIVE_API_TOKEN,
+        apiUrl: e.PIPEDRIVE_API_URL ?? "https://api.pipedrive.com",
+      },
+      idleDays: e.IDLE_DAYS ?? 14,
+      dailyCap: e.NUDGE_DAILY_CAP ?? 3,
+      weeklyCap: e.NUDGE_WEEKLY_CAP ?? 10,
+      quietHours: e.NUDGE_QUIET_HOURS ?? "19:00-08:00",
+      weekends: e.NUDGE_WEEKENDS ?? "quiet",
+      channels: (e.DEAL_CHANNELS ?? "")
+        .split(/[\s,]+/)
+        .map((c) => c.trim())
+        .filter(Boolean),
+    },
   };
 }

@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { type Library, loadLibrary } from "./coaching/library.js";
 import type { Config } from "./config.js";
+import { buildDeals, type Deals } from "./deals/wiring.js";
 import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { createAppServer } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
+import type { Services } from "./slack/services.js";
 import { WorkTracker } from "./slack/work-tracker.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -14,6 +16,7 @@ import type { Store } from "./store/types.js";
 
 export interface Running {
   port: number;
+  deals: Deals;
   slack: SlackApp;
   store: Store;
   logger: Logger;
@@ -29,6 +32,10 @@ export interface StartOptions {
   /** Web API retries (tests use 0 so a failing fake doesn't hang for half an hour). */
   retries?: number;
   drainTimeoutMs?: number;
+  /** How often the deal worker polls (ms); a webhook wakes it at once anyway. */
+  dealPollMs?: number;
+  /** false: don't run the background deal worker (tests drive `deals.worker.pass()` themselves). */
+  dealWorker?: boolean;
 }
 
 export async function startDealCoach(options: StartOptions): Promise<Running> {
@@ -38,18 +45,33 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const store =
     options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   const tracker = new WorkTracker();
-  const slack = buildSlackApp(config, { library, store, logger, tracker }, { retries: options.retries });
+  const services: Services = { library, store, logger, tracker, config };
+  const slack = buildSlackApp(config, services, { retries: options.retries });
+  let defaultTeam: string | undefined;
+  const deals = buildDeals({
+    config,
+    store,
+    library,
+    logger,
+    clientFor: slack.clientFor,
+    defaultTeam: () => defaultTeam,
+    pollMs: options.dealPollMs,
+  });
+  services.wakeDeals = () => deals.worker.wake();
   let stopping = false;
   const server = createAppServer({
     logger,
     health: () => ({ status: stopping ? "stopping" : "ok", mode: slack.mode, store: store.kind }),
     slack: slack.handleHttp,
+    routes: deals.routes,
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, () => resolve());
   });
   await slack.start();
+  defaultTeam = await slack.defaultTeam();
+  if (options.dealWorker !== false) deals.worker.start();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.mode, store: store.kind }, "Deal Coach is running");
 
@@ -72,5 +94,5 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     })();
     return stopped;
   };
-  return { port, slack, store, logger, stop };
+  return { port, slack, store, logger, deals, stop };
 }

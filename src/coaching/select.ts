@@ -50,6 +50,11 @@ export interface SelectOptions {
   excludeThemes?: readonly Theme[];
   /** At most this many questions (1-3, default 3). */
   maxQuestions?: number;
+  /**
+   * Themes a deal change calls for, in order (a nudge after "moved to negotiation"): the first leads, the
+   * second (or else the best theme the text's own signals call for) follows.
+   */
+  focusThemes?: readonly Theme[];
 }
 
 export interface Selection {
@@ -209,6 +214,12 @@ export function selectQuestions(
     if (dealTheme && max > 1) take(dealTheme.theme, 1, "stage_fit");
     else if (max > 1 && has("no_context")) take("goals", 1, "no_context");
     else if (max > 1) take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
+  } else if (options.focusThemes && options.focusThemes.some((t) => !excluded.has(t))) {
+    const focus = options.focusThemes.filter((t) => !excluded.has(t));
+    const first = focus[0] as Theme;
+    take(first, Math.min(2, max), "deal_change");
+    const second = focus[1] ?? signalThemes.find((r) => r.theme !== first)?.theme;
+    if (second && picks.length < max) take(second, max - picks.length, "deal_change");
   } else {
     const first = ranked[0]?.theme ?? "self_reflection";
     take(first, Math.min(2, max), "stage_fit");

@@ -82,4 +82,15 @@ export interface DealState {
   riskRecorded: boolean;
   /** RFC 3339 time the deal was won, for the +30 and +90 day follow-ups. */
   wonAt?: string;
+  /**
+   * RFC 3339 occurrence time of the last update that was not an echo of our own write. The idle sweep
+   * falls back to it when the CRM sends no last-activity time. Absent in states stored before it existed.
+   */
+  lastSeenAt?: string;
 }
+
+/**
+ * A source marks a creation event (HubSpot deal.creation, Pipedrive action "create", Salesforce CREATE)
+ * by listing this in DealUpdate.changedFields: the deal's id is what came into being.
+ */
+export const DEAL_CREATED_FIELD = "id";

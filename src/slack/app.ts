@@ -1,4 +1,5 @@
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { databaseInstallationStore } from "./installation-store.js";
@@ -15,7 +16,16 @@ import type { Services } from "./services.js";
 // routes share the port in every mode.
 
 /** Exactly the scopes the features use; manifest.yml must list the same (a test checks). */
-export const BOT_SCOPES = ["app_mentions:read", "channels:history", "chat:write", "commands", "im:history"];
+export const BOT_SCOPES = [
+  "app_mentions:read",
+  "channels:history",
+  "chat:write",
+  "commands",
+  "im:history",
+  "im:write",
+  "users:read",
+  "users:read.email",
+];
 
 /** Exactly the events the listeners handle; manifest.yml must list the same. */
 export const BOT_EVENTS = [
@@ -32,6 +42,10 @@ export interface SlackApp {
   mode: Config["slack"]["mode"];
   /** Node request handler for /slack/* paths in HTTP modes; undefined in Socket Mode. */
   handleHttp?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+  /** A Web API client for a workspace, for work outside a Slack request (nudges, webhooks). */
+  clientFor(teamId: string): Promise<WebClient>;
+  /** The workspace of the single bot token (undefined with OAuth): found once with auth.test. */
+  defaultTeam(): Promise<string | undefined>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,10 +110,46 @@ export function buildSlackApp(
   registerEvents(app, services);
   registerActions(app, services);
   registerViews(app, services);
+  const installations =
+    s.mode === "oauth"
+      ? databaseInstallationStore(services.store, config.tokenEncryptionKey as Buffer)
+      : undefined;
+  const teamClients = new Map<string, WebClient>();
+  let team: Promise<string | undefined> | undefined;
   return {
     app,
     mode: s.mode,
     handleHttp: receiver ? receiver.requestListener : undefined,
+    clientFor: async (teamId) => {
+      if (!installations) return app.client;
+      const installation = await installations.fetchInstallation({
+        teamId,
+        enterpriseId: undefined,
+        isEnterpriseInstall: false,
+      });
+      const token = installation.bot?.token;
+      if (!token) throw new Error(`no bot token installed for team ${teamId}`);
+      // One client per token, so a rotated token gets a fresh client instead of a stale one.
+      let client = teamClients.get(token);
+      if (!client) {
+        teamClients.clear();
+        client = new WebClient(token, clientOptions);
+        teamClients.set(token, client);
+      }
+      return client;
+    },
+    defaultTeam: () => {
+      if (s.mode === "oauth") return Promise.resolve(undefined);
+      team ??= app.client.auth.test().then(
+        (r) => r.team_id,
+        (err) => {
+          team = undefined; // try again next time
+          services.logger.warn({ err: { message: (err as Error).message } }, "auth.test failed");
+          return undefined;
+        },
+      );
+      return team;
+    },
     start: async () => {
       if (s.mode === "socket") await app.start();
     },

@@ -34,3 +34,9 @@ export const INPUT = {
   nudges: ["settings_nudges", "nudges"],
   quietHours: ["settings_quiet_hours", "quiet_hours"],
 } as const;
+
+/** Buttons on a deal nudge. */
+export const NUDGE_ACTION = {
+  snooze: "nudge_snooze",
+  mute: "nudge_mute",
+} as const;

@@ -120,3 +120,28 @@ describe("selection", () => {
     expect(["value_over_time", "trust", "next_step"]).toContain(ranked[0]?.theme);
   });
 });
+
+describe("focus themes (deal changes)", () => {
+  it("leads with the themes a deal change calls for, in order", () => {
+    const { picks } = selectQuestions(
+      library,
+      { text: "Globex moved to negotiation" },
+      { focusThemes: ["absence_of_no", "decision_process"] },
+    );
+    expect(picks.map((p) => p.question.theme)).toEqual([
+      "absence_of_no",
+      "absence_of_no",
+      "decision_process",
+    ]);
+    expect(picks[0]?.why).toEqual(["deal_change"]);
+  });
+
+  it("fills the second slot from the note's own signals when only one theme is given", () => {
+    const { picks } = selectQuestions(
+      library,
+      { text: "note: they are also evaluating a competitor" },
+      { focusThemes: ["urgency"] },
+    );
+    expect(picks.map((p) => p.question.theme)).toEqual(["urgency", "urgency", "competition"]);
+  });
+});

@@ -1,9 +1,10 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
-import { ACTION } from "../../ids.js";
+import { ACTION, NUDGE_ACTION } from "../../ids.js";
 import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
 import { forgetCancel, forgetConfirm } from "./forget-actions.js";
 import { homeSetting } from "./home-actions.js";
+import { nudgePref } from "./nudge-actions.js";
 
 export function register(app: App, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.anotherAngle, anotherAngle(services));
@@ -13,6 +14,8 @@ export function register(app: App, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.notHelpful, feedback(services, false));
   app.action<BlockAction<ButtonAction>>(ACTION.forgetConfirm, forgetConfirm(services));
   app.action<BlockAction<ButtonAction>>(ACTION.forgetCancel, forgetCancel());
+  app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.snooze, nudgePref(services, "snooze"));
+  app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.mute, nudgePref(services, "mute"));
   const home = [
     ACTION.homeWeeklyToggle,
     ACTION.homeWeeklyDay,
@@ -24,7 +27,7 @@ export function register(app: App, services: Services): void {
 
   // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
   // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.
-  const known = new Set<string>(Object.values(ACTION));
+  const known = new Set<string>([...Object.values(ACTION), ...Object.values(NUDGE_ACTION)]);
   app.action({ action_id: /^.*$/ }, async ({ ack, action, respond, logger }) => {
     const id = (action as { action_id?: string }).action_id ?? "";
     if (known.has(id)) return;

@@ -10,6 +10,26 @@ import type { Services } from "../../services.js";
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
+const EMAIL = /^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$/;
+
+/** `/coach link <crm email>`: deal updates owned by that CRM email come to this user. */
+async function linkOwner(services: Services, key: { teamId: string; userId: string }, raw: string) {
+  // Slack may auto-link an email as <mailto:a@b.c|a@b.c>.
+  const email = raw
+    .replace(/^<mailto:([^|>]+)(?:\|[^>]*)?>$/, "$1")
+    .trim()
+    .toLowerCase();
+  if (!EMAIL.test(email)) {
+    return notice("Give the email address your CRM uses for you, e.g. `/coach link ann.lee@acme.com`.");
+  }
+  await services.store.deals.saveOwnerLink(key.teamId, email, key.userId, "link");
+  const waiting = await services.store.deals.assignOwner(key.teamId, email, key.userId);
+  services.wakeDeals?.();
+  return notice(
+    `Linked. Deal updates owned by ${email} in your CRM now come to you${waiting > 0 ? `; ${waiting} waiting nudge${waiting === 1 ? "" : "s"} will follow` : ""}.`,
+  );
+}
+
 export function coachCommand(services: Services) {
   return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
     await ack();
@@ -43,6 +63,13 @@ export function coachCommand(services: Services) {
               JSON.stringify({ r: command.response_url }),
             ) as never,
           });
+          return;
+        }
+        if (sub === "link" || sub.startsWith("link ")) {
+          await respond({
+            response_type: "ephemeral",
+            ...(await linkOwner(services, key, text.slice(4).trim())),
+          } as never);
           return;
         }
         if (sub === "forget") {

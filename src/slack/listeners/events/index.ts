@@ -3,6 +3,7 @@ import { publishHome } from "../../coaching.js";
 import { mentions } from "../../mentions.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { type ChannelMessage, handleDealChannelMessage, isDealChannel } from "./deal-channel.js";
 import { handleDirectMessage } from "./direct-message.js";
 import { handleMention } from "./mention.js";
 
@@ -34,10 +35,20 @@ export function register(app: App, services: Services): void {
 
   app.event("message", async ({ event, client, context, body }) => {
     const m = event as unknown as PlainMessage;
-    // Edits, deletions, joins and bots (ours included) are not someone asking to be coached.
-    if (m.subtype !== undefined || m.bot_id || !m.user || typeof m.text !== "string") return;
     const teamId = (body.team_id as string | undefined) ?? context.teamId ?? "";
     const requestId = context.requestId as string | undefined;
+    if (m.channel_type !== "im" && (await isDealChannel(services, teamId, m.channel))) {
+      await handleDealChannelMessage(services, client, {
+        teamId,
+        message: m as ChannelMessage,
+        botUserId: context.botUserId,
+        botId: context.botId,
+        requestId,
+      });
+      return;
+    }
+    // Edits, deletions, joins and bots (ours included) are not someone asking to be coached.
+    if (m.subtype !== undefined || m.bot_id || !m.user || typeof m.text !== "string") return;
     if (m.channel_type === "im") {
       await handleDirectMessage(services, client, {
         teamId,

@@ -1,0 +1,27 @@
+import type { WebClient } from "@slack/web-api";
+import type { DealStore } from "../store/deal-types.js";
+
+// CRM owner email -> Slack user. A /coach link wins; otherwise users.lookupByEmail, cached as a
+// "lookup" link. An email that maps to nobody returns null: the nudge waits rather than go to the
+// wrong person.
+
+export async function resolveOwner(
+  deals: DealStore,
+  client: WebClient,
+  teamId: string,
+  email: string,
+): Promise<string | null> {
+  const known = await deals.ownerLink(teamId, email);
+  if (known) return known.userId;
+  try {
+    const found = await client.users.lookupByEmail({ email });
+    const userId = found.user?.id;
+    if (!userId || found.user?.is_bot || found.user?.deleted) return null;
+    await deals.saveOwnerLink(teamId, email, userId, "lookup");
+    return userId;
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code === "users_not_found") return null;
+    throw err;
+  }
+}

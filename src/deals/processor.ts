@@ -1,0 +1,147 @@
+import type { Logger } from "../logger.js";
+import type { DealHistoryEntry, InboxRow } from "../store/deal-types.js";
+import type { Store } from "../store/types.js";
+import { situationText } from "./situation.js";
+import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
+import type { DealSnapshot, DealState, DealUpdate, Trigger } from "./types.js";
+
+// Turns committed inbox rows into deal state and nudges. At-least-once processing with effects keyed so
+// that a repeat is harmless: the nudge table's (source, deal, trigger key) is unique.
+
+export interface ProcessorDeps {
+  store: Store;
+  logger: Logger;
+  now: () => Date;
+  /** Completes a partial update from the CRM's API (owner email, deal fields); may throw to retry. */
+  enrich: (update: DealUpdate) => Promise<DealUpdate>;
+  /** CRM email -> Slack user id in a team, or null when it can't be mapped (yet). */
+  resolveOwner: (teamId: string, email: string) => Promise<string | null>;
+  idleBusinessDays: number;
+  maxAttempts?: number;
+}
+
+const TRACKED: Array<keyof DealSnapshot> = [
+  "stage",
+  "closeDate",
+  "amount",
+  "lastActivityAt",
+  "status",
+  "ownerEmail",
+  "discountPercent",
+];
+const LEASE_MS = 60_000;
+
+function historyOf(before: DealSnapshot | undefined, after: DealSnapshot, at: Date): DealHistoryEntry[] {
+  const entries: DealHistoryEntry[] = [];
+  for (const field of TRACKED) {
+    const old = before?.[field];
+    const now = after[field];
+    if (now !== undefined && String(now) !== String(old ?? "")) {
+      entries.push({
+        field,
+        oldValue: old === undefined ? null : String(old),
+        newValue: String(now),
+        occurredAt: at,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Retry after 5 s, 20 s, 80 s, ... capped at an hour. */
+export function backoff(attempt: number, now: Date): Date {
+  return new Date(now.getTime() + Math.min(3_600_000, 5_000 * 4 ** Math.max(0, attempt - 1)));
+}
+
+export class DealProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  /** One pass over due inbox rows; returns how many were handled (done or failed). */
+  async processDue(limit = 50): Promise<number> {
+    const rows = await this.deps.store.deals.claimInbox(limit, LEASE_MS);
+    for (const row of rows) await this.processRow(row);
+    return rows.length;
+  }
+
+  private async processRow(row: InboxRow): Promise<void> {
+    const { store, logger } = this.deps;
+    try {
+      await this.apply(row);
+      await store.deals.completeInbox(row.id);
+    } catch (err) {
+      const message = (err as Error).message;
+      // A CRM answer that will never change (a 404, a malformed reply) is not worth retrying.
+      const retryable = (err as { retryable?: boolean }).retryable !== false;
+      const dead = !retryable || row.attempts >= (this.deps.maxAttempts ?? 5);
+      await store.deals.failInbox(row.id, message, dead ? null : backoff(row.attempts, this.deps.now()));
+      logger.warn(
+        { inbox: row.id, source: row.source, attempts: row.attempts, dead, err: { message } },
+        "deal update failed",
+      );
+    }
+  }
+
+  private async apply(row: InboxRow): Promise<void> {
+    const { store, now } = this.deps;
+    const update = await this.deps.enrich(row.update);
+    const existing = await store.deals.getDeal(update.source, update.deal.id);
+    const occurredAt = new Date(update.occurredAt);
+    // An update older than what we already applied (delivered out of order) must not roll the deal back.
+    if (existing && existing.lastEventAt.getTime() > occurredAt.getTime()) return;
+    const { triggers, after } = detectTriggers(update, existing?.state, now());
+    await store.deals.saveDeal(
+      row.teamId,
+      after,
+      occurredAt,
+      historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
+    );
+    await this.nudge(row.teamId, after, triggers, update);
+  }
+
+  /** Creates a nudge per trigger for the deal's owner (or waiting for one). */
+  async nudge(
+    teamId: string,
+    state: DealState,
+    triggers: readonly Trigger[],
+    update?: DealUpdate,
+  ): Promise<number> {
+    if (triggers.length === 0) return 0;
+    const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
+    const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
+    let created = 0;
+    for (const trigger of triggers) {
+      const isNew = await this.deps.store.deals.addNudge({
+        teamId,
+        userId,
+        ownerEmail: email,
+        source: state.source,
+        dealId: state.dealId,
+        dueAt: this.deps.now(),
+        payload: {
+          trigger,
+          dealName: state.snapshot.name ?? state.dealId,
+          situation: situationText(trigger, state.snapshot, update),
+          stage: state.snapshot.stage,
+        },
+      });
+      if (isNew) created++;
+    }
+    return created;
+  }
+
+  /** The periodic sweep: idle deals and the won +30 / +90 day follow-ups. */
+  async sweep(): Promise<number> {
+    const now = this.deps.now();
+    let created = 0;
+    for (const { teamId, state } of await this.deps.store.deals.allDeals()) {
+      const due: Trigger[] = [...followUpsDue(state, now)];
+      const idle =
+        state.snapshot.status === "open" || state.snapshot.status === undefined
+          ? idleTrigger(state, now, this.deps.idleBusinessDays)
+          : undefined;
+      if (idle) due.push(idle);
+      created += await this.nudge(teamId, state, due);
+    }
+    return created;
+  }
+}

@@ -1,0 +1,13 @@
+import type { DealSnapshot, DealUpdate, Trigger } from "./types.js";
+
+// The text the coach reads for a deal change: what changed, the deal's fields, the CRM's note. It goes
+// through the same signals as /coach, so a note saying "they want 20% off" still leads to
+// customer_success.
+
+export function situationText(trigger: Trigger, snapshot: DealSnapshot, update?: DealUpdate): string {
+  const parts = [trigger.summary];
+  if (snapshot.nextStep) parts.push(`Next step: ${snapshot.nextStep}`);
+  if (snapshot.competitor) parts.push(`Competitor: ${snapshot.competitor}`);
+  if (update?.note) parts.push(update.note);
+  return parts.join("\n").slice(0, 4000);
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../logger.js";
+import type { DealStore } from "../store/deal-types.js";
+import type { DealUpdate } from "./types.js";
+
+// One HTTP route per CRM, the same rules for all: read at most 1 MB, verify (401), parse (400), commit
+// to the inbox before answering 202 {"accepted", "duplicates"}. A rejected delivery stores nothing, so the
+// same event sent again correctly is processed. Nothing a sender does can crash the process.
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface IncomingWebhook {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  rawBody: Buffer;
+}
+
+export type Verdict = { ok: true } | { ok: false; status: number; error: string };
+export type Parsed = { ok: true; updates: DealUpdate[] } | { ok: false; status: number; error: string };
+
+export interface WebhookSource {
+  /** When the source's secrets are not configured the route answers 503 naming what is missing. */
+  missingConfig(): string | undefined;
+  verify(request: IncomingWebhook, now: Date): Verdict;
+  parse(request: IncomingWebhook): Parsed;
+}
+
+export interface WebhookRouteDeps {
+  store: DealStore;
+  logger: Logger;
+  /** The Slack team a delivery belongs to: ?team=T… on the URL, else the app's own workspace. */
+  defaultTeam: () => string | undefined;
+  now?: () => Date;
+  /** Called after a delivery is committed, to wake the processor. */
+  onAccepted?: () => void;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/** Reads the body, stopping at `limit` bytes; resolves undefined when the body was too large. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else if (!tooLarge) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+export function webhookRoute(name: string, source: WebhookSource, deps: WebhookRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const missing = source.missingConfig();
+    if (missing) {
+      send(res, 503, { error: `${name} webhooks are not configured: set ${missing}` });
+      req.resume();
+      return;
+    }
+    let rawBody: Buffer | undefined;
+    try {
+      rawBody = await readBody(req, MAX_BODY_BYTES);
+    } catch {
+      send(res, 400, { error: "could not read the request body" });
+      return;
+    }
+    if (!rawBody) {
+      send(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
+      return;
+    }
+    const request: IncomingWebhook = {
+      method: req.method ?? "POST",
+      url: req.url ?? "/",
+      headers: req.headers,
+      rawBody,
+    };
+    const now = deps.now?.() ?? new Date();
+    const verdict = source.verify(request, now);
+    if (!verdict.ok) {
+      deps.logger.warn({ source: name, status: verdict.status, reason: verdict.error }, "webhook rejected");
+      send(res, verdict.status, { error: verdict.error });
+      return;
+    }
+    const parsed = source.parse(request);
+    if (!parsed.ok) {
+      deps.logger.warn({ source: name, status: parsed.status, reason: parsed.error }, "webhook rejected");
+      send(res, parsed.status, { error: parsed.error });
+      return;
+    }
+    const team = new URL(request.url, "http://localhost").searchParams.get("team") ?? deps.defaultTeam();
+    if (!team) {
+      send(res, 400, { error: "unknown Slack workspace: add ?team=<Slack team id> to the webhook URL" });
+      return;
+    }
+    try {
+      const result = await deps.store.accept(team, parsed.updates);
+      send(res, 202, result);
+      deps.logger.info({ source: name, team, ...result }, "webhook accepted");
+      if (result.accepted > 0) deps.onAccepted?.();
+    } catch (err) {
+      deps.logger.error(
+        { source: name, err: { message: (err as Error).message } },
+        "webhook could not be stored",
+      );
+      // 503 tells the CRM to retry later: nothing was committed.
+      send(res, 503, { error: "could not store the delivery; please retry" });
+    }
+  };
+}

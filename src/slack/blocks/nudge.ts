@@ -1,0 +1,40 @@
+import type { CoachQuestion } from "../../coaching/coach.js";
+import { ACTION, NUDGE_ACTION } from "../ids.js";
+import { actions, type Block, button, context, section } from "./kit.js";
+import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
+
+// A deal nudge: names the deal and what changed (a fact, not advice), asks its questions, and offers
+// Reflect, Snooze this deal (1 week) and Mute this deal. Pure.
+
+export interface NudgeButtonValue {
+  /** source */
+  s: string;
+  /** deal id */
+  d: string;
+}
+
+export function nudgeBlocks(input: {
+  dealName: string;
+  summary: string;
+  questions: readonly CoachQuestion[];
+  source: string;
+  dealId: string;
+}): { text: string; blocks: Block[] } {
+  const deal: NudgeButtonValue = { s: input.source, d: input.dealId };
+  const value = clip(JSON.stringify(deal), LIMITS.buttonValue);
+  const blocks: Block[] = [
+    context([`*${escapeMrkdwn(clip(input.dealName, 150))}*: ${escapeMrkdwn(clip(input.summary, 500))}`]),
+    ...input.questions.map((q, i) =>
+      section(escapeMrkdwn(q.text), { block_id: clip(`q_${i}_${q.id}`, LIMITS.blockId) }),
+    ),
+    actions("nudge_actions", [
+      button("Reflect", ACTION.reflect, JSON.stringify({ q: input.questions.map((q) => q.id) }), {
+        style: "primary",
+      }),
+      button("Snooze this deal (1 week)", NUDGE_ACTION.snooze, value),
+      button("Mute this deal", NUDGE_ACTION.mute, value),
+    ]),
+  ];
+  const text = `${input.dealName}: ${input.questions.map((q) => q.text).join(" ")}`;
+  return { text: clip(text, 3000), blocks: capBlocks(blocks, LIMITS.messageBlocks) };
+}

@@ -1,0 +1,76 @@
+import type { WebClient } from "@slack/web-api";
+import { coachAndRecord } from "../../coaching.js";
+import { stripMention } from "../../mentions.js";
+import { kindly } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+// A deal channel: every top-level message, including a CRM integration's bot posts, is read as a deal
+// update and answered once, in its thread, with questions. Never the bot's own posts.
+
+export interface ChannelMessage {
+  subtype?: string;
+  bot_id?: string;
+  user?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+  attachments?: Array<{
+    fallback?: string;
+    pretext?: string;
+    title?: string;
+    text?: string;
+    fields?: Array<{ title?: string; value?: string }>;
+  }>;
+}
+
+/** The readable text of a message, including what CRM bots put in attachments. */
+export function messageText(m: ChannelMessage): string {
+  const parts = [m.text ?? ""];
+  for (const a of m.attachments ?? []) {
+    parts.push(a.pretext ?? "", a.title ?? "", a.text ?? a.fallback ?? "");
+    for (const f of a.fields ?? []) parts.push(`${f.title ?? ""}: ${f.value ?? ""}`);
+  }
+  return parts.filter((p) => p.trim() !== "").join("\n");
+}
+
+export async function isDealChannel(services: Services, teamId: string, channel: string): Promise<boolean> {
+  if (services.config.deals.channels.includes(channel)) return true;
+  return (await services.store.deals.dealChannels(teamId)).includes(channel);
+}
+
+export async function handleDealChannelMessage(
+  services: Services,
+  client: WebClient,
+  input: { teamId: string; message: ChannelMessage; botUserId?: string; botId?: string; requestId?: string },
+): Promise<void> {
+  const m = input.message;
+  const ours = (m.bot_id && m.bot_id === input.botId) || (m.user && m.user === input.botUserId);
+  if (ours || m.thread_ts || (m.subtype !== undefined && m.subtype !== "bot_message")) return;
+  const text = stripMention(messageText(m), input.botUserId);
+  if (text === "") return;
+  if (!(await services.store.claimOnce(`msg:${m.channel}:${m.ts}`))) return;
+  const post = (r: { text: string; blocks: unknown[] }) =>
+    client.chat.postMessage({ channel: m.channel, thread_ts: m.ts, ...r } as never);
+  await kindly(
+    services.logger,
+    input.requestId,
+    "deal channel",
+    async () => {
+      // A bot's post has no person behind it: its history is kept per channel.
+      const userId = m.user ?? `channel:${m.channel}`;
+      const { rendered } = await coachAndRecord(services, {
+        key: { teamId: input.teamId, userId },
+        text,
+        surface: "nudge",
+        threadKey: `${m.channel}:${m.ts}`,
+      });
+      await post(rendered);
+      services.logger.info(
+        { requestId: input.requestId, team: input.teamId, channel: m.channel, surface: "deal_channel" },
+        "coached",
+      );
+    },
+    post,
+  );
+}
