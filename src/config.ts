@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optional,
   HUBSPOT_API_URL: optional,
   HUBSPOT_WEBHOOK_URL: optional,
+  HUBSPOT_APP_ID: optional,
+  PIPEDRIVE_API_USER_ID: optional,
   PIPEDRIVE_WEBHOOK_USER: optional,
   PIPEDRIVE_WEBHOOK_PASSWORD: optional,
   PIPEDRIVE_API_TOKEN: optional,
@@ -99,8 +101,14 @@ export interface Config {
   deals: {
     webhookSecret?: string;
     stageMap?: string;
-    hubspot: { clientSecret?: string; accessToken?: string; apiUrl: string; webhookUrl?: string };
-    pipedrive: { user?: string; password?: string; apiToken?: string; apiUrl: string };
+    hubspot: {
+      clientSecret?: string;
+      accessToken?: string;
+      apiUrl: string;
+      webhookUrl?: string;
+      appId?: string;
+    };
+    pipedrive: { user?: string; password?: string; apiToken?: string; apiUrl: string; apiUserId?: string };
     idleDays: number;
     dailyCap: number;
     weeklyCap: number;
@@ -188,12 +196,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         accessToken: e.HUBSPOT_ACCESS_TOKEN,
         apiUrl: e.HUBSPOT_API_URL ?? "https://api.hubapi.com",
         webhookUrl: e.HUBSPOT_WEBHOOK_URL,
+        appId: e.HUBSPOT_APP_ID,
       },
       pipedrive: {
         user: e.PIPEDRIVE_WEBHOOK_USER,
         password: e.PIPEDRIVE_WEBHOOK_PASSWORD,
         apiToken: e.PIPEDRIVE_API_TOKEN,
         apiUrl: e.PIPEDRIVE_API_URL ?? "https://api.pipedrive.com",
+        apiUserId: e.PIPEDRIVE_API_USER_ID,
       },
       idleDays: e.IDLE_DAYS ?? 14,
       dailyCap: e.NUDGE_DAILY_CAP ?? 3,

@@ -48,6 +48,17 @@ function historyOf(before: DealSnapshot | undefined, after: DealSnapshot, at: Da
   return entries;
 }
 
+export function mergeTriggers(triggers: readonly Trigger[]): Trigger {
+  const [first, ...rest] = triggers as [Trigger, ...Trigger[]];
+  if (rest.length === 0) return first;
+  return {
+    kind: first.kind,
+    themes: [...new Set(triggers.flatMap((t) => t.themes))],
+    key: triggers.map((t) => t.key).join("+"),
+    summary: first.summary,
+  };
+}
+
 /** Retry after 5 s, 20 s, 80 s, ... capped at an hour. */
 export function backoff(attempt: number, now: Date): Date {
   return new Date(now.getTime() + Math.min(3_600_000, 5_000 * 4 ** Math.max(0, attempt - 1)));
@@ -109,7 +120,9 @@ export class DealProcessor {
     const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
     const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
     let created = 0;
-    for (const trigger of triggers) {
+    // One change, one message: triggers raised together (moved to negotiation with no risk recorded)
+    // become one nudge that leads with the most pressing one.
+    for (const trigger of [mergeTriggers(triggers)]) {
       const isNew = await this.deps.store.deals.addNudge({
         teamId,
         userId,

@@ -115,7 +115,7 @@ export function buildDeals(deps: DealsDeps): Deals {
         missingConfig: () => (d.hubspot.clientSecret ? undefined : "HUBSPOT_CLIENT_SECRET"),
         verify: (req, at) =>
           verifyHubSpot(req, { clientSecret: d.hubspot.clientSecret, publicUrl: d.hubspot.webhookUrl }, at),
-        parse: (req) => parseHubSpot(req.rawBody, { stageMap }),
+        parse: (req) => parseHubSpot(req.rawBody, { stageMap, appId: d.hubspot.appId }),
       },
       routeDeps,
     ),
@@ -128,7 +128,7 @@ export function buildDeals(deps: DealsDeps): Deals {
             : "PIPEDRIVE_WEBHOOK_USER and PIPEDRIVE_WEBHOOK_PASSWORD",
         verify: (req, at) =>
           verifyPipedrive(req, { user: d.pipedrive.user, password: d.pipedrive.password }, at),
-        parse: (req) => parsePipedrive(req.rawBody, { stageMap }),
+        parse: (req) => parsePipedrive(req.rawBody, { stageMap, apiUserId: d.pipedrive.apiUserId }),
       },
       routeDeps,
     ),

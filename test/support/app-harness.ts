@@ -45,7 +45,11 @@ export interface ReplyBody {
 
 let replySeq = 0;
 
-export async function startHarness(mode: "http" | "socket" = "http", logLevel = "info"): Promise<Harness> {
+export async function startHarness(
+  mode: "http" | "socket" = "http",
+  logLevel = "info",
+  extraEnv: Record<string, string> = {},
+): Promise<Harness> {
   const slack = await FakeSlack.start();
   const store = await testStore();
   const rawLogs: string[] = [];
@@ -71,12 +75,13 @@ export async function startHarness(mode: "http" | "socket" = "http", logLevel = 
           PORT: "0",
         };
   const running = await startDealCoach({
-    config: loadConfig(env),
+    config: loadConfig({ ...env, ...extraEnv }),
     logger,
     store,
     library,
     retries: 0,
     drainTimeoutMs: 5000,
+    dealPollMs: 50,
   });
   if (mode === "socket") await slack.socketConnected({ timeoutMs: 5000 });
   const url = `http://127.0.0.1:${running.port}`;

@@ -17,7 +17,7 @@ export function hmacSha256(secret: string, ...parts: (string | Buffer)[]): Buffe
 /** How far `timestampMs` is from `now`, in whole seconds, when it is outside ±windowMs; else undefined. */
 export function outsideWindow(timestampMs: number, now: Date, windowMs: number): number | undefined {
   const skew = now.getTime() - timestampMs;
-  return Math.abs(skew) > windowMs ? Math.round(skew / 1000) : undefined;
+  return Math.abs(skew) > windowMs ? Math.sign(skew) * Math.ceil(Math.abs(skew) / 1000) : undefined;
 }
 
 /** Five minutes either way: the replay window for every signed source. */

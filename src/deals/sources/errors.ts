@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { DealUpdate } from "../types.js";
 
 // What every source adapter returns. Routes turn these into HTTP answers: a verification failure is a 401,
@@ -112,3 +113,8 @@ function describe(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a number";
   return typeof value === "object" ? "an object" : typeof value;
 }
+
+/** A CRM's object id: HubSpot and Pipedrive send numbers, or strings in newer payloads. */
+export const crmId = z.union([z.number().int().min(0), z.string().min(1)], {
+  error: (issue) => (issue.input === undefined ? "required" : "expected a number or string id"),
+});

@@ -6,6 +6,7 @@ import {
   BadField,
   badRequest,
   catchBadRequest,
+  crmId,
   formatIssues,
   header,
   issueMessage,
@@ -82,7 +83,10 @@ export function verifyHubSpot(req: WebhookRequest, options: HubSpotVerifyOptions
   }
   const method = req.method.toUpperCase();
   const matches = uris.map((uri) =>
-    safeEqual(signature, signHubSpot(options.clientSecret as string, { ...req, method, uri, timestamp })),
+    safeEqual(
+      signature,
+      signHubSpot(options.clientSecret as string, { method, uri, rawBody: req.rawBody, timestamp }),
+    ),
   );
   if (!matches.includes(true)) {
     return unauthorized(
@@ -125,13 +129,12 @@ export interface HubSpotParseOptions {
 }
 
 const DEAL_EVENTS = new Set(["deal.creation", "deal.propertyChange"]);
-const id = z.union([z.number().int().min(0), z.string().min(1)], { error: "expected a number or string id" });
 const AnyEvent = z.object({ subscriptionType: z.string() });
 const DealEvent = z.object({
-  eventId: id,
+  eventId: crmId,
   subscriptionType: z.string(),
   occurredAt: z.number().int("expected epoch milliseconds").min(0).max(8.64e15),
-  objectId: id,
+  objectId: crmId,
   propertyName: z.string().optional(),
   propertyValue: z.string().nullish(),
   changeSource: z.string().nullish(),

@@ -7,6 +7,7 @@ import {
   BadField,
   badRequest,
   catchBadRequest,
+  crmId,
   formatIssues,
   header,
   issueMessage,
@@ -67,24 +68,23 @@ export interface PipedriveParseOptions {
   apiUserId?: string | number;
 }
 
-const id = z.union([z.number().int().min(0), z.string().min(1)], { error: "expected a number or string id" });
 const Meta = z.object({
   action: z.string(),
   entity: z.string(),
-  id: id.nullish(),
-  entity_id: id.nullish(),
+  id: crmId.nullish(),
+  entity_id: crmId.nullish(),
   timestamp: z.union([z.number(), z.string()], { error: "expected unix seconds or an RFC 3339 time" }),
   change_source: z.string().nullish(),
-  user_id: id.nullish(),
+  user_id: crmId.nullish(),
 });
 const Deal = z.object({
-  id: id.nullish(),
+  id: crmId.nullish(),
   title: z.string().nullish(),
   value: z.number().min(0, "must be 0 or more").nullish(),
   currency: z.string().nullish(),
   status: z.string().nullish(),
-  stage_id: id.nullish(),
-  owner_id: id.nullish(),
+  stage_id: crmId.nullish(),
+  owner_id: crmId.nullish(),
   expected_close_date: z.string().refine(isCalendarDate, "expected YYYY-MM-DD").nullish(),
   lost_reason: z.string().nullish(),
 });

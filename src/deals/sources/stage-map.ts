@@ -17,7 +17,7 @@ export const KNOWN_STAGES = STAGES.join(", ");
 export function parseStageMap(env: string | undefined): StageMap {
   const text = env?.trim() ?? "";
   if (text === "") return {};
-  const entries = text.startsWith("{") ? jsonEntries(text) : listEntries(text);
+  const entries = /^[[{]/.test(text) ? jsonEntries(text) : listEntries(text);
   const map: Record<string, Stage> = {};
   for (const [label, target] of entries) {
     if (label.trim() === "") throw new Error(`DEAL_STAGE_MAP: an entry has an empty label ("=${target}")`);
