@@ -23,6 +23,7 @@ Usage:
   deal-coach library check                                      validate the prompt library
   deal-coach start                                              run the Slack app (reads .env)
   deal-coach migrate                                            apply database migrations and exit
+  deal-coach inbox [replay ID]                                  list pending and dead deal updates; replay one
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
   ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...
@@ -47,6 +48,13 @@ Runs the Slack app, as npm start does. Configuration comes from the environment 
 
 Applies pending database migrations to DATABASE_URL (PostgreSQL) or to the embedded store in DATA_DIR
 (default ./data), prints what it applied, and exits. The app also migrates at start.`,
+  inbox: `Usage: deal-coach inbox
+       deal-coach inbox replay ID
+
+Lists the deal-update inbox's pending and dead deliveries as JSON lines
+{"id","source","event_id","deal","status","attempts","occurred_at","last_error"}, or makes a dead (or done)
+delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR like the app; on the
+embedded store, stop the app first (one process per data directory).`,
   library: `Usage: deal-coach library check
 
 Validates prompts/ (and COACH_LIBRARY_DIR, merged over it): schema, duplicate ids, unknown themes,
@@ -204,6 +212,49 @@ async function migrateCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function inboxCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) return help("inbox");
+  const [sub, id] = positionals;
+  if (sub !== undefined && sub !== "replay")
+    throw new UsageError(
+      `unknown inbox command "${sub}"; use "deal-coach inbox" or "deal-coach inbox replay ID"`,
+    );
+  if (sub === "replay" && !id)
+    throw new UsageError("inbox replay needs the ID of a delivery (see deal-coach inbox)");
+  const { openStore } = await import("./store/open.js");
+  const store = await openStore({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR || undefined,
+  });
+  try {
+    if (sub === "replay") {
+      if (!(await store.deals.replayInbox(id as string))) {
+        process.stderr.write(`deal-coach: no dead or done delivery with id ${id}\n`);
+        return 1;
+      }
+      process.stdout.write(`${JSON.stringify({ replayed: id })}\n`);
+      return 0;
+    }
+    for (const row of await store.deals.listInbox(["pending", "processing", "dead"])) {
+      const line = {
+        id: row.id,
+        source: row.source,
+        event_id: row.eventId,
+        deal: row.update.deal.id,
+        status: row.status,
+        attempts: row.attempts,
+        occurred_at: row.occurredAt.toISOString(),
+        last_error: row.lastError,
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 function help(topic: string): number {
   process.stdout.write(`${HELP[topic] ?? HELP.main}\n`);
   return 0;
@@ -227,6 +278,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "migrate":
         return await migrateCommand(rest);
+      case "inbox":
+        return await inboxCommand(rest);
       case undefined:
       case "help":
       case "--help":

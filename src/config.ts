@@ -76,6 +76,7 @@ const EnvSchema = z.object({
   ),
   NUDGE_WEEKENDS: optional.pipe(z.enum(["quiet", "on"], { message: 'must be "quiet" or "on"' }).optional()),
   DEAL_CHANNELS: optional,
+  DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
 
@@ -116,6 +117,8 @@ export interface Config {
     weekends: "quiet" | "on";
     /** Channel ids whose messages are read as deal updates, besides those added in App Home. */
     channels: string[];
+    /** false: this process only receives webhooks; another one processes the inbox and sends nudges. */
+    worker: boolean;
   };
 }
 
@@ -214,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .split(/[\s,]+/)
         .map((c) => c.trim())
         .filter(Boolean),
+      worker: (e.DEAL_WORKER ?? "on") === "on",
     },
   };
 }

@@ -71,7 +71,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   });
   await slack.start();
   defaultTeam = await slack.defaultTeam();
-  if (options.dealWorker !== false) deals.worker.start();
+  if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.mode, store: store.kind }, "Deal Coach is running");
 

@@ -15,7 +15,7 @@ export class DealWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  private stopped = true;
   private lastSweep = 0;
 
   constructor(
@@ -29,7 +29,7 @@ export class DealWorker {
     this.schedule(0);
   }
 
-  /** Runs a pass now (or right after the current one). */
+  /** Runs a pass now (or right after the current one); does nothing unless started. */
   wake(): void {
     if (this.stopped) return;
     if (this.running) this.again = true;

@@ -1,0 +1,144 @@
+import type { WebClient } from "@slack/web-api";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkReply } from "../../src/coaching/guard.js";
+import { NudgeSender } from "../../src/deals/nudge-sender.js";
+import { DEFAULT_POLICY } from "../../src/deals/policy.js";
+import type { Trigger } from "../../src/deals/types.js";
+import { createLogger } from "../../src/logger.js";
+import type { Store } from "../../src/store/types.js";
+import { library } from "../support/library.js";
+import { testStore } from "../support/store.js";
+
+// The nudge policy as the sender applies it, with a fake clock: quiet hours and weekends in the user's
+// own timezone defer (never drop), caps defer to the next day or week, nudges-off / mute skip, snooze
+// defers to the end of the snooze.
+
+let clock: Date;
+const now = () => clock;
+let store: Store;
+let posts: Array<Record<string, unknown>>;
+let sender: NudgeSender;
+
+const fakeClient = {
+  conversations: {
+    open: async (args: { users: string }) => ({ ok: true, channel: { id: `D_${args.users}` } }),
+  },
+  chat: {
+    postMessage: async (args: Record<string, unknown>) => {
+      posts.push(args);
+      return { ok: true, ts: String(posts.length) };
+    },
+  },
+} as unknown as WebClient;
+
+const trigger = (key: string): Trigger => ({
+  kind: "stage_change",
+  themes: ["decision_process", "stakeholders"],
+  key,
+  summary: "Acme moved to negotiation",
+});
+
+async function addNudge(key: string, userId = "U1") {
+  await store.deals.addNudge({
+    teamId: "T1",
+    userId,
+    ownerEmail: "ann@acme.test",
+    source: "deals",
+    dealId: `D-${key}`,
+    dueAt: clock,
+    payload: {
+      trigger: trigger(key),
+      dealName: "Acme",
+      situation: "Acme moved to negotiation",
+      stage: "negotiation",
+    },
+  });
+}
+
+beforeEach(async () => {
+  clock = new Date("2026-11-18T14:00:00Z"); // a Wednesday, 14:00 in London
+  store = await testStore({ now });
+  posts = [];
+  sender = new NudgeSender({
+    store,
+    library,
+    logger: createLogger("silent"),
+    now,
+    policy: DEFAULT_POLICY,
+    clientFor: async () => fakeClient,
+  });
+  await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/London" });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+describe("nudge sender", () => {
+  it("sends a due nudge by DM with guarded questions and the deal's name", async () => {
+    await addNudge("a");
+    expect(await sender.sendDue()).toBe(1);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.channel).toBe("D_U1");
+    const blocks = JSON.stringify(posts[0]?.blocks);
+    expect(blocks).toContain("Acme");
+    const sections = (posts[0]?.blocks as Array<{ type: string; text?: { text: string } }>).filter(
+      (b) => b.type === "section",
+    );
+    for (const s of sections) expect(checkReply(s.text?.text ?? "").ok).toBe(true);
+    expect(await store.userStats({ teamId: "T1", userId: "U1" })).toMatchObject({ asked: sections.length });
+  });
+
+  it("defers a nudge in the user's quiet hours to when they end, in their timezone", async () => {
+    await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Asia/Kolkata" });
+    clock = new Date("2026-11-18T15:00:00Z"); // 20:30 in Kolkata
+    await addNudge("b");
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    clock = new Date("2026-11-19T02:29:00Z"); // 07:59 in Kolkata
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    clock = new Date("2026-11-19T02:30:00Z"); // 08:00 in Kolkata
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+  });
+
+  it("holds a Friday-evening nudge until Monday morning, then sends it", async () => {
+    clock = new Date("2026-11-20T19:30:00Z"); // Friday 19:30 in London
+    await addNudge("c");
+    await sender.sendDue();
+    clock = new Date("2026-11-22T12:00:00Z"); // Sunday noon
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    clock = new Date("2026-11-23T08:00:00Z"); // Monday 08:00
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+  });
+
+  it("keeps to three a day, deferring the fourth to the next morning", async () => {
+    for (const k of ["d1", "d2", "d3", "d4"]) await addNudge(k);
+    await sender.sendDue();
+    expect(posts).toHaveLength(3);
+    clock = new Date("2026-11-18T23:59:00Z");
+    await sender.sendDue();
+    expect(posts).toHaveLength(3);
+    clock = new Date("2026-11-19T08:00:00Z");
+    await sender.sendDue();
+    expect(posts).toHaveLength(4);
+  });
+
+  it("skips when nudges are off or the deal is muted, and waits out a snooze", async () => {
+    await store.upsertUser({ teamId: "T1", userId: "U_OFF" }, { settings: { nudges: false } });
+    await addNudge("e", "U_OFF");
+    await store.deals.setDealPref("T1", "U1", "deals", "D-f", { muted: true });
+    await addNudge("f");
+    const snoozeEnd = new Date("2026-11-25T10:00:00Z");
+    await store.deals.setDealPref("T1", "U1", "deals", "D-g", { snoozedUntil: snoozeEnd });
+    await addNudge("g");
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    clock = snoozeEnd;
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posts[0]?.blocks)).toContain("D-g");
+  });
+});
