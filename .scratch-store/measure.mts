@@ -33,3 +33,8 @@ if (mode === "fresh") {
     );
   }
 }
+console.log(
+  "handles",
+  (process as any)._getActiveHandles().map((h: any) => h.constructor.name),
+  (process as any)._getActiveRequests().map((h: any) => h.constructor.name),
+);

@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { benchCoach } from "./coach.bench.js";
 import { benchSlackAck } from "./slack-ack.bench.js";
+import { benchWebhooks } from "./webhooks.bench.js";
 
 // `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints Markdown rows for
 // BENCHMARKS.md, headed with the date and the machine.
@@ -8,6 +9,7 @@ import { benchSlackAck } from "./slack-ack.bench.js";
 const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
   coach: benchCoach,
   "slack-ack": benchSlackAck,
+  webhooks: benchWebhooks,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { PACKAGE_ROOT } from "../src/paths.js";
 import { FakeSlack, signRequest, slashCommandBody } from "../test/support/fake-slack.js";
+import { launch, PG_URL, postgresReachable, rssMb, stopAll, type Target } from "./proc.js";
 import { fmt, summarize } from "./stats.js";
 
 // /coach ack latency over HTTP under load: signed slash commands at RATE req/s for SECONDS, from this
@@ -15,40 +13,6 @@ import { fmt, summarize } from "./stats.js";
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 20);
 const SECRET = "bench-secret";
-const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-interface Target {
-  name: string;
-  child: ChildProcess;
-  port: number;
-}
-
-function rssMb(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-  return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
-}
-
-async function launch(name: string, script: string, env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, script)], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const port = out.match(/"port":(\d+)/)?.[1];
-    if (port) return { name, child, port: Number(port) };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -92,32 +56,6 @@ async function load(targets: Target[], seconds: number): Promise<Map<string, num
   }
   await Promise.all(pending);
   return samples;
-}
-
-async function stopAll(targets: Target[]): Promise<void> {
-  await Promise.all(
-    targets.map(
-      (t) =>
-        new Promise<void>((resolve) => {
-          if (t.child.exitCode !== null) return resolve();
-          t.child.once("exit", () => resolve());
-          t.child.kill("SIGTERM");
-        }),
-    ),
-  );
-}
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 export async function benchSlackAck(): Promise<string[]> {

@@ -69,8 +69,10 @@ export class DealProcessor {
 
   /** One pass over due inbox rows; returns how many were handled (done or failed). */
   async processDue(limit = 50): Promise<number> {
+    // At most one row per deal is claimed, so rows can be processed side by side without breaking a
+    // deal's order; the CRM and Slack lookups of different deals overlap.
     const rows = await this.deps.store.deals.claimInbox(limit, LEASE_MS);
-    for (const row of rows) await this.processRow(row);
+    await Promise.all(rows.map((row) => this.processRow(row)));
     return rows.length;
   }
 

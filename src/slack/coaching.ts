@@ -74,14 +74,35 @@ export async function deeperAndRecord(
   return next;
 }
 
+/** Whether the user is a workspace admin or owner (users.info); false when Slack can't say. */
+async function isAdmin(client: WebClient, userId: string): Promise<boolean> {
+  try {
+    const info = await client.users.info({ user: userId });
+    return Boolean(info.user?.is_admin || info.user?.is_owner);
+  } catch {
+    return false;
+  }
+}
+
 /** Publishes the user's own Home tab. Reading it never creates a user record. */
 export async function publishHome(services: Services, client: WebClient, key: UserKey): Promise<void> {
   const { store } = services;
-  const [user, reflections, stats] = await Promise.all([
+  const [user, reflections, stats, admin] = await Promise.all([
     store.getUser(key),
     store.listReflections(key, 10),
     store.userStats(key),
+    isAdmin(client, key.userId),
   ]);
+  const adminInput = admin
+    ? {
+        waiting: (await store.deals.waitingForOwner(key.teamId)).map((n) => ({
+          email: n.ownerEmail,
+          dealName: n.payload.dealName,
+        })),
+        channels: await store.deals.dealChannels(key.teamId),
+        envChannels: services.config.deals.channels,
+      }
+    : undefined;
   await client.views.publish({
     user_id: key.userId,
     view: homeView({
@@ -89,6 +110,7 @@ export async function publishHome(services: Services, client: WebClient, key: Us
       reflections,
       stats,
       tz: user?.tz ?? null,
+      admin: adminInput,
     }) as never,
   });
 }

@@ -14,6 +14,7 @@ export const ACTION = {
   homeWeeklyTime: "home_weekly_time",
   homeNudgesToggle: "home_nudges_toggle",
   homeQuietHours: "home_quiet_hours",
+  homeDealChannels: "home_deal_channels",
 } as const;
 
 export const VIEW = {

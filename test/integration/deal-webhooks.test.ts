@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReply } from "../../src/coaching/guard.js";
 import { signDeals, signHubSpot } from "../../src/deals/sources/index.js";
-import { NUDGE_ACTION } from "../../src/slack/ids.js";
+import { ACTION, NUDGE_ACTION } from "../../src/slack/ids.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import {
   type FakeHubSpot,
@@ -10,7 +10,14 @@ import {
   startFakePipedrive,
 } from "../support/fake-crm.js";
 import { postToApp } from "../support/fake-slack.js";
-import { BOT_ID, blockActions, messageChannels, nextTs, TEAM_ID } from "../support/slack-payloads.js";
+import {
+  appHomeOpened,
+  BOT_ID,
+  blockActions,
+  messageChannels,
+  nextTs,
+  TEAM_ID,
+} from "../support/slack-payloads.js";
 
 // The whole path: a CRM delivery -> verified -> committed to the inbox (202) -> processed -> a private
 // nudge to the deal's owner on the fake Slack. Quiet hours and weekends are off here (the policy has
@@ -363,5 +370,73 @@ describe("nudge buttons and deal channels", () => {
         .slice(from)
         .filter((c) => c.method === "chat.postMessage" && c.args.channel === "C_DEALS"),
     ).toHaveLength(1);
+  });
+});
+
+describe("App Home for admins", () => {
+  it("shows admins the deal updates waiting for an owner and lets them choose deal channels; others see neither", async () => {
+    h.slack.on("users.info", (args) => ({
+      ok: true,
+      user: { id: args.user, tz: "Europe/London", is_admin: args.user === "U_ADMIN" },
+    }));
+    try {
+      const body = genericBody("gen-home", {
+        id: "D-HOME",
+        name: "Vandelay",
+        stage: "proposal",
+        owner_email: "nobody@elsewhere.test",
+      });
+      expect((await postDeals(body)).status).toBe(202);
+      await eventually(async () =>
+        expect(
+          (await h.store.deals.waitingForOwner(TEAM_ID)).some((n) => n.payload.dealName === "Vandelay"),
+        ).toBe(true),
+      );
+
+      const from = h.slack.calls.length;
+      await h.event(appHomeOpened({ user: "U_ADMIN", tab: "home" }));
+      const adminView = JSON.stringify(
+        (await h.slack.waitFor((c) => c.method === "views.publish" && c.args.user_id === "U_ADMIN", { from }))
+          .args.view,
+      );
+      expect(adminView).toContain("waiting for an owner");
+      expect(adminView).toContain("Vandelay");
+      expect(adminView).toContain(ACTION.homeDealChannels);
+
+      const from2 = h.slack.calls.length;
+      await h.event(appHomeOpened({ user: "U_REP", tab: "home" }));
+      const repView = JSON.stringify(
+        (
+          await h.slack.waitFor((c) => c.method === "views.publish" && c.args.user_id === "U_REP", {
+            from: from2,
+          })
+        ).args.view,
+      );
+      expect(repView).not.toContain("Vandelay");
+      expect(repView).not.toContain(ACTION.homeDealChannels);
+
+      await h.interact(
+        blockActions({
+          action_id: ACTION.homeDealChannels,
+          user: "U_ADMIN",
+          view: { id: "VHOME", type: "home" },
+          action: { type: "multi_conversations_select", selected_conversations: ["C_NEWDEALS"] },
+        }),
+      );
+      await eventually(async () => expect(await h.store.deals.dealChannels(TEAM_ID)).toEqual(["C_NEWDEALS"]));
+      // A rep can't change them.
+      await h.interact(
+        blockActions({
+          action_id: ACTION.homeDealChannels,
+          user: "U_REP",
+          view: { id: "VHOME", type: "home" },
+          action: { type: "multi_conversations_select", selected_conversations: [] },
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await h.store.deals.dealChannels(TEAM_ID)).toEqual(["C_NEWDEALS"]);
+    } finally {
+      h.slack.off("users.info");
+    }
   });
 });

@@ -39,7 +39,12 @@ async function pgliteStore(options: TestStoreOptions): Promise<Store> {
   let pglite = idle.pop();
   if (!pglite) {
     template ??= loadTemplate();
-    pglite = await PGlite.create({ loadDataDir: await template });
+    pglite = await PGlite.create({
+      loadDataDir: await template,
+      // Starting from a loaded tarball arms PostgreSQL's 10 s startup-progress timer, which would keep
+      // a worker's event loop alive while its idle instances wait here.
+      startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"],
+    });
   }
   const lent = pglite;
   return openStoreWith(

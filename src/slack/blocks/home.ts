@@ -19,6 +19,47 @@ export interface HomeInput {
   reflections: readonly ReflectionRecord[];
   stats: { asked: number; answered: number };
   tz: string | null;
+  /** Only for workspace admins: deal updates waiting for an owner, and the deal channels. */
+  admin?: {
+    waiting: ReadonlyArray<{ email: string | null; dealName: string }>;
+    channels: readonly string[];
+    envChannels: readonly string[];
+  };
+}
+
+const MAX_WAITING = 15;
+
+function adminBlocks(admin: NonNullable<HomeInput["admin"]>): Block[] {
+  const blocks: Block[] = [divider(), header("Workspace (admins)")];
+  if (admin.waiting.length === 0) {
+    blocks.push(context(["No deal updates are waiting for an owner."]));
+  } else {
+    const lines = admin.waiting
+      .slice(0, MAX_WAITING)
+      .map(
+        (w) =>
+          `• ${escapeMrkdwn(clip(w.dealName, 80))}: ${w.email ? escapeMrkdwn(w.email) : "no owner email from the CRM"}`,
+      );
+    blocks.push(
+      section(
+        `*Deal updates waiting for an owner* (${admin.waiting.length}). They go to nobody until the owner runs \`/coach link <their CRM email>\`:\n${lines.join("\n")}`,
+      ),
+    );
+  }
+  blocks.push(
+    section("*Deal channels:* messages there (CRM bots' too) are answered in the thread with questions.", {
+      accessory: {
+        type: "multi_conversations_select",
+        action_id: ACTION.homeDealChannels,
+        placeholder: plain("Choose channels"),
+        filter: { include: ["public"], exclude_bot_users: true },
+        ...(admin.channels.length > 0 ? { initial_conversations: [...admin.channels] } : {}),
+      },
+    }),
+  );
+  if (admin.envChannels.length > 0)
+    blocks.push(context([`Also from DEAL_CHANNELS: ${admin.envChannels.map((c) => `<#${c}>`).join(", ")}`]));
+  return blocks;
 }
 
 const MAX_REFLECTIONS = 10;
@@ -104,6 +145,7 @@ export function homeView(input: HomeInput): { type: "home"; blocks: Block[] } {
       context([r.createdAt.toISOString().slice(0, 10)]),
     );
   }
+  if (input.admin) blocks.push(...adminBlocks(input.admin));
   blocks.push(
     context(["Only you can see this page. `/coach forget` deletes everything Deal Coach stores about you."]),
   );

@@ -33,6 +33,30 @@ function patchFor(actionId: string, value: string, current: UserSettings): Parti
   }
 }
 
+/** Admins choose the deal channels in Home; the whole selection replaces the stored one. */
+export function homeDealChannels(services: Services) {
+  return async ({ ack, body, action, client, context }: Args): Promise<void> => {
+    await ack();
+    const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+    try {
+      const info = await client.users.info({ user: key.userId });
+      if (!info.user?.is_admin && !info.user?.is_owner) return;
+      const chosen = "selected_conversations" in action ? (action.selected_conversations as string[]) : [];
+      const current = await services.store.deals.dealChannels(key.teamId);
+      for (const c of current)
+        if (!chosen.includes(c)) await services.store.deals.setDealChannel(key.teamId, c, false);
+      for (const c of chosen)
+        if (!current.includes(c)) await services.store.deals.setDealChannel(key.teamId, c, true, key.userId);
+      await publishHome(services, client, key);
+    } catch (err) {
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "deal channels setting failed",
+      );
+    }
+  };
+}
+
 export function homeSetting(services: Services) {
   return async ({ ack, body, action, client, context }: Args): Promise<void> => {
     await ack();

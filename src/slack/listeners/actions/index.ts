@@ -3,7 +3,7 @@ import { ACTION, NUDGE_ACTION } from "../../ids.js";
 import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
 import { forgetCancel, forgetConfirm } from "./forget-actions.js";
-import { homeSetting } from "./home-actions.js";
+import { homeDealChannels, homeSetting } from "./home-actions.js";
 import { nudgePref } from "./nudge-actions.js";
 
 export function register(app: App, services: Services): void {
@@ -24,6 +24,7 @@ export function register(app: App, services: Services): void {
     ACTION.homeQuietHours,
   ];
   for (const id of home) app.action(id, homeSetting(services));
+  app.action(ACTION.homeDealChannels, homeDealChannels(services));
 
   // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
   // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.

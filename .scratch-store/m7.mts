@@ -1,0 +1,12 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+
+const dir = join(tmpdir(), "deal-coach-test");
+const blob = new Blob([readFileSync(join(dir, readdirSync(dir)[0]!))]);
+const p = await PGlite.create({
+  loadDataDir: blob,
+  startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"],
+});
+console.log((await p.query("show log_startup_progress_interval")).rows, process.getActiveResourcesInfo());

@@ -1,0 +1,161 @@
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCK_FILE_NAME, lockDataDir } from "../../src/store/data-dir-lock.js";
+import { loadMigrations } from "../../src/store/migrate.js";
+import { migrate, openStore } from "../../src/store/open.js";
+import { storeKind, testDatabaseUrl } from "../support/store.js";
+
+// Opening the store: migrations, the embedded data directory's lock, closing. The Store methods
+// themselves are in store.test.ts.
+
+const ALL_MIGRATIONS = loadMigrations().map((migration) => migration.name);
+
+const inUseMessage = (dir: string, pid: number) =>
+  `data directory ${dir} is in use by another Deal Coach process (pid ${pid}); stop it or set DATA_DIR`;
+
+/** A pid that no process has: one of a child that has already exited. */
+const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid;
+
+const tempDirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "deal-coach-store-"));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the data directory lock", () => {
+  it("refuses a second holder while the first holds it, naming the directory and pid", () => {
+    const dir = tempDir();
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.pid));
+    expect(() => lockDataDir(dir)).toThrow(inUseMessage(dir, process.pid));
+    release();
+    expect(existsSync(join(dir, LOCK_FILE_NAME))).toBe(false);
+    lockDataDir(dir)();
+  });
+
+  it("refuses while another live process holds it", () => {
+    const dir = tempDir();
+    // The test runner's parent process is alive and is not us.
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${process.ppid}\n`);
+    expect(() => lockDataDir(dir)).toThrow(inUseMessage(dir, process.ppid));
+  });
+
+  it("takes over a lock whose process is gone", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.pid));
+    release();
+  });
+
+  it("takes over a lock with its own pid left by an earlier run (a container's pid 1)", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${process.pid}\n`);
+    lockDataDir(dir)();
+  });
+
+  it("waits out a lock file still being written, and takes over one abandoned empty", () => {
+    const dir = tempDir();
+    const lockPath = join(dir, LOCK_FILE_NAME);
+    writeFileSync(lockPath, "");
+    expect(() => lockDataDir(dir)).toThrow("in use by another Deal Coach process (a process that is starting)");
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockPath, aMinuteAgo, aMinuteAgo);
+    lockDataDir(dir)();
+  });
+
+  it("on release leaves alone a lock that another process has taken since", () => {
+    const dir = tempDir();
+    const release = lockDataDir(dir);
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${process.ppid}\n`);
+    release();
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.ppid));
+  });
+});
+
+describe("an embedded store in a data directory", () => {
+  let dataDir: string;
+  const logged: string[][] = [];
+  const logger = { info: (o: object, msg: string) => logged.push([msg, ...((o as { migrations?: string[] }).migrations ?? [])]) };
+
+  // One initdb (seconds) for the whole block; the tests below reopen the same directory.
+  beforeAll(async () => {
+    dataDir = tempDir();
+    const store = await openStore({ dataDir, logger });
+    await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/Paris" });
+    await store.close();
+  });
+
+  it("applied every migration on first open and none after", async () => {
+    expect(logged).toEqual([["applied database migrations", ...ALL_MIGRATIONS]]);
+    expect(await migrate({ dataDir })).toEqual([]);
+    const store = await openStore({ dataDir, logger });
+    await store.close();
+    expect(logged).toHaveLength(1);
+  });
+
+  it("keeps its data across reopening", async () => {
+    const store = await openStore({ dataDir });
+    expect(store.kind).toBe("pglite");
+    expect((await store.getUser({ teamId: "T1", userId: "U1" }))?.tz).toBe("Europe/Paris");
+    await store.close();
+  });
+
+  it("cannot be opened twice at once, and opens again once closed", async () => {
+    const store = await openStore({ dataDir });
+    await expect(openStore({ dataDir })).rejects.toThrow(inUseMessage(dataDir, process.pid));
+    await expect(migrate({ dataDir })).rejects.toThrow(inUseMessage(dataDir, process.pid));
+    await store.close();
+    await store.close();
+    const again = await openStore({ dataDir });
+    await again.close();
+  });
+
+  it("takes over the lock of a process that died", async () => {
+    writeFileSync(join(dataDir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    const store = await openStore({ dataDir });
+    expect(readFileSync(join(dataDir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.pid));
+    await store.close();
+    expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
+  });
+});
+
+describe.runIf(storeKind === "postgres")("a PostgreSQL store (TEST_STORE=postgres)", () => {
+  const schema = `test_open_${randomUUID().replaceAll("-", "")}`;
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  const databaseUrl = url.toString();
+
+  async function admin(statement: string) {
+    const client = new pg.Client({ connectionString: testDatabaseUrl });
+    await client.connect();
+    await client.query(statement).finally(() => client.end());
+  }
+  beforeAll(() => admin(`CREATE SCHEMA ${schema}`));
+  afterAll(() => admin(`DROP SCHEMA ${schema} CASCADE`));
+
+  it("migrates exactly once when several processes start together", async () => {
+    const results = await Promise.all([1, 2, 3].map(() => migrate({ databaseUrl })));
+    expect(results.flat().sort()).toEqual(ALL_MIGRATIONS);
+    expect(await migrate({ databaseUrl })).toEqual([]);
+  });
+
+  it("opens over DATABASE_URL, applies nothing more, and closes twice", async () => {
+    const logged: object[] = [];
+    const store = await openStore({ databaseUrl, logger: { info: (o) => logged.push(o) } });
+    expect(store.kind).toBe("postgres");
+    await store.upsertUser({ teamId: "T1", userId: "U1" });
+    expect(logged).toEqual([]);
+    await store.close();
+    await store.close();
+  });
+});
