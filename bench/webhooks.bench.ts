@@ -15,6 +15,8 @@ import { fmt, summarize } from "./stats.js";
 const COUNT = Number(process.env.BENCH_WEBHOOKS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_WEBHOOK_CONCURRENCY ?? 32);
 const SECRET = "bench-deals-secret";
+const STEADY_RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 20);
+const STEADY_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -74,42 +76,70 @@ export async function benchWebhooks(): Promise<string[]> {
     });
     const run = Date.now().toString(36);
     const sentAt = new Map<string, number>();
-    let accepted = 0;
-    let rejected = 0;
+    const body = (deal: string, i: number) =>
+      JSON.stringify({
+        event_id: `bench-${deal}`,
+        occurred_at: new Date().toISOString(),
+        deal: {
+          id: deal,
+          name: `Bench deal ${deal}`,
+          stage: "negotiation",
+          owner_email: `rep${i % 200}@acme.test`,
+        },
+        previous: { stage: "proposal" },
+      });
+    const waitForNudges = async (n: number) => {
+      const deadline = Date.now() + 300_000;
+      while (posted.size < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    };
+    const latencyOf = (prefix: string) =>
+      summarize(
+        [...posted.entries()]
+          .filter(([d]) => d.startsWith(prefix))
+          .map(([d, at]) => at - (sentAt.get(d) ?? at)),
+      );
     try {
+      // 1. Burst: COUNT deliveries as fast as CONCURRENCY connections allow.
+      let accepted = 0;
+      let rejected = 0;
       const started = performance.now();
       let next = 0;
-      const workers = Array.from({ length: CONCURRENCY }, async () => {
-        while (next < COUNT) {
-          const i = next++;
-          const deal = `${run}x${i}`;
-          const body = JSON.stringify({
-            event_id: `bench-${deal}`,
-            occurred_at: new Date().toISOString(),
-            deal: {
-              id: deal,
-              name: `Bench deal ${deal}`,
-              stage: "negotiation",
-              owner_email: `rep${i % 200}@acme.test`,
-            },
-            previous: { stage: "proposal" },
-          });
-          sentAt.set(deal, performance.now());
-          if ((await post(coach.port, body)) === 202) accepted++;
-          else rejected++;
-        }
-      });
-      await Promise.all(workers);
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < COUNT) {
+            const i = next++;
+            const deal = `${run}b${i}`;
+            sentAt.set(deal, performance.now());
+            if ((await post(coach.port, body(deal, i))) === 202) accepted++;
+            else rejected++;
+          }
+        }),
+      );
       const acceptSeconds = (performance.now() - started) / 1000;
-      const deadline = Date.now() + 300_000;
-      while (posted.size < accepted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const allPostedSeconds = (performance.now() - started) / 1000;
-      const latencies = [...posted.entries()].map(([deal, at]) => at - (sentAt.get(deal) ?? at));
-      const l = summarize(latencies);
+      await waitForNudges(accepted);
+      const drainSeconds = (performance.now() - started) / 1000;
+      const burst = latencyOf(`${run}b`);
+      const burstPosted = posted.size;
       const duplicates = slack.callsTo("chat.postMessage").length - posted.size;
+
+      // 2. Steady: STEADY_RATE deliveries/s for STEADY_SECONDS, open loop, as a CRM sends them day to day.
+      const steadyCount = STEADY_RATE * STEADY_SECONDS;
+      const steadyStart = performance.now();
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < steadyCount; i++) {
+        const wait = steadyStart + (i * 1000) / STEADY_RATE - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const deal = `${run}s${i}`;
+        sentAt.set(deal, performance.now());
+        sends.push(post(coach.port, body(deal, i + 7)));
+      }
+      await Promise.all(sends);
+      await waitForNudges(accepted + steadyCount);
+      const steady = latencyOf(`${run}s`);
+      const allDuplicates = slack.callsTo("chat.postMessage").length - posted.size;
       rows.push(
-        `| ${COUNT} signed deliveries, ${CONCURRENCY} at a time, ${storeName}: accepted | ${Math.round(accepted / acceptSeconds)} deliveries/s (${accepted} accepted, ${rejected} rejected, in ${fmt(acceptSeconds, 1)} s) | |`,
-        `| same run: receipt to nudge posted | ${posted.size} nudges for ${accepted} deliveries, ${duplicates} duplicates, all posted after ${fmt(allPostedSeconds, 1)} s | p50 ${fmt(l.p50 / 1000, 2)} s, p99 ${fmt(l.p99 / 1000, 2)} s |`,
+        `| ${storeName}: burst of ${COUNT} signed deliveries, ${CONCURRENCY} at a time | ${Math.round(accepted / acceptSeconds)} deliveries/s accepted (${accepted} accepted, ${rejected} rejected, in ${fmt(acceptSeconds, 1)} s) | ${burstPosted} nudges, ${duplicates} duplicates, backlog drained after ${fmt(drainSeconds, 1)} s; receipt to nudge p50 ${fmt(burst.p50 / 1000, 1)} s, p99 ${fmt(burst.p99 / 1000, 1)} s |`,
+        `| ${storeName}: steady ${STEADY_RATE} deliveries/s for ${STEADY_SECONDS} s | ${steady.n} of ${steadyCount} nudged, ${allDuplicates} duplicates in all | receipt to nudge posted p50 ${fmt(steady.p50, 0)} ms, p99 ${fmt(steady.p99, 0)} ms |`,
       );
     } finally {
       await stopAll([coach]);

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import { nudgeBlocks } from "../slack/blocks/nudge.js";
 import type { NudgeRow } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
+import { forEachLimit } from "./limit.js";
 import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 
 // Sends due nudges: respects nudges-off, mute and snooze, then the policy (quiet hours and weekends in
@@ -21,23 +22,33 @@ export interface NudgeSenderDeps {
 }
 
 const LEASE_MS = 60_000;
+const PARALLEL = 4;
 
 export class NudgeSender {
   constructor(private readonly deps: NudgeSenderDeps) {}
 
-  async sendDue(limit = 20): Promise<number> {
+  async sendDue(limit = 50): Promise<number> {
     const due = await this.deps.store.deals.claimDueNudges(limit, LEASE_MS);
+    // Different people's nudges go out side by side; one person's go one after another, so the daily and
+    // weekly caps are counted against what was really sent.
+    const byUser = new Map<string, NudgeRow[]>();
     for (const nudge of due) {
-      try {
-        await this.handle(nudge);
-      } catch (err) {
-        // Leave it leased: it becomes due again when the lease expires, and is retried then.
-        this.deps.logger.warn(
-          { nudge: nudge.id, err: { message: (err as Error).message } },
-          "nudge failed; will retry",
-        );
-      }
+      const key = `${nudge.teamId}:${nudge.userId}`;
+      byUser.set(key, [...(byUser.get(key) ?? []), nudge]);
     }
+    await forEachLimit([...byUser.values()], PARALLEL, async (nudges) => {
+      for (const nudge of nudges) {
+        try {
+          await this.handle(nudge);
+        } catch (err) {
+          // Leave it leased: it becomes due again when the lease expires, and is retried then.
+          this.deps.logger.warn(
+            { nudge: nudge.id, err: { message: (err as Error).message } },
+            "nudge failed; will retry",
+          );
+        }
+      }
+    });
     return due.length;
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { DealHistoryEntry, InboxRow } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
+import { forEachLimit } from "./limit.js";
 import { situationText } from "./situation.js";
 import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
 import type { DealSnapshot, DealState, DealUpdate, Trigger } from "./types.js";
@@ -30,6 +31,7 @@ const TRACKED: Array<keyof DealSnapshot> = [
   "discountPercent",
 ];
 const LEASE_MS = 60_000;
+const PARALLEL = 4;
 
 function historyOf(before: DealSnapshot | undefined, after: DealSnapshot, at: Date): DealHistoryEntry[] {
   const entries: DealHistoryEntry[] = [];
@@ -72,7 +74,7 @@ export class DealProcessor {
     // At most one row per deal is claimed, so rows can be processed side by side without breaking a
     // deal's order; the CRM and Slack lookups of different deals overlap.
     const rows = await this.deps.store.deals.claimInbox(limit, LEASE_MS);
-    await Promise.all(rows.map((row) => this.processRow(row)));
+    await forEachLimit(rows, PARALLEL, (row) => this.processRow(row));
     return rows.length;
   }
 

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -28,7 +29,8 @@ const heldByThisProcess = new Set<string>();
 /** Takes the data directory's lock, creating the directory if needed, and returns its release. */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const lockPath = join(dataDir, LOCK_FILE_NAME);
+  // The real path, so ./data and /srv/app/data are recognised as one directory within this process.
+  const lockPath = join(realpathSync(dataDir), LOCK_FILE_NAME);
   // A few rounds: each one either takes the lock, fails on a live owner, or clears a stale lock.
   for (let round = 0; round < 5; round++) {
     if (tryCreate(lockPath)) {
@@ -121,7 +123,7 @@ function release(lockPath: string): void {
 }
 
 function inUse(dataDir: string, owner: number | "starting"): Error {
-  const who = owner === "starting" ? "a process that is starting" : `pid ${owner}`;
+  const who = owner === "starting" ? "still starting" : `pid ${owner}`;
   return new Error(
     `data directory ${dataDir} is in use by another Deal Coach process (${who}); stop it or set DATA_DIR`,
   );

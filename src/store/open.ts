@@ -122,11 +122,11 @@ async function finishOpening(connection: Connection, wiring: StoreWiring): Promi
       now: wiring.now ?? (() => new Date()),
       release: connection.close,
     });
+    await store.pruneClaims();
   } catch (error) {
     await connection.close().catch(() => undefined);
     throw error;
   }
-  await store.pruneClaims();
   return store;
 }
 

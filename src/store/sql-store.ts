@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import { ProcessedEvents } from "./claims.js";
 import type { DealStore } from "./deal-types.js";
 import type { Database, UsersTable } from "./schema.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
@@ -13,17 +14,12 @@ import {
   type UserKey,
   type UserRecord,
 } from "./types.js";
+import { countUserActivity, type UserStats } from "./user-stats.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_HISTORY_DAYS = 30;
 const DEFAULT_HISTORY_LIMIT = 200;
 const DEFAULT_REFLECTION_LIMIT = 50;
-
-// processed_events only has to outlive Slack's retries (minutes), so rows older than a day are
-// deleted at open and after every PRUNE_EVERY claims of one process. claimOnce is for deduplicating
-// deliveries, not for remembering for longer that something was done.
-const CLAIM_RETENTION_MS = DAY_MS;
-const PRUNE_EVERY = 500;
 
 export interface SqlStoreParts {
   kind: Store["kind"];
@@ -40,7 +36,7 @@ export class SqlStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
   readonly #release: () => Promise<void>;
-  #claimsSincePrune = 0;
+  readonly #processedEvents: ProcessedEvents;
   #closing: Promise<void> | undefined;
 
   readonly deals: DealStore;
@@ -51,6 +47,7 @@ export class SqlStore implements Store {
     this.#db = parts.db;
     this.#now = parts.now;
     this.#release = parts.release;
+    this.#processedEvents = new ProcessedEvents(parts.db, parts.now);
   }
 
   async getUser(key: UserKey): Promise<UserRecord | undefined> {
@@ -202,59 +199,17 @@ export class SqlStore implements Store {
       .execute();
   }
 
-  async userStats(
-    key: UserKey,
-  ): Promise<{ asked: number; answered: number; helpful: number; notHelpful: number }> {
-    const count = (rows: number | string | bigint | null | undefined) => Number(rows ?? 0);
-    const row = await this.#db
-      .selectNoFrom((eb) => [
-        eb
-          .selectFrom("asked_questions")
-          .select((sub) => sub.fn.countAll().as("n"))
-          .where((sub) => sub.and(ofUser(key)))
-          .as("asked"),
-        eb
-          .selectFrom("reflections")
-          .select((sub) => sub.fn.countAll().as("n"))
-          .where((sub) => sub.and(ofUser(key)))
-          .as("answered"),
-        eb
-          .selectFrom("feedback")
-          .select((sub) => sub.fn.countAll().filterWhere("helpful", "=", true).as("n"))
-          .where((sub) => sub.and(ofUser(key)))
-          .as("helpful"),
-        eb
-          .selectFrom("feedback")
-          .select((sub) => sub.fn.countAll().filterWhere("helpful", "=", false).as("n"))
-          .where((sub) => sub.and(ofUser(key)))
-          .as("not_helpful"),
-      ])
-      .executeTakeFirstOrThrow();
-    return {
-      asked: count(row.asked),
-      answered: count(row.answered),
-      helpful: count(row.helpful),
-      notHelpful: count(row.not_helpful),
-    };
+  userStats(key: UserKey): Promise<UserStats> {
+    return countUserActivity(this.#db, key);
   }
 
-  async claimOnce(id: string): Promise<boolean> {
-    // One statement, so of two concurrent deliveries exactly one gets the row back.
-    const claimed = await this.#db
-      .insertInto("processed_events")
-      .values({ id, seen_at: this.#now() })
-      .onConflict((oc) => oc.column("id").doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    if (++this.#claimsSincePrune >= PRUNE_EVERY) await this.pruneClaims();
-    return claimed !== undefined;
+  claimOnce(id: string): Promise<boolean> {
+    return this.#processedEvents.claim(id);
   }
 
-  /** Forgets claims older than the retention; called at open and every PRUNE_EVERY claims. */
-  async pruneClaims(): Promise<void> {
-    this.#claimsSincePrune = 0;
-    const cutoff = new Date(this.#now().getTime() - CLAIM_RETENTION_MS);
-    await this.#db.deleteFrom("processed_events").where("seen_at", "<", cutoff).execute();
+  /** Forgets old delivery ids; the store calls it at open, then every few hundred claims. */
+  pruneClaims(): Promise<void> {
+    return this.#processedEvents.prune();
   }
 
   async forgetUser(key: UserKey): Promise<ForgetReport> {

@@ -53,8 +53,12 @@ async function pgliteStore(options: TestStoreOptions): Promise<Store> {
   );
 }
 
-/** Empties every table but the migration record, leaving the database as the template had it. */
+/**
+ * Empties every table but the migration record and resets the session (settings, advisory locks,
+ * prepared statements), leaving the database as the template had it.
+ */
 async function recycle(pglite: PGlite): Promise<void> {
+  await pglite.exec("DISCARD ALL");
   const { rows } = await pglite.query<{ name: string }>(
     `SELECT quote_ident(tablename) AS name FROM pg_tables
       WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
@@ -72,11 +76,14 @@ async function loadTemplate(): Promise<Blob> {
     const store = await openStoreWith({ pglite });
     const tarball = await pglite.dumpDataDir("none");
     await store.close();
-    // Written aside and renamed, so a worker never reads a half-written template.
-    mkdirSync(join(file, ".."), { recursive: true });
-    const partial = `${file}.${randomUUID()}`;
-    writeFileSync(partial, new Uint8Array(await tarball.arrayBuffer()));
-    renameSync(partial, file);
+    // Written aside and renamed, so a worker never reads a half-written template. Only a cache: a
+    // read-only temp directory costs each worker an initdb, nothing more.
+    try {
+      mkdirSync(join(file, ".."), { recursive: true });
+      const partial = `${file}.${randomUUID()}`;
+      writeFileSync(partial, new Uint8Array(await tarball.arrayBuffer()));
+      renameSync(partial, file);
+    } catch {}
     return tarball;
   }
 }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_FILE_NAME, lockDataDir } from "../../src/store/data-dir-lock.js";
@@ -37,6 +37,8 @@ describe("the data directory lock", () => {
     const release = lockDataDir(dir);
     expect(readFileSync(join(dir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.pid));
     expect(() => lockDataDir(dir)).toThrow(inUseMessage(dir, process.pid));
+    const sameDirAnotherWay = relative(process.cwd(), dir);
+    expect(() => lockDataDir(sameDirAnotherWay)).toThrow(inUseMessage(sameDirAnotherWay, process.pid));
     release();
     expect(existsSync(join(dir, LOCK_FILE_NAME))).toBe(false);
     lockDataDir(dir)();
@@ -67,7 +69,7 @@ describe("the data directory lock", () => {
     const dir = tempDir();
     const lockPath = join(dir, LOCK_FILE_NAME);
     writeFileSync(lockPath, "");
-    expect(() => lockDataDir(dir)).toThrow("in use by another Deal Coach process (a process that is starting)");
+    expect(() => lockDataDir(dir)).toThrow("in use by another Deal Coach process (still starting)");
     const aMinuteAgo = new Date(Date.now() - 60_000);
     utimesSync(lockPath, aMinuteAgo, aMinuteAgo);
     lockDataDir(dir)();
@@ -85,7 +87,10 @@ describe("the data directory lock", () => {
 describe("an embedded store in a data directory", () => {
   let dataDir: string;
   const logged: string[][] = [];
-  const logger = { info: (o: object, msg: string) => logged.push([msg, ...((o as { migrations?: string[] }).migrations ?? [])]) };
+  const logger = {
+    info: (o: object, msg: string) =>
+      logged.push([msg, ...((o as { migrations?: string[] }).migrations ?? [])]),
+  };
 
   // One initdb (seconds) for the whole block; the tests below reopen the same directory.
   beforeAll(async () => {

@@ -9,7 +9,6 @@ const alice = { teamId: "T1", userId: "UALICE" };
 const bob = { teamId: "T1", userId: "UBOB" };
 const aliceElsewhere = { teamId: "T2", userId: "UALICE" };
 const carol = { teamId: "T2", userId: "UCAROL" };
-const NOTHING_FORGOTTEN = { user: 0, questions: 0, reflections: 0, feedback: 0 };
 
 let store: Store;
 let clock: Date;
