@@ -55,7 +55,7 @@ export interface InstallationsTable {
   updated_at: Timestamp;
 }
 
-export interface Database extends DealTables {
+export interface Database extends DealTables, WeeklyTables {
   users: UsersTable;
   asked_questions: AskedQuestionsTable;
   reflections: ReflectionsTable;
@@ -150,4 +150,50 @@ export interface DealTables {
   nudges: NudgesTable;
   deal_prefs: DealPrefsTable;
   deal_channels: DealChannelsTable;
+}
+
+// --- weekly reflection prompts (migrations/003_weekly.sql) ---
+
+export interface WeeklySchedulesTable {
+  team_id: string;
+  user_id: string;
+  enabled: boolean;
+  next_run_at: Timestamp | null;
+  snoozed_until: Timestamp | null;
+  skip_week: string | null;
+  unanswered: Generated<number>;
+  awaiting_choice: Generated<boolean>;
+  invited_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface WeeklySendsTable {
+  team_id: string;
+  user_id: string;
+  iso_week: string;
+  status: string;
+  kind: Generated<string>;
+  prompt_id: string | null;
+  due_at: Timestamp;
+  attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  channel: string | null;
+  ts: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+  answered_at: Timestamp | null;
+}
+
+export interface WorkspaceSettingsTable {
+  team_id: string;
+  weekly_day: number | null;
+  weekly_time: string | null;
+  default_tz: string | null;
+  updated_at: Timestamp;
+}
+
+export interface WeeklyTables {
+  weekly_schedules: WeeklySchedulesTable;
+  weekly_sends: WeeklySendsTable;
+  workspace_settings: WorkspaceSettingsTable;
 }

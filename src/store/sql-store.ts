@@ -5,6 +5,7 @@ import type { DealStore } from "./deal-types.js";
 import type { Database, UsersTable } from "./schema.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
 import { SqlDealStore } from "./sql-deal-store.js";
+import { SqlWeeklyStore } from "./sql-weekly-store.js";
 import {
   type AskedEntry,
   DEFAULT_SETTINGS,
@@ -15,6 +16,7 @@ import {
   type UserRecord,
 } from "./types.js";
 import { countUserActivity, type UserStats } from "./user-stats.js";
+import type { WeeklyStore } from "./weekly-types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_HISTORY_DAYS = 30;
@@ -40,10 +42,12 @@ export class SqlStore implements Store {
   #closing: Promise<void> | undefined;
 
   readonly deals: DealStore;
+  readonly weekly: WeeklyStore;
 
   constructor(parts: SqlStoreParts) {
     this.kind = parts.kind;
     this.deals = new SqlDealStore(parts.db, parts.now);
+    this.weekly = new SqlWeeklyStore(parts.db, parts.now);
     this.#db = parts.db;
     this.#now = parts.now;
     this.#release = parts.release;
@@ -240,8 +244,19 @@ export class SqlStore implements Store {
           .executeTakeFirst();
         dealRows += Number(res.numDeletedRows);
       }
+      // Their weekly schedule and the record of prompts sent to them.
+      let weeklyRows = 0;
+      for (const table of ["weekly_schedules", "weekly_sends"] as const) {
+        const res = await trx
+          .deleteFrom(table)
+          .where("team_id", "=", key.teamId)
+          .where("user_id", "=", key.userId)
+          .executeTakeFirst();
+        weeklyRows += Number(res.numDeletedRows);
+      }
       return {
         deals: dealRows,
+        weekly: weeklyRows,
         user: Number(user.numDeletedRows),
         questions: Number(questions.numDeletedRows),
         reflections: Number(reflections.numDeletedRows),
@@ -256,6 +271,9 @@ export class SqlStore implements Store {
       await trx.deleteFrom("reflections").where("team_id", "=", teamId).execute();
       await trx.deleteFrom("feedback").where("team_id", "=", teamId).execute();
       await trx.deleteFrom("users").where("team_id", "=", teamId).execute();
+      for (const table of ["weekly_schedules", "weekly_sends", "workspace_settings"] as const) {
+        await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
+      }
       // A team's own installation is keyed by its team id (enterprise installs by enterprise id).
       await trx.deleteFrom("installations").where("install_key", "=", teamId).execute();
     });

@@ -1,4 +1,5 @@
 import type { DealStore } from "./deal-types.js";
+import type { WeeklyStore } from "./weekly-types.js";
 
 // The store's interface. Two implementations share it through one pg.Pool code path: embedded PGlite
 // (default, DATA_DIR) and PostgreSQL (DATABASE_URL). Slack listeners, the CLI and jobs use only this.
@@ -55,6 +56,8 @@ export interface ForgetReport {
   user: number;
   /** Deal rows that were theirs: CRM email links, per-deal snooze/mute, nudges. */
   deals?: number;
+  /** Their weekly schedule and the prompts sent to them. */
+  weekly?: number;
   questions: number;
   reflections: number;
   feedback: number;
@@ -64,6 +67,8 @@ export interface Store {
   readonly kind: "pglite" | "postgres";
   /** Deal updates: inbox, deals, owners, nudges (issue 6). */
   readonly deals: DealStore;
+  /** Weekly reflection prompts: schedules and exactly-once sends (issue 7). */
+  readonly weekly: WeeklyStore;
 
   getUser(key: UserKey): Promise<UserRecord | undefined>;
   /** Creates the user on first contact; merges a partial settings patch (weekly merged field by field). */

@@ -81,7 +81,7 @@ describe("nudge sender", () => {
     expect(posts[0]?.channel).toBe("D_U1");
     const blocks = JSON.stringify(posts[0]?.blocks);
     expect(blocks).toContain("Acme");
-    const sections = (posts[0]?.blocks as Array<{ type: string; text?: { text: string } }>).filter(
+    const sections = ((posts[0]?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>).filter(
       (b) => b.type === "section",
     );
     for (const s of sections) expect(checkReply(s.text?.text ?? "").ok).toBe(true);

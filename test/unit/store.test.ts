@@ -269,6 +269,7 @@ describe(`forgetting (${storeKind})`, () => {
       reflections: 1,
       feedback: 1,
       deals: 0,
+      weekly: 0,
     });
 
     expect(await store.getUser(alice)).toBeUndefined();
@@ -282,6 +283,7 @@ describe(`forgetting (${storeKind})`, () => {
       reflections: 0,
       feedback: 0,
       deals: 0,
+      weekly: 0,
     });
 
     for (const other of [bob, aliceElsewhere]) {
@@ -306,6 +308,7 @@ describe(`forgetting (${storeKind})`, () => {
         reflections: 0,
         feedback: 0,
         deals: 0,
+        weekly: 0,
       });
     }
     expect(await store.fetchInstallation("T1")).toBeUndefined();
