@@ -24,6 +24,7 @@ Usage:
   deal-coach start                                              run the Slack app (reads .env)
   deal-coach migrate                                            apply database migrations and exit
   deal-coach inbox [replay ID]                                  list pending and dead deal updates; replay one
+  deal-coach weekly send|due [--at ISO-8601]                    one pass of the weekly sender; who is due
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
   ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...
@@ -55,6 +56,14 @@ Lists the deal-update inbox's pending and dead deliveries as JSON lines
 {"id","source","event_id","deal","status","attempts","occurred_at","last_error"}, or makes a dead (or done)
 delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR like the app; on the
 embedded store, stop the app first (one process per data directory).`,
+  weekly: `Usage: deal-coach weekly send [--at ISO-8601]
+       deal-coach weekly due [--at ISO-8601]
+
+send: one pass of the weekly reflection sender as of that instant (default now), with the same store,
+tokens and SLACK_API_URL as the bot; prints one JSON line {"due","sent","skipped","failed"} and exits 0
+unless something failed. Running it twice, or twice at once, sends nothing twice.
+due: who is due at that instant, without sending: one JSON line per rep {"team","user","due_at"} (Slack
+ids; due_at in UTC).`,
   library: `Usage: deal-coach library check
 
 Validates prompts/ (and COACH_LIBRARY_DIR, merged over it): schema, duplicate ids, unknown themes,
@@ -255,6 +264,49 @@ async function inboxCommand(args: string[]): Promise<number> {
   }
 }
 
+async function weeklyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { at: { type: "string" } });
+  if (values.help) return help("weekly");
+  const [sub] = positionals;
+  if (sub !== "send" && sub !== "due")
+    throw new UsageError('use "deal-coach weekly send" or "deal-coach weekly due"');
+  const at = values.at ? new Date(values.at) : new Date();
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`--at must be an ISO-8601 instant, e.g. 2026-11-27T15:00:00Z (got "${values.at}")`);
+  const { openStore } = await import("./store/open.js");
+  const store = await openStore({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR || undefined,
+  });
+  try {
+    if (sub === "due") {
+      for (const row of await store.weekly.due(at)) {
+        process.stdout.write(
+          `${JSON.stringify({ team: row.teamId, user: row.userId, due_at: row.nextRunAt?.toISOString() ?? null })}\n`,
+        );
+      }
+      return 0;
+    }
+    const { loadConfig } = await import("./config.js");
+    const config = loadConfig();
+    const { createLogger } = await import("./logger.js");
+    const { makeClientFor } = await import("./slack/clients.js");
+    const { WeeklySender } = await import("./reflection/sender.js");
+    const sender = new WeeklySender({
+      store,
+      library: load(),
+      logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never),
+      clientFor: makeClientFor(config, store),
+      ratePerSec: config.weekly.ratePerSec,
+    });
+    const result = await sender.runOnce(at);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failed > 0 ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
 function help(topic: string): number {
   process.stdout.write(`${HELP[topic] ?? HELP.main}\n`);
   return 0;
@@ -280,6 +332,8 @@ export async function main(argv: string[]): Promise<number> {
         return await migrateCommand(rest);
       case "inbox":
         return await inboxCommand(rest);
+      case "weekly":
+        return await weeklyCommand(rest);
       case undefined:
       case "help":
       case "--help":

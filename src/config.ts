@@ -76,6 +76,13 @@ const EnvSchema = z.object({
   ),
   NUDGE_WEEKENDS: optional.pipe(z.enum(["quiet", "on"], { message: 'must be "quiet" or "on"' }).optional()),
   DEAL_CHANNELS: optional,
+  WEEKLY_RATE_PER_SEC: optional.pipe(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a number of messages per second")
+      .transform(Number)
+      .optional(),
+  ),
   DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
@@ -99,6 +106,10 @@ export interface Config {
   databaseUrl?: string;
   libraryDir?: string;
   logLevel: string;
+  weekly: {
+    /** chat.postMessage pacing per workspace for the weekly prompts. */
+    ratePerSec: number;
+  };
   deals: {
     webhookSecret?: string;
     stageMap?: string;
@@ -191,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     libraryDir: e.COACH_LIBRARY_DIR,
     logLevel: e.LOG_LEVEL ?? "info",
+    weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1 },
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,
       stageMap: e.DEAL_STAGE_MAP,

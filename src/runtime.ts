@@ -4,8 +4,11 @@ import type { Config } from "./config.js";
 import { buildDeals, type Deals } from "./deals/wiring.js";
 import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
+import { WeeklyPoller } from "./reflection/poller.js";
+import { WeeklySender } from "./reflection/sender.js";
 import { createAppServer } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
+import { makeClientFor } from "./slack/clients.js";
 import type { Services } from "./slack/services.js";
 import { WorkTracker } from "./slack/work-tracker.js";
 import { openStore } from "./store/open.js";
@@ -36,6 +39,8 @@ export interface StartOptions {
   dealPollMs?: number;
   /** false: don't run the background deal worker (tests drive `deals.worker.pass()` themselves). */
   dealWorker?: boolean;
+  /** How often the weekly sender looks for due prompts (ms). */
+  weeklyPollMs?: number;
 }
 
 export async function startDealCoach(options: StartOptions): Promise<Running> {
@@ -72,6 +77,18 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   await slack.start();
   defaultTeam = await slack.defaultTeam();
   if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
+  const weekly = new WeeklyPoller(
+    new WeeklySender({
+      store,
+      library,
+      logger,
+      clientFor: makeClientFor(config, store),
+      ratePerSec: config.weekly.ratePerSec,
+    }),
+    logger,
+    options.weeklyPollMs ?? 30_000,
+  );
+  if (options.dealWorker !== false && config.deals.worker) weekly.start();
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: slack.mode, store: store.kind }, "Deal Coach is running");
 
@@ -85,6 +102,9 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       await slack
         .stop()
         .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
+      // Background work finishes its current pass; nothing new starts.
+      await deals.worker.stop();
+      await weekly.stop();
       const drained = await tracker.drain(options.drainTimeoutMs ?? 10_000);
       if (!drained) logger.warn({ inFlight: tracker.size }, "shutdown timed out with work in flight");
       server.closeAllConnections();

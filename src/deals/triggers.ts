@@ -284,6 +284,11 @@ export function detectTriggers(
   // An echo is our own write, not a sign of life from the people working the deal.
   const lastSeenAt = update.echo ? before?.lastSeenAt : later(before?.lastSeenAt, occurredAt);
   if (lastSeenAt !== undefined) after.lastSeenAt = lastSeenAt;
+  // When the stage last changed and the close date last moved: the weekly prompt reads "this week" from them.
+  const stageChangedAt = newStage !== undefined && !update.echo ? occurredAt : before?.stageChangedAt;
+  if (stageChangedAt !== undefined) after.stageChangedAt = stageChangedAt;
+  const closeDateMovedAt = moved && !update.echo ? occurredAt : before?.closeDateMovedAt;
+  if (closeDateMovedAt !== undefined) after.closeDateMovedAt = closeDateMovedAt;
 
   if (update.echo) return { triggers: [], after };
 

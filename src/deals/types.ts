@@ -87,6 +87,13 @@ export interface DealState {
    * falls back to it when the CRM sends no last-activity time. Absent in states stored before it existed.
    */
   lastSeenAt?: string;
+  /**
+   * RFC 3339 occurrence time of the last stage change (for the weekly reflection's "moved this week").
+   * Absent in states stored before it existed, and for a deal whose stage never changed.
+   */
+  stageChangedAt?: string;
+  /** RFC 3339 occurrence time of the last close-date move of an open deal ("slipped this week"). */
+  closeDateMovedAt?: string;
 }
 
 /**

@@ -122,6 +122,8 @@ export interface DealStore {
     pref: { snoozedUntil?: Date | null; muted?: boolean },
   ): Promise<void>;
 
+  /** Deals whose owner email is linked to this Slack user (for the weekly prompt's view of their week). */
+  dealsOwnedBy(teamId: string, userId: string): Promise<Array<{ state: DealState; lastEventAt: Date }>>;
   dealChannels(teamId: string): Promise<string[]>;
   setDealChannel(teamId: string, channelId: string, on: boolean, userId?: string): Promise<void>;
 

@@ -387,6 +387,22 @@ export class SqlDealStore implements DealStore {
       .execute();
   }
 
+  async dealsOwnedBy(
+    teamId: string,
+    userId: string,
+  ): Promise<Array<{ state: DealState; lastEventAt: Date }>> {
+    const rows = await sql<{ state: unknown; last_event_at: Date }>`
+      SELECT d.state, d.last_event_at FROM deals d
+      JOIN owner_links o ON o.team_id = d.team_id AND o.email = lower(d.state -> 'snapshot' ->> 'ownerEmail')
+      WHERE d.team_id = ${teamId} AND o.user_id = ${userId}
+      ORDER BY d.last_event_at DESC
+      LIMIT 200`.execute(this.db);
+    return rows.rows.map((r) => ({
+      state: parse<DealState>(r.state),
+      lastEventAt: new Date(r.last_event_at),
+    }));
+  }
+
   async dealChannels(teamId: string): Promise<string[]> {
     const rows = await this.db
       .selectFrom("deal_channels")

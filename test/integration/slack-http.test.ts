@@ -55,6 +55,10 @@ describe("HTTP mode: request verification", () => {
     expect(questions.length).toBeLessThanOrEqual(3);
     for (const q of questions) expect(checkReply(q).ok).toBe(true);
     expect(body.text).toBe(questions.join("\n"));
+    // A first /coach also brings the one invitation to the weekly reflection, by DM.
+    await eventually(() =>
+      expect(h.slack.callsTo("chat.postMessage").filter((c) => c.args.channel === "U_HTTP1")).toHaveLength(1),
+    );
     const actionIds = JSON.stringify(body.blocks);
     for (const id of [
       ACTION.anotherAngle,

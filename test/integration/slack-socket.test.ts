@@ -12,6 +12,7 @@ import {
   eventCallbackPayload,
   nextTs,
   slashCommand,
+  USER_ID,
 } from "../support/slack-payloads.js";
 
 describe("Socket Mode", () => {
@@ -37,6 +38,8 @@ describe("Socket Mode", () => {
     expect(ack).toBeDefined();
     const post = await h.slack.waitForResponse(() => true, { from });
     expect(JSON.stringify(post.body)).toContain("budget");
+    // ...and, the first time, the weekly invitation by DM; wait for it so later counts are exact.
+    await h.slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === USER_ID);
   });
 
   it("answers a mention once even when the envelope is retried", async () => {

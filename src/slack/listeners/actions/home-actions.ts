@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { setWeekly } from "../../../reflection/opt-in.js";
 import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { publishHome } from "../../coaching.js";
@@ -70,7 +71,16 @@ export function homeSetting(services: Services) {
     try {
       const user = await services.store.upsertUser(key);
       const patch = patchFor(action.action_id, value, user.settings);
-      if (patch) await services.store.upsertUser(key, { settings: patch });
+      if (patch?.weekly) {
+        // The weekly prompt's schedule follows its settings (and the user's timezone).
+        await setWeekly(
+          services.store,
+          client,
+          key,
+          { on: patch.weekly.enabled, day: patch.weekly.day, time: patch.weekly.time },
+          new Date(),
+        );
+      } else if (patch) await services.store.upsertUser(key, { settings: patch });
       await publishHome(services, client, key);
     } catch (err) {
       // Home has no reply surface; publishing again (or failing to) is all the user sees.

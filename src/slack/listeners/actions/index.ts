@@ -1,10 +1,12 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import { WEEKLY_ACTION } from "../../blocks/weekly.js";
 import { ACTION, NUDGE_ACTION } from "../../ids.js";
 import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
 import { forgetCancel, forgetConfirm } from "./forget-actions.js";
 import { homeDealChannels, homeSetting } from "./home-actions.js";
 import { nudgePref } from "./nudge-actions.js";
+import { weeklyAction } from "./weekly-actions.js";
 
 export function register(app: App, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.anotherAngle, anotherAngle(services));
@@ -28,7 +30,14 @@ export function register(app: App, services: Services): void {
 
   // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
   // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.
-  const known = new Set<string>([...Object.values(ACTION), ...Object.values(NUDGE_ACTION)]);
+  for (const kind of Object.keys(WEEKLY_ACTION) as Array<keyof typeof WEEKLY_ACTION>) {
+    app.action<BlockAction<ButtonAction>>(WEEKLY_ACTION[kind], weeklyAction(services, kind));
+  }
+  const known = new Set<string>([
+    ...Object.values(ACTION),
+    ...Object.values(NUDGE_ACTION),
+    ...Object.values(WEEKLY_ACTION),
+  ]);
   app.action({ action_id: /^.*$/ }, async ({ ack, action, respond, logger }) => {
     const id = (action as { action_id?: string }).action_id ?? "";
     if (known.has(id)) return;

@@ -1,7 +1,12 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { setWeekly } from "../../../reflection/opt-in.js";
+import { parseWeeklyCommand } from "../../../reflection/schedule.js";
+import type { IsoWeekday } from "../../../store/types.js";
 import { DEFAULT_SETTINGS } from "../../../store/types.js";
 import { forgetConfirmMessage, helpMessage, notice } from "../../blocks/messages.js";
 import { settingsModal, situationModal } from "../../blocks/modals.js";
+import { dayLabel } from "../../blocks/settings-options.js";
+import { weeklyInvitation } from "../../blocks/weekly.js";
 import { coachAndRecord } from "../../coaching.js";
 import { ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
@@ -9,6 +14,30 @@ import type { Services } from "../../services.js";
 // /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after.
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * The one invitation to the weekly reflection, sent by DM after a rep first uses /coach; never repeated,
+ * whether they answer it or not.
+ */
+async function inviteOnce(
+  services: Services,
+  client: Args["client"],
+  key: { teamId: string; userId: string },
+) {
+  try {
+    const user = await services.store.getUser(key);
+    if (user?.settings.weekly.enabled) return;
+    if (!(await services.store.weekly.markInvited(key))) return;
+    const defaults = await services.store.weekly.workspaceDefaults(key.teamId);
+    const day = defaults.day ? dayLabel(defaults.day as IsoWeekday) : undefined;
+    await client.chat.postMessage({
+      channel: key.userId,
+      ...weeklyInvitation({ day, time: defaults.time ?? undefined }),
+    } as never);
+  } catch (err) {
+    services.logger.warn({ err: { message: (err as Error).message } }, "weekly invitation failed");
+  }
+}
 
 const EMAIL = /^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$/;
 
@@ -65,6 +94,21 @@ export function coachCommand(services: Services) {
           });
           return;
         }
+        if (sub === "weekly" || sub.startsWith("weekly ")) {
+          const parsed = parseWeeklyCommand(text.slice("weekly".length));
+          const reply =
+            "error" in parsed
+              ? parsed.error
+              : await setWeekly(
+                  services.store,
+                  client,
+                  key,
+                  parsed.on ? { on: true, day: parsed.day, time: parsed.time } : { on: false },
+                  new Date(),
+                );
+          await respond({ response_type: "ephemeral", ...notice(reply) } as never);
+          return;
+        }
         if (sub === "link" || sub.startsWith("link ")) {
           await respond({
             response_type: "ephemeral",
@@ -86,6 +130,7 @@ export function coachCommand(services: Services) {
         }
         const { rendered } = await coachAndRecord(services, { key, text, surface: "command" });
         await respond({ response_type: "ephemeral", ...rendered } as never);
+        await inviteOnce(services, client, key);
         services.logger.info(
           { requestId, team: key.teamId, user: key.userId, surface: "command" },
           "coached",

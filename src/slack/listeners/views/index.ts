@@ -1,9 +1,11 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage } from "../../../coaching/taxonomy.js";
+import { setWeekly } from "../../../reflection/opt-in.js";
 import { notice } from "../../blocks/messages.js";
 import { reflectSavedView } from "../../blocks/modals.js";
 import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
+import { WEEKLY_INPUT, WEEKLY_VIEW } from "../../blocks/weekly.js";
 import { coachAndRecord, publishHome } from "../../coaching.js";
 import { INPUT, VIEW } from "../../ids.js";
 import { errorSummary } from "../../reply.js";
@@ -108,6 +110,38 @@ export function register(app: App, services: Services): void {
     }
   });
 
+  // A weekly answer: stored privately as the user's reflection, and the week marked answered.
+  app.view<ViewSubmitAction>(WEEKLY_VIEW.answer, async ({ ack, body, view, context }: Args) => {
+    const answer = inputValue(view.state.values, WEEKLY_INPUT.answer)?.trim();
+    if (!answer) {
+      await ack({
+        response_action: "errors",
+        errors: { [WEEKLY_INPUT.answer[0]]: "Write a few words, or press Cancel." },
+      });
+      return;
+    }
+    const meta = parseMetadata<{ p: string | null; w: string | null; q: string }>(view.private_metadata);
+    const key = keyOf(body);
+    try {
+      await services.store.addReflection(key, {
+        questionId: typeof meta.p === "string" ? meta.p : null,
+        questionText: typeof meta.q === "string" && meta.q ? meta.q : "Weekly reflection",
+        answer,
+      });
+      if (typeof meta.w === "string") await services.store.weekly.markAnswered(key, meta.w, new Date());
+      await ack({ response_action: "update", view: reflectSavedView() as never });
+    } catch (err) {
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "saving a weekly answer failed",
+      );
+      await ack({
+        response_action: "errors",
+        errors: { [WEEKLY_INPUT.answer[0]]: "Sorry, I couldn't save that just now. Please try again." },
+      });
+    }
+  });
+
   app.view<ViewSubmitAction>(VIEW.settings, async ({ ack, body, view, client, context }: Args) => {
     const v = view.state.values;
     const day = parseDay(inputValue(v, INPUT.weeklyDay) ?? "");
@@ -139,6 +173,13 @@ export function register(app: App, services: Services): void {
       });
       return;
     }
+    // After the ack (users.info may be slow): the weekly schedule follows the saved settings.
+    await setWeekly(services.store, client, key, { on: weekly, day, time }, new Date()).catch((err) =>
+      services.logger.error(
+        { err: errorSummary(err), requestId: context.requestId },
+        "weekly schedule update failed",
+      ),
+    );
     const summary = `Saved. Weekly reflection ${weekly ? `on, ${dayLabel(day)}s at ${time}` : "off"}; deal nudges ${nudges ? "on" : "off"}.`;
     await postToResponseUrl(parseMetadata<{ r: string }>(view.private_metadata).r, notice(summary)).catch(
       () => false,

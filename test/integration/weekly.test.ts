@@ -1,0 +1,246 @@
+import { WebClient } from "@slack/web-api";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { setWeekly } from "../../src/reflection/opt-in.js";
+import { WeeklySender } from "../../src/reflection/sender.js";
+import { WEEKLY_ACTION, WEEKLY_EVENT_TYPE } from "../../src/slack/blocks/weekly.js";
+import type { Store, UserKey } from "../../src/store/types.js";
+import { FakeSlack } from "../support/fake-slack.js";
+import { library } from "../support/library.js";
+import { storeKind, testStore } from "../support/store.js";
+
+// The weekly sender against the fake Slack with a fake clock (`at`): opt-in and schedule, exactly once
+// (twice in a row, a crash between claim and send, two senders racing), downtime, 429s, the 3-week
+// question. Timezones come from users.info.
+
+let slack: FakeSlack;
+let store: Store;
+const TZ: Record<string, string> = {
+  U_LON: "Europe/London",
+  U_NY: "America/New_York",
+  U_KOL: "Asia/Kolkata",
+};
+
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+});
+afterAll(async () => {
+  await slack?.close();
+});
+beforeEach(async () => {
+  slack.reset();
+  slack.on("users.info", (args) => ({
+    ok: true,
+    user: { id: args.user, tz: TZ[String(args.user)] ?? "Europe/London", is_bot: false },
+  }));
+  slack.on("conversations.open", (args) => ({ ok: true, channel: { id: `D_${String(args.users)}` } }));
+  store = await testStore();
+});
+afterEach(async () => {
+  await store.close();
+});
+
+function client(team = "T1"): WebClient {
+  return new WebClient(`xoxb-${team}`, {
+    slackApiUrl: slack.apiUrl,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+}
+
+function sender(ratePerSec = 1000): WeeklySender {
+  const clients = new Map<string, WebClient>();
+  return new WeeklySender({
+    store,
+    library,
+    logger: createLogger("silent"),
+    ratePerSec,
+    leaseMs: 60_000,
+    clientFor: async (team) => {
+      if (!clients.has(team)) clients.set(team, client(team));
+      return clients.get(team) as WebClient;
+    },
+  });
+}
+
+const prompts = () =>
+  slack
+    .callsTo("chat.postMessage")
+    .filter((c) => (c.args.metadata as { event_type?: string })?.event_type === WEEKLY_EVENT_TYPE);
+
+async function optIn(key: UserKey, day: 1 | 2 | 3 | 4 | 5 | 6 | 7, time: string, now: Date) {
+  return setWeekly(store, client(key.teamId), key, { on: true, day, time }, now);
+}
+
+describe("opt-in and schedule", () => {
+  it("schedules the next prompt in the user's own timezone and says when, in their local time", async () => {
+    const key = { teamId: "T1", userId: "U_LON" };
+    const reply = await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z")); // a Wednesday
+    expect(reply).toMatch(/Friday 27 November at 15:00 \(Europe\/London\)/);
+    expect((await store.weekly.getSchedule(key))?.nextRunAt?.toISOString()).toBe("2026-11-27T15:00:00.000Z");
+    expect((await store.getUser(key))?.tz).toBe("Europe/London");
+    const off = await setWeekly(store, client(), key, { on: false }, new Date("2026-11-25T10:00:00Z"));
+    expect(off).toMatch(/off/);
+    expect(await store.weekly.due(new Date("2026-12-31T00:00:00Z"))).toEqual([]);
+  });
+
+  it("keeps the local time across a DST change (New York, November 1)", async () => {
+    const key = { teamId: "T1", userId: "U_NY" };
+    await optIn(key, 5, "15:00", new Date("2026-10-26T12:00:00Z"));
+    const s = sender();
+    const first = await store.weekly.getSchedule(key);
+    expect(first?.nextRunAt?.toISOString()).toBe("2026-10-30T19:00:00.000Z"); // 15:00 EDT
+    await s.runOnce(new Date("2026-10-30T19:00:30Z"));
+    expect((await store.weekly.getSchedule(key))?.nextRunAt?.toISOString()).toBe("2026-11-06T20:00:00.000Z"); // 15:00 EST
+  });
+});
+
+describe("exactly once", () => {
+  it("sends one prompt per rep and week, however often the sender runs", async () => {
+    const keys = ["U_A", "U_B", "U_C"].map((userId) => ({ teamId: "T1", userId }));
+    for (const k of keys) await optIn(k, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    const at = new Date("2026-11-27T15:00:05Z");
+    expect(await sender().runOnce(at)).toEqual({ due: 3, sent: 3, skipped: 0, failed: 0 });
+    expect(await sender().runOnce(at)).toEqual({ due: 0, sent: 0, skipped: 0, failed: 0 });
+    const sent = prompts();
+    expect(sent).toHaveLength(3);
+    expect(
+      sent.map((c) => (c.args.metadata as { event_payload: { week: string } }).event_payload.week),
+    ).toEqual(["2026-W48", "2026-W48", "2026-W48"]);
+    const blocks = JSON.stringify(sent[0]?.args.blocks);
+    for (const id of [WEEKLY_ACTION.answer, WEEKLY_ACTION.skip, WEEKLY_ACTION.pause, WEEKLY_ACTION.stop])
+      expect(blocks).toContain(id);
+  });
+
+  it("after a crash between claim and send, finds the prompt in the DM instead of sending it again", async () => {
+    const key = { teamId: "T1", userId: "U_CRASH" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    const at = new Date("2026-11-27T15:00:05Z");
+    // The sender that crashed: it claimed (pending send written, lease taken) and posted, then died.
+    await store.weekly.claimDue(at, 10, () => ({
+      week: "2026-W48",
+      nextRunAt: new Date("2026-12-04T15:00:00Z"),
+    }));
+    await store.weekly.claimPending(at, 10, 60_000);
+    slack.on("conversations.history", () => ({
+      ok: true,
+      messages: [
+        {
+          ts: "1764255605.000100",
+          text: "…",
+          metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: "2026-W48" } },
+        },
+      ],
+    }));
+    const later = new Date(at.getTime() + 61_000);
+    expect(await sender().runOnce(later)).toEqual({ due: 1, sent: 1, skipped: 0, failed: 0 });
+    expect(prompts()).toHaveLength(0);
+    expect((await store.weekly.recentSends(key, 1))[0]).toMatchObject({
+      status: "sent",
+      ts: "1764255605.000100",
+    });
+  });
+
+  it("after a crash before the post, sends it once", async () => {
+    const key = { teamId: "T1", userId: "U_CRASH2" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    const at = new Date("2026-11-27T15:00:05Z");
+    await store.weekly.claimDue(at, 10, () => ({
+      week: "2026-W48",
+      nextRunAt: new Date("2026-12-04T15:00:00Z"),
+    }));
+    await store.weekly.claimPending(at, 10, 60_000);
+    const later = new Date(at.getTime() + 61_000);
+    await sender().runOnce(later);
+    await sender().runOnce(later);
+    expect(slack.callsTo("conversations.history")).toHaveLength(1);
+    expect(prompts()).toHaveLength(1);
+  });
+
+  it(`lets two senders race without sending twice (${storeKind})`, async () => {
+    for (let i = 0; i < 12; i++)
+      await optIn(
+        { teamId: i % 2 ? "T1" : "T2", userId: `U_R${i}` },
+        5,
+        "15:00",
+        new Date("2026-11-25T10:00:00Z"),
+      );
+    const at = new Date("2026-11-27T15:00:05Z");
+    const [a, b] = await Promise.all([sender().runOnce(at), sender().runOnce(at)]);
+    expect((a?.sent ?? 0) + (b?.sent ?? 0)).toBe(12);
+    const users = prompts().map((c) => c.args.channel);
+    expect(new Set(users).size).toBe(12);
+    expect(users).toHaveLength(12);
+  });
+
+  it("sends a prompt missed by downtime once on return, but skips one more than 24 hours late", async () => {
+    await optIn({ teamId: "T1", userId: "U_LATE1" }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    expect(await sender().runOnce(new Date("2026-11-28T14:00:00Z"))).toMatchObject({ sent: 1 }); // 23 h late
+    await optIn({ teamId: "T1", userId: "U_LATE2" }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    expect(await sender().runOnce(new Date("2026-11-29T16:00:00Z"))).toMatchObject({ sent: 0, skipped: 1 }); // 49 h late
+    expect(
+      (await store.weekly.getSchedule({ teamId: "T1", userId: "U_LATE2" }))?.nextRunAt?.toISOString(),
+    ).toBe("2026-12-04T15:00:00.000Z");
+  });
+});
+
+describe("pacing and 429s", () => {
+  it("pauses only the rate-limited workspace", async () => {
+    for (let i = 0; i < 3; i++)
+      await optIn({ teamId: "T_SLOW", userId: `U_S${i}` }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    for (let i = 0; i < 3; i++)
+      await optIn({ teamId: "T_FAST", userId: `U_F${i}` }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    let limited = 0;
+    slack.on("chat.postMessage", (_args, call) => {
+      if (call.token === "xoxb-T_SLOW" && limited < 2) {
+        limited++;
+        return { status: 429, retryAfter: 1 };
+      }
+      return undefined;
+    });
+    const started = Date.now();
+    expect(await sender().runOnce(new Date("2026-11-27T15:00:05Z"))).toMatchObject({ sent: 6, failed: 0 });
+    const done = (token: string) =>
+      Math.max(
+        ...slack.calls
+          .filter((c) => c.method === "chat.postMessage" && c.token === token && c.status === 200)
+          .map((c) => c.at),
+      );
+    expect(done("xoxb-T_FAST") - started).toBeLessThan(800);
+    expect(done("xoxb-T_SLOW") - started).toBeGreaterThanOrEqual(1900);
+    expect(prompts().filter((c) => c.status === 200)).toHaveLength(6);
+  });
+});
+
+describe("unanswered prompts", () => {
+  it("after 3 unanswered weeks asks once whether to keep them coming, then sends nothing until the rep chooses", async () => {
+    const key = { teamId: "T1", userId: "U_QUIET" };
+    await optIn(key, 5, "15:00", new Date("2026-11-01T10:00:00Z"));
+    const s = sender();
+    const fridays = ["2026-11-06", "2026-11-13", "2026-11-20", "2026-11-27", "2026-12-04", "2026-12-11"].map(
+      (d) => new Date(`${d}T15:00:05Z`),
+    );
+    for (const at of fridays) await s.runOnce(at);
+    const sent = slack.callsTo("chat.postMessage");
+    expect(sent).toHaveLength(4);
+    expect(String(sent[3]?.args.text)).toMatch(/How would you like the weekly questions to go/);
+    expect((await store.weekly.getSchedule(key))?.awaitingChoice).toBe(true);
+    await setWeekly(store, client(), key, { on: true }, new Date("2026-12-12T10:00:00Z"));
+    await s.runOnce(new Date("2026-12-18T15:00:05Z"));
+    expect(slack.callsTo("chat.postMessage")).toHaveLength(5);
+  });
+
+  it("never repeats a prompt within 8 weeks", async () => {
+    const key = { teamId: "T1", userId: "U_EIGHT" };
+    await optIn(key, 1, "09:00", new Date("2026-09-01T00:00:00Z"));
+    const s = sender();
+    for (let w = 0; w < 8; w++) {
+      const at = new Date(Date.UTC(2026, 8, 7 + 7 * w, 9, 0, 5)); // Mondays, at or just after 09:00 London
+      await s.runOnce(at);
+      await store.weekly.markAnswered(key, (await store.weekly.recentSends(key, 1))[0]?.week ?? "", at);
+    }
+    const ids = (await store.weekly.recentSends(key, 8)).map((x) => x.promptId);
+    expect(ids.filter(Boolean)).toHaveLength(8);
+    expect(new Set(ids).size).toBe(8);
+  });
+});
