@@ -2,6 +2,7 @@ import { cpus } from "node:os";
 import { benchCoach } from "./coach.bench.js";
 import { benchSlackAck } from "./slack-ack.bench.js";
 import { benchWebhooks } from "./webhooks.bench.js";
+import { benchWeekly } from "./weekly.bench.js";
 
 // `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints Markdown rows for
 // BENCHMARKS.md, headed with the date and the machine.
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
   coach: benchCoach,
   "slack-ack": benchSlackAck,
   webhooks: benchWebhooks,
+  weekly: benchWeekly,
 };
 
 const wanted = process.argv.slice(2);

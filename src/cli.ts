@@ -298,6 +298,7 @@ async function weeklyCommand(args: string[]): Promise<number> {
       logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never),
       clientFor: makeClientFor(config, store),
       ratePerSec: config.weekly.ratePerSec,
+      leaseMs: config.weekly.leaseMs,
     });
     const result = await sender.runOnce(at);
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -76,6 +76,13 @@ const EnvSchema = z.object({
   ),
   NUDGE_WEEKENDS: optional.pipe(z.enum(["quiet", "on"], { message: 'must be "quiet" or "on"' }).optional()),
   DEAL_CHANNELS: optional,
+  WEEKLY_LEASE_MS: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{3,7}$/, "must be milliseconds")
+      .transform(Number)
+      .optional(),
+  ),
   WEEKLY_RATE_PER_SEC: optional.pipe(
     z
       .string()
@@ -109,6 +116,8 @@ export interface Config {
   weekly: {
     /** chat.postMessage pacing per workspace for the weekly prompts. */
     ratePerSec: number;
+    /** How long a sender holds a claimed send before another may take it over (it died). */
+    leaseMs: number;
   };
   deals: {
     webhookSecret?: string;
@@ -202,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     libraryDir: e.COACH_LIBRARY_DIR,
     logLevel: e.LOG_LEVEL ?? "info",
-    weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1 },
+    weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1, leaseMs: e.WEEKLY_LEASE_MS ?? 60_000 },
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,
       stageMap: e.DEAL_STAGE_MAP,

@@ -84,6 +84,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       logger,
       clientFor: makeClientFor(config, store),
       ratePerSec: config.weekly.ratePerSec,
+      leaseMs: config.weekly.leaseMs,
     }),
     logger,
     options.weeklyPollMs ?? 30_000,

@@ -42,9 +42,11 @@ export async function setWeekly(
   change: WeeklyChange,
   now: Date,
 ): Promise<string> {
+  // Read before the timezone refresh, which may create the user: a new user has chosen no day or time yet,
+  // so the workspace default applies to them.
+  const user = await store.getUser(key);
   const tz = await refreshTimezone(store, client, key);
   const workspace = await store.weekly.workspaceDefaults(key.teamId);
-  const user = await store.getUser(key);
   const current = user?.settings.weekly;
   const day = (change.day ??
     (user ? current?.day : undefined) ??

@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
+import { forEachLimit } from "../deals/limit.js";
 import type { Logger } from "../logger.js";
 import { keepGoingMessage, WEEKLY_EVENT_TYPE, weeklyPromptMessage } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
@@ -32,6 +33,8 @@ export interface PassResult {
 const UNANSWERED_BEFORE_ASKING = 3;
 const RECENT_PROMPT_WEEKS = 8;
 const MAX_ATTEMPTS = 3;
+const BATCH = 100;
+const PER_WORKSPACE_IN_FLIGHT = 4;
 
 export class WeeklySender {
   private readonly lanes = new Map<string, Pacer>();
@@ -39,25 +42,42 @@ export class WeeklySender {
   constructor(private readonly deps: WeeklySenderDeps) {}
 
   /** Claims everyone due at `at`, then delivers every pending send. */
-  async runOnce(at: Date): Promise<PassResult> {
-    await this.claim(at);
+  async runOnce(start: Date): Promise<PassResult> {
+    let at = start;
+    const t0 = Date.now();
+    await this.claim(start);
+    const claimMs = Date.now() - t0;
     const result: PassResult = { due: 0, sent: 0, skipped: 0, failed: 0 };
-    for (;;) {
-      const batch = await this.deps.store.weekly.claimPending(at, 500, this.deps.leaseMs ?? 120_000);
-      if (batch.length === 0) break;
-      result.due += batch.length;
+    const seen = new Set<string>();
+    const leaseMs = this.deps.leaseMs ?? 60_000;
+    for (let idle = 0; idle < 120; ) {
+      const batch = await this.deps.store.weekly.claimPending(at, BATCH, leaseMs);
+      if (batch.length === 0) {
+        // Sends leased by a sender that died come back when their lease ends: wait for them rather than
+        // leave them for the next pass (nothing is pending at all -> done).
+        if (!(await this.deps.store.weekly.hasPending())) break;
+        idle++;
+        await new Promise((r) => setTimeout(r, Math.min(1000, leaseMs / 4)));
+        at = new Date(at.getTime() + Math.min(1000, leaseMs / 4));
+        continue;
+      }
+      for (const send of batch) seen.add(`${send.teamId}:${send.userId}:${send.week}`);
+      result.due = seen.size;
       const byTeam = new Map<string, WeeklySend[]>();
       for (const send of batch) byTeam.set(send.teamId, [...(byTeam.get(send.teamId) ?? []), send]);
       // Workspaces run side by side, so a slow or rate-limited one never delays another.
       await Promise.all(
         [...byTeam.entries()].map(async ([teamId, sends]) => {
-          for (const send of sends) {
+          // A few sends of one workspace in flight at once: their lookups overlap while the pacer still
+          // spaces the posts themselves.
+          await forEachLimit(sends, PER_WORKSPACE_IN_FLIGHT, async (send) => {
             const outcome = await this.deliver(teamId, send, at);
-            result[outcome]++;
-          }
+            if (outcome !== "retry") result[outcome]++;
+          });
         }),
       );
     }
+    this.deps.logger.debug({ ...result, claimMs, sendMs: Date.now() - t0 - claimMs }, "weekly pass");
     return result;
   }
 
@@ -102,7 +122,11 @@ export class WeeklySender {
     return lane;
   }
 
-  private async deliver(teamId: string, send: WeeklySend, at: Date): Promise<"sent" | "skipped" | "failed"> {
+  private async deliver(
+    teamId: string,
+    send: WeeklySend,
+    at: Date,
+  ): Promise<"sent" | "skipped" | "failed" | "retry"> {
     const { store, logger } = this.deps;
     const key: UserKey = { teamId, userId: send.userId };
     try {
@@ -145,7 +169,8 @@ export class WeeklySender {
         kind: message.kind,
       });
       if (message.kind === "keep_going") await store.weekly.saveSchedule(key, { awaitingChoice: true });
-      else await store.weekly.saveSchedule(key, { unanswered: message.unanswered });
+      else if (message.unanswered !== schedule.unanswered)
+        await store.weekly.saveSchedule(key, { unanswered: message.unanswered });
       return "sent";
     } catch (err) {
       logger.warn(
@@ -154,8 +179,11 @@ export class WeeklySender {
       );
       if (send.attempts >= MAX_ATTEMPTS) {
         await store.weekly.finishSend(key, send.week, { status: "failed" });
+        return "failed";
       }
-      return "failed";
+      // Try again shortly, in this pass, rather than when the lease would have run out.
+      await store.weekly.releaseSend(key, send.week, new Date(at.getTime() + 1000));
+      return "retry";
     }
   }
 

@@ -19,6 +19,7 @@ import type { Services } from "./services.js";
 export const BOT_SCOPES = [
   "app_mentions:read",
   "channels:history",
+  "channels:read",
   "chat:write",
   "commands",
   "im:history",

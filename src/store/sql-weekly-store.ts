@@ -198,6 +198,16 @@ export class SqlWeeklyStore implements WeeklyStore {
       .execute();
   }
 
+  async hasPending(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("weekly_sends")
+      .select("iso_week")
+      .where("status", "=", "pending")
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async releaseSend(key: UserKey, week: string, retryAt: Date): Promise<void> {
     await this.db
       .updateTable("weekly_sends")

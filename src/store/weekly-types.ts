@@ -67,6 +67,8 @@ export interface WeeklyStore {
       kind?: WeeklySend["kind"];
     },
   ): Promise<void>;
+  /** Whether any send is still pending (leased or not). */
+  hasPending(): Promise<boolean>;
   /** Gives a pending send back before its lease ends (a 429: try again after Retry-After). */
   releaseSend(key: UserKey, week: string, retryAt: Date): Promise<void>;
   /** The user's sends, newest first. */

@@ -183,3 +183,42 @@ describe("deal-coach weekly", () => {
     }
   }, 60_000);
 });
+
+describe("admins", () => {
+  it("set the workspace default and invite a channel's members, who each still choose", async () => {
+    h.slack.on("users.info", (args) => ({
+      ok: true,
+      user: {
+        id: args.user,
+        tz: "Europe/London",
+        is_admin: args.user === "U_BOSS",
+        is_bot: args.user === "U_BOTTY",
+      },
+    }));
+    h.slack.on("conversations.members", () => ({ ok: true, members: ["U_M1", "U_M2", "U_BOTTY"] }));
+    try {
+      const denied = await h.commandReply({ text: "weekly default mon 09:00", user_id: "U_M1" });
+      expect(denied.text).toMatch(/Only workspace admins/);
+      const set = await h.commandReply({ text: "weekly default mon 09:00", user_id: "U_BOSS" });
+      expect(set.text).toMatch(/Monday at 09:00/);
+      expect(await h.store.weekly.workspaceDefaults(TEAM_ID)).toMatchObject({ day: 1, time: "09:00" });
+      const from = h.slack.calls.length;
+      const invited = await h.commandReply({ text: "weekly invite <#C0TEAM123|sales>", user_id: "U_BOSS" });
+      expect(invited.text).toMatch(/Invited 2 members/);
+      const dms = h.slack.calls.slice(from).filter((c) => c.method === "chat.postMessage");
+      expect(dms.map((c) => c.args.channel).sort()).toEqual(["U_M1", "U_M2"]);
+      expect((await h.store.weekly.getSchedule({ teamId: TEAM_ID, userId: "U_M1" }))?.enabled).toBe(false);
+      const again = await h.commandReply({ text: "weekly invite <#C0TEAM123|sales>", user_id: "U_BOSS" });
+      expect(again.text).toMatch(/Invited 0 members/);
+      // A rep who opts in without choosing gets the workspace default.
+      const on = await h.commandReply({ text: "weekly on", user_id: "U_M2" });
+      expect(on.text).toMatch(/Monday|today at 09:00|tomorrow at 09:00/);
+    } finally {
+      h.slack.on("users.info", (args) => ({
+        ok: true,
+        user: { id: args.user, tz: "Europe/London", is_bot: false },
+      }));
+      h.slack.off("conversations.members");
+    }
+  });
+});

@@ -39,6 +39,43 @@ async function inviteOnce(
   }
 }
 
+/**
+ * Admins only: `/coach weekly default fri 15:00` sets the workspace's default day and time;
+ * `/coach weekly invite #channel` sends the (one-time) invitation to that channel's members, each of whom
+ * still opts in or not.
+ */
+async function weeklyAdmin(
+  services: Services,
+  client: Args["client"],
+  key: { teamId: string; userId: string },
+  rest: string,
+) {
+  const info = await client.users.info({ user: key.userId });
+  if (!info.user?.is_admin && !info.user?.is_owner) return "Only workspace admins can do that.";
+  if (rest.startsWith("default")) {
+    const parsed = parseWeeklyCommand(`on ${rest.slice("default".length)}`);
+    if ("error" in parsed || !parsed.on || (!parsed.day && !parsed.time))
+      return "Try `/coach weekly default fri 15:00`.";
+    await services.store.weekly.setWorkspaceDefaults(key.teamId, { day: parsed.day, time: parsed.time });
+    return `The workspace default is now ${parsed.day ? dayLabel(parsed.day) : "unchanged day"}${parsed.time ? ` at ${parsed.time}` : ""}, in each rep's own timezone. It applies to reps who opt in without choosing.`;
+  }
+  const channel =
+    rest.match(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/)?.[1] ?? rest.match(/\b([CG][A-Z0-9]{6,})\b/)?.[1];
+  if (!channel) return "Try `/coach weekly invite #channel`.";
+  const members = await client.conversations.members({ channel, limit: 1000 });
+  let invited = 0;
+  for (const userId of members.members ?? []) {
+    const member = { teamId: key.teamId, userId };
+    const user = await services.store.getUser(member);
+    if (user?.settings.weekly.enabled || !(await services.store.weekly.markInvited(member))) continue;
+    const profile = await client.users.info({ user: userId }).catch(() => undefined);
+    if (profile?.user?.is_bot || profile?.user?.deleted) continue;
+    await client.chat.postMessage({ channel: userId, ...weeklyInvitation() } as never);
+    invited++;
+  }
+  return `Invited ${invited} member${invited === 1 ? "" : "s"} of <#${channel}> (people already invited or opted in are skipped). Each decides for themselves.`;
+}
+
 const EMAIL = /^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$/;
 
 /** `/coach link <crm email>`: deal updates owned by that CRM email come to this user. */
@@ -92,6 +129,13 @@ export function coachCommand(services: Services) {
               JSON.stringify({ r: command.response_url }),
             ) as never,
           });
+          return;
+        }
+        if (sub.startsWith("weekly default") || sub.startsWith("weekly invite")) {
+          await respond({
+            response_type: "ephemeral",
+            ...notice(await weeklyAdmin(services, client, key, text.slice("weekly".length).trim())),
+          } as never);
           return;
         }
         if (sub === "weekly" || sub.startsWith("weekly ")) {
