@@ -1,7 +1,8 @@
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { WebClient } from "@slack/web-api";
+import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { installedClientFor } from "./clients.js";
 import { databaseInstallationStore } from "./installation-store.js";
 import { register as registerActions } from "./listeners/actions/index.js";
 import { register as registerCommands } from "./listeners/commands/index.js";
@@ -111,34 +112,16 @@ export function buildSlackApp(
   registerEvents(app, services);
   registerActions(app, services);
   registerViews(app, services);
-  const installations =
+  const oauthClientFor =
     s.mode === "oauth"
-      ? databaseInstallationStore(services.store, config.tokenEncryptionKey as Buffer)
+      ? installedClientFor(services.store, config.tokenEncryptionKey as Buffer, clientOptions)
       : undefined;
-  const teamClients = new Map<string, WebClient>();
   let team: Promise<string | undefined> | undefined;
   return {
     app,
     mode: s.mode,
     handleHttp: receiver ? receiver.requestListener : undefined,
-    clientFor: async (teamId) => {
-      if (!installations) return app.client;
-      const installation = await installations.fetchInstallation({
-        teamId,
-        enterpriseId: undefined,
-        isEnterpriseInstall: false,
-      });
-      const token = installation.bot?.token;
-      if (!token) throw new Error(`no bot token installed for team ${teamId}`);
-      // One client per token, so a rotated token gets a fresh client instead of a stale one.
-      let client = teamClients.get(token);
-      if (!client) {
-        teamClients.clear();
-        client = new WebClient(token, clientOptions);
-        teamClients.set(token, client);
-      }
-      return client;
-    },
+    clientFor: async (teamId) => (oauthClientFor ? oauthClientFor(teamId) : app.client),
     defaultTeam: () => {
       if (s.mode === "oauth") return Promise.resolve(undefined);
       team ??= app.client.auth.test().then(

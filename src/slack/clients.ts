@@ -1,4 +1,4 @@
-import { WebClient } from "@slack/web-api";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Store } from "../store/types.js";
 import { databaseInstallationStore } from "./installation-store.js";
@@ -17,7 +17,19 @@ export function makeClientFor(config: Config, store: Store): (teamId: string) =>
     const client = new WebClient(config.slack.botToken, options);
     return async () => client;
   }
-  const installations = databaseInstallationStore(store, config.tokenEncryptionKey as Buffer);
+  return installedClientFor(store, config.tokenEncryptionKey as Buffer, options);
+}
+
+/**
+ * With OAuth: a client per workspace from its stored (decrypted) bot token, one per token, so a rotated
+ * token gets a fresh client instead of a stale one.
+ */
+export function installedClientFor(
+  store: Store,
+  encryptionKey: Buffer,
+  options: WebClientOptions,
+): (teamId: string) => Promise<WebClient> {
+  const installations = databaseInstallationStore(store, encryptionKey);
   const clients = new Map<string, WebClient>();
   return async (teamId) => {
     const installation = await installations.fetchInstallation({

@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { BlockAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage, isTheme } from "../../../coaching/taxonomy.js";
 import type { AnglePayload, ReflectPayload } from "../../blocks/coach-reply.js";
@@ -6,13 +6,11 @@ import { followUpBlocks } from "../../blocks/coach-reply.js";
 import { feedbackThanks, notice, type Rendered } from "../../blocks/messages.js";
 import { reflectModal } from "../../blocks/modals.js";
 import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
-import { kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { type ButtonArgs as Args, buttonListener, clicker as keyOf } from "./button.js";
 
 // Buttons under a coaching reply. Each acks at once, then answers where the reply lives: privately for
 // an ephemeral /coach reply, in the thread for a DM or a mention.
-
-type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 function parse<T>(value: string | undefined): T | undefined {
   try {
@@ -41,125 +39,101 @@ function threadKeyOf(body: BlockAction): string | undefined {
     : undefined;
 }
 
-const keyOf = (body: BlockAction) => ({
-  teamId: body.team?.id ?? body.user.team_id ?? "",
-  userId: body.user.id,
-});
-
 export function anotherAngle(services: Services) {
-  return async (args: Args): Promise<void> => {
-    await args.ack();
-    const tell = answerer(args);
-    await kindly(
-      services.logger,
-      args.context.requestId as string,
-      "another angle",
-      async () => {
-        const payload = parse<AnglePayload>(args.action.value);
-        if (!payload || typeof payload.s !== "string") {
-          await tell(notice("That button has expired. Run `/coach` again with what's going on."));
-          return;
-        }
-        const { rendered } = await coachAndRecord(services, {
-          key: keyOf(args.body),
-          text: payload.s,
-          stage: payload.g && isStage(payload.g) ? payload.g : undefined,
-          excludeThemes: (payload.x ?? []).filter(isTheme),
-          surface: "action",
-          threadKey: threadKeyOf(args.body),
-        });
-        await tell(rendered);
-      },
-      tell,
-    );
-  };
+  return buttonListener(
+    services,
+    "another angle",
+    async (args, tell) => {
+      const payload = parse<AnglePayload>(args.action.value);
+      if (!payload || typeof payload.s !== "string") {
+        await tell(notice("That button has expired. Run `/coach` again with what's going on."));
+        return;
+      }
+      const { rendered } = await coachAndRecord(services, {
+        key: keyOf(args.body),
+        text: payload.s,
+        stage: payload.g && isStage(payload.g) ? payload.g : undefined,
+        excludeThemes: (payload.x ?? []).filter(isTheme),
+        surface: "action",
+        threadKey: threadKeyOf(args.body),
+      });
+      await tell(rendered);
+    },
+    answerer,
+  );
 }
 
 export function goDeeperAction(services: Services) {
-  return async (args: Args): Promise<void> => {
-    await args.ack();
-    const tell = answerer(args);
-    await kindly(
-      services.logger,
-      args.context.requestId as string,
-      "go deeper",
-      async () => {
-        const next = await deeperAndRecord(
-          services,
-          keyOf(args.body),
-          args.action.value ?? "",
-          "action",
-          threadKeyOf(args.body),
-        );
-        await tell(
-          next
-            ? followUpBlocks(next)
-            : notice("That's as deep as that question goes for now. *Another angle* opens a different one."),
-        );
-      },
-      tell,
-    );
-  };
+  return buttonListener(
+    services,
+    "go deeper",
+    async (args, tell) => {
+      const next = await deeperAndRecord(
+        services,
+        keyOf(args.body),
+        args.action.value ?? "",
+        "action",
+        threadKeyOf(args.body),
+      );
+      await tell(
+        next
+          ? followUpBlocks(next)
+          : notice("That's as deep as that question goes for now. *Another angle* opens a different one."),
+      );
+    },
+    answerer,
+  );
 }
 
 export function reflectAction(services: Services) {
-  return async (args: Args): Promise<void> => {
-    await args.ack();
-    const tell = answerer(args);
-    await kindly(
-      services.logger,
-      args.context.requestId as string,
-      "reflect",
-      async () => {
-        const ids = parse<ReflectPayload>(args.action.value)?.q ?? [args.action.value ?? ""];
-        const questions = ids
-          .map(
-            (id) =>
-              services.library.questions.get(id) ??
-              (id === FALLBACK_QUESTION.id ? FALLBACK_QUESTION : undefined),
-          )
-          .filter((q): q is NonNullable<typeof q> => q !== undefined)
-          .map((q) => ({ id: q.id, text: q.text }));
-        const shown =
-          questions.length > 0 ? questions : [{ id: FALLBACK_QUESTION.id, text: FALLBACK_QUESTION.text }];
-        await args.client.views.open({
-          trigger_id: args.body.trigger_id,
-          view: reflectModal(shown, JSON.stringify({ q: shown.map((q) => q.id) })) as never,
-        });
-      },
-      tell,
-    );
-  };
+  return buttonListener(
+    services,
+    "reflect",
+    async (args) => {
+      const ids = parse<ReflectPayload>(args.action.value)?.q ?? [args.action.value ?? ""];
+      const questions = ids
+        .map(
+          (id) =>
+            services.library.questions.get(id) ??
+            (id === FALLBACK_QUESTION.id ? FALLBACK_QUESTION : undefined),
+        )
+        .filter((q): q is NonNullable<typeof q> => q !== undefined)
+        .map((q) => ({ id: q.id, text: q.text }));
+      const shown =
+        questions.length > 0 ? questions : [{ id: FALLBACK_QUESTION.id, text: FALLBACK_QUESTION.text }];
+      await args.client.views.open({
+        trigger_id: args.body.trigger_id,
+        view: reflectModal(shown, JSON.stringify({ q: shown.map((q) => q.id) })) as never,
+      });
+    },
+    answerer,
+  );
 }
 
 export function feedback(services: Services, helpful: boolean) {
-  return async (args: Args): Promise<void> => {
-    await args.ack();
-    const tell = answerer(args);
-    await kindly(
-      services.logger,
-      args.context.requestId as string,
-      "feedback",
-      async () => {
-        const questionId = args.action.value ?? "";
-        if (!services.library.questions.has(questionId) && questionId !== FALLBACK_QUESTION.id) {
-          await tell(notice("I couldn't find that question any more, so I didn't record this."));
-          return;
-        }
-        await services.store.recordFeedback(keyOf(args.body), questionId, helpful);
-        await (args.body.container?.is_ephemeral || !args.body.message
-          ? args.respond({
-              response_type: "ephemeral",
-              replace_original: false,
-              ...feedbackThanks(helpful),
-            } as never)
-          : args.client.chat.postEphemeral({
-              channel: args.body.channel?.id ?? "",
-              user: args.body.user.id,
-              ...feedbackThanks(helpful),
-            } as never));
-      },
-      tell,
-    );
-  };
+  return buttonListener(
+    services,
+    "feedback",
+    async (args, tell) => {
+      const questionId = args.action.value ?? "";
+      if (!services.library.questions.has(questionId) && questionId !== FALLBACK_QUESTION.id) {
+        await tell(notice("I couldn't find that question any more, so I didn't record this."));
+        return;
+      }
+      await services.store.recordFeedback(keyOf(args.body), questionId, helpful);
+      // The thanks is always private, even under a reply posted in a thread.
+      await (args.body.container?.is_ephemeral || !args.body.message
+        ? args.respond({
+            response_type: "ephemeral",
+            replace_original: false,
+            ...feedbackThanks(helpful),
+          } as never)
+        : args.client.chat.postEphemeral({
+            channel: args.body.channel?.id ?? "",
+            user: args.body.user.id,
+            ...feedbackThanks(helpful),
+          } as never));
+    },
+    answerer,
+  );
 }

@@ -1,13 +1,10 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { DealSource } from "../../../deals/types.js";
 import { notice } from "../../blocks/messages.js";
 import type { NudgeButtonValue } from "../../blocks/nudge.js";
-import { kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { buttonListener, clicker } from "./button.js";
 
 // Snooze this deal (1 week) and Mute this deal, under a nudge. Both are per user and per deal.
-
-type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 const SOURCES: readonly string[] = ["deals", "hubspot", "pipedrive", "slack"];
@@ -22,38 +19,25 @@ function dealOf(value: string | undefined): NudgeButtonValue | undefined {
 }
 
 export function nudgePref(services: Services, kind: "snooze" | "mute") {
-  return async ({ ack, body, action, respond, context }: Args): Promise<void> => {
-    await ack();
-    const tell = (m: { text: string; blocks: unknown[] }) =>
-      respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
-    await kindly(
-      services.logger,
-      context.requestId as string,
-      `nudge ${kind}`,
-      async () => {
-        const deal = dealOf(action.value);
-        if (!deal) {
-          await tell(notice("That button has expired."));
-          return;
-        }
-        const teamId = body.team?.id ?? body.user.team_id ?? "";
-        const source = deal.s as DealSource;
-        if (kind === "snooze") {
-          const until = new Date(Date.now() + WEEK_MS);
-          await services.store.deals.setDealPref(teamId, body.user.id, source, deal.d, {
-            snoozedUntil: until,
-          });
-          await tell(
-            notice(
-              `Snoozed: no nudges about this deal until ${until.toISOString().slice(0, 10)}. They wait, they aren't dropped.`,
-            ),
-          );
-        } else {
-          await services.store.deals.setDealPref(teamId, body.user.id, source, deal.d, { muted: true });
-          await tell(notice("Muted: no more nudges about this deal."));
-        }
-      },
-      tell,
-    );
-  };
+  return buttonListener(services, `nudge ${kind}`, async ({ body, action }, tell) => {
+    const deal = dealOf(action.value);
+    if (!deal) {
+      await tell(notice("That button has expired."));
+      return;
+    }
+    const { teamId, userId } = clicker(body);
+    const source = deal.s as DealSource;
+    if (kind === "snooze") {
+      const until = new Date(Date.now() + WEEK_MS);
+      await services.store.deals.setDealPref(teamId, userId, source, deal.d, { snoozedUntil: until });
+      await tell(
+        notice(
+          `Snoozed: no nudges about this deal until ${until.toISOString().slice(0, 10)}. They wait, they aren't dropped.`,
+        ),
+      );
+    } else {
+      await services.store.deals.setDealPref(teamId, userId, source, deal.d, { muted: true });
+      await tell(notice("Muted: no more nudges about this deal."));
+    }
+  });
 }

@@ -1,70 +1,49 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { pauseWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { notice } from "../../blocks/messages.js";
 import { parseWeeklyButtonValue, type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
-import { kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { buttonListener, clicker } from "./button.js";
 
 // Buttons on a weekly prompt (Answer, Skip this week, Pause 4 weeks, Stop), on the 3-week question
 // (Keep, Pause, Stop) and on the invitation (opt in). Each answers privately with when the next one comes.
 
-type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
-
-const keyOf = (body: BlockAction) => ({
-  teamId: body.team?.id ?? body.user.team_id ?? "",
-  userId: body.user.id,
-});
-
 export function weeklyAction(services: Services, kind: keyof typeof WEEKLY_ACTION) {
-  return async (args: Args): Promise<void> => {
-    const { ack, body, action, client, respond, context } = args;
-    await ack();
-    const tell = (m: { text: string; blocks: unknown[] }) =>
-      respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
-    await kindly(
-      services.logger,
-      context.requestId as string,
-      `weekly ${kind}`,
-      async () => {
-        const key = keyOf(body);
-        const store = services.store;
-        const now = new Date();
-        const value = parseWeeklyButtonValue(action.value);
-        switch (kind) {
-          case "answer": {
-            const prompt = value ? services.library.reflections.find((r) => r.id === value.p) : undefined;
-            const text =
-              prompt?.text ??
-              (body.message as { text?: string } | undefined)?.text ??
-              "What stood out in your week?";
-            await client.views.open({
-              trigger_id: body.trigger_id,
-              view: weeklyAnswerModal(
-                text,
-                JSON.stringify({ p: value?.p ?? null, w: value?.w ?? null, q: text.slice(0, 500) }),
-              ) as never,
-            });
-            return;
-          }
-          case "skip": {
-            // Skipping is an answer of sorts: it doesn't count toward the unanswered weeks.
-            if (value?.w) await store.weekly.markAnswered(key, value.w, now);
-            await tell(notice("Skipped this week. The next question comes at the usual time."));
-            return;
-          }
-          case "pause":
-            await tell(notice(await pauseWeekly(store, key, 4, now)));
-            return;
-          case "stop":
-            await tell(notice(await setWeekly(store, client, key, { on: false }, now)));
-            return;
-          case "keep":
-          case "optIn":
-            await tell(notice(await setWeekly(store, client, key, { on: true }, now)));
-            return;
-        }
-      },
-      tell,
-    );
-  };
+  return buttonListener(services, `weekly ${kind}`, async ({ body, action, client }, tell) => {
+    const key = clicker(body);
+    const store = services.store;
+    const now = new Date();
+    const value = parseWeeklyButtonValue(action.value);
+    switch (kind) {
+      case "answer": {
+        const prompt = value ? services.library.reflections.find((r) => r.id === value.p) : undefined;
+        const text =
+          prompt?.text ??
+          (body.message as { text?: string } | undefined)?.text ??
+          "What stood out in your week?";
+        await client.views.open({
+          trigger_id: body.trigger_id,
+          view: weeklyAnswerModal(
+            text,
+            JSON.stringify({ p: value?.p ?? null, w: value?.w ?? null, q: text.slice(0, 500) }),
+          ) as never,
+        });
+        return;
+      }
+      case "skip":
+        // Skipping is an answer of sorts: it doesn't count toward the unanswered weeks.
+        if (value?.w) await store.weekly.markAnswered(key, value.w, now);
+        await tell(notice("Skipped this week. The next question comes at the usual time."));
+        return;
+      case "pause":
+        await tell(notice(await pauseWeekly(store, key, 4, now)));
+        return;
+      case "stop":
+        await tell(notice(await setWeekly(store, client, key, { on: false }, now)));
+        return;
+      case "keep":
+      case "optIn":
+        await tell(notice(await setWeekly(store, client, key, { on: true }, now)));
+        return;
+    }
+  });
 }

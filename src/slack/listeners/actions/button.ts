@@ -1,0 +1,41 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { Rendered } from "../../blocks/messages.js";
+import { kindly } from "../../reply.js";
+import type { Services } from "../../services.js";
+
+// The shape every button listener shares: ack at once, do the work, and if it fails, log it with the
+// request id and tell the user kindly, where the button's answers go.
+
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+export type Tell = (message: Rendered) => Promise<unknown>;
+
+/** Answers privately (ephemeral, next to the message the button was on). */
+export const privately =
+  ({ respond }: ButtonArgs): Tell =>
+  (m) =>
+    respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
+
+export function buttonListener(
+  services: Services,
+  what: string,
+  work: (args: ButtonArgs, tell: Tell) => Promise<void>,
+  tellFor: (args: ButtonArgs) => Tell = privately,
+) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const tell = tellFor(args);
+    await kindly(
+      services.logger,
+      args.context.requestId as string | undefined,
+      what,
+      () => work(args, tell),
+      tell,
+    );
+  };
+}
+
+/** The Slack user and workspace who clicked. */
+export const clicker = (body: BlockAction) => ({
+  teamId: body.team?.id ?? body.user.team_id ?? "",
+  userId: body.user.id,
+});
