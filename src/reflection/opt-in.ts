@@ -1,6 +1,14 @@
 import type { WebClient } from "@slack/web-api";
 import type { IsoWeekday, Store, UserKey } from "../store/types.js";
-import { DEFAULT_WEEKLY, describeNext, effectiveZone, nextRunAt, validTimezone } from "./schedule.js";
+import {
+  DEFAULT_WEEKLY,
+  describeNext,
+  effectiveZone,
+  isoWeekKey,
+  nextRunAt,
+  startOfLocalDay,
+  validTimezone,
+} from "./schedule.js";
 
 // Turning the weekly prompt on and off, from /coach weekly, App Home, the settings modal, the invitation
 // and the buttons on a prompt. Settings (day, time) live with the user; the schedule's next_run_at is
@@ -87,4 +95,40 @@ export async function pauseWeekly(store: Store, key: UserKey, weeks: number, now
     unanswered: 0,
   });
   return `Paused for ${weeks} weeks. The next question comes ${describeNext(next, zone, now)}.`;
+}
+
+/**
+ * `/coach weekly skip` (the next prompt's week) and `/coach weekly snooze YYYY-MM-DD` (nothing before that
+ * local date). The schedule stays on; only its next run moves.
+ */
+export async function moveWeekly(
+  store: Store,
+  key: UserKey,
+  how: { skip: true } | { until: string },
+  now: Date,
+): Promise<string> {
+  const user = await store.getUser(key);
+  const schedule = await store.weekly.getSchedule(key);
+  if (!user?.settings.weekly.enabled || !schedule?.enabled)
+    return "Weekly reflection is off; `/coach weekly on` turns it on.";
+  const workspace = await store.weekly.workspaceDefaults(key.teamId);
+  const zone = effectiveZone(user.tz, workspace.tz);
+  const plan = { day: user.settings.weekly.day, time: user.settings.weekly.time, tz: zone };
+  if ("skip" in how) {
+    const upcoming = schedule.nextRunAt ?? nextRunAt(plan, now);
+    const skipWeek = isoWeekKey(upcoming, zone);
+    const next = nextRunAt({ ...plan, skipWeekOf: skipWeek }, now);
+    await store.weekly.saveSchedule(key, { skipWeek, nextRunAt: next });
+    return `Skipping one week. The next question comes ${describeNext(next, zone, now)}.`;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(how.until)) return "Give a date: `/coach weekly snooze 2026-12-31`.";
+  let until: Date;
+  try {
+    until = startOfLocalDay(how.until, zone);
+  } catch {
+    return "Give a real date: `/coach weekly snooze 2026-12-31`.";
+  }
+  const next = nextRunAt({ ...plan, snoozedUntil: until }, now);
+  await store.weekly.saveSchedule(key, { snoozedUntil: until, nextRunAt: next });
+  return `Snoozed until ${how.until}. The next question comes ${describeNext(next, zone, now)}.`;
 }

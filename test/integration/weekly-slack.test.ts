@@ -222,3 +222,20 @@ describe("admins", () => {
     }
   });
 });
+
+describe("skip and snooze", () => {
+  it("skips the next week or snoozes until a date, and says when the next prompt comes", async () => {
+    const key = { teamId: TEAM_ID, userId: "U_SKIP" };
+    await h.commandReply({ text: "weekly on fri 15:00", user_id: key.userId });
+    const before = (await h.store.weekly.getSchedule(key))?.nextRunAt?.getTime() ?? 0;
+    const skipped = await h.commandReply({ text: "weekly skip", user_id: key.userId });
+    expect(skipped.text).toMatch(/Skipping one week/);
+    const after = (await h.store.weekly.getSchedule(key))?.nextRunAt?.getTime() ?? 0;
+    // One week later (7 days, give or take a DST hour).
+    expect(Math.abs(after - before - 7 * 86_400_000)).toBeLessThanOrEqual(3_600_000);
+    const snoozed = await h.commandReply({ text: "weekly snooze 2027-03-01", user_id: key.userId });
+    expect(snoozed.text).toMatch(/Snoozed until 2027-03-01.*Friday 5 March 2027 at 15:00/);
+    const bad = await h.commandReply({ text: "weekly snooze next tuesday", user_id: key.userId });
+    expect(bad.text).toMatch(/Give a date/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
-import { setWeekly } from "../../../reflection/opt-in.js";
+import { moveWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { parseWeeklyCommand } from "../../../reflection/schedule.js";
 import type { IsoWeekday } from "../../../store/types.js";
 import { DEFAULT_SETTINGS } from "../../../store/types.js";
@@ -135,6 +135,17 @@ export function coachCommand(services: Services) {
           await respond({
             response_type: "ephemeral",
             ...notice(await weeklyAdmin(services, client, key, text.slice("weekly".length).trim())),
+          } as never);
+          return;
+        }
+        if (sub === "weekly skip" || sub.startsWith("weekly snooze")) {
+          const how =
+            sub === "weekly skip"
+              ? { skip: true as const }
+              : { until: text.slice("weekly snooze".length).trim() };
+          await respond({
+            response_type: "ephemeral",
+            ...notice(await moveWeekly(services.store, key, how, new Date())),
           } as never);
           return;
         }
