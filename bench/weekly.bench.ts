@@ -113,13 +113,8 @@ export async function benchWeekly(): Promise<string[]> {
         stdio: ["ignore", "pipe", "pipe"],
       });
     const started = performance.now();
-    const a = run();
+    const solo = process.env.BENCH_WEEKLY_SENDERS === "1";
     const b = run();
-    const exited = (p: ChildProcess) =>
-      new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
-    const bExit = exited(b);
-    setTimeout(() => a.kill("SIGKILL"), KILL_AFTER_MS);
-    await exited(a);
     let out = "";
     b.stdout?.on("data", (d) => {
       out += d;
@@ -127,6 +122,14 @@ export async function benchWeekly(): Promise<string[]> {
     b.stderr?.on("data", (d) => {
       if (process.env.BENCH_LOG_LEVEL) process.stderr.write(d);
     });
+    const exited = (p: ChildProcess) =>
+      new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
+    const bExit = exited(b);
+    if (!solo) {
+      const a = run();
+      setTimeout(() => a.kill("SIGKILL"), KILL_AFTER_MS);
+      await exited(a);
+    }
     const code = await bExit;
     const seconds = (performance.now() - started) / 1000;
     const floor = USERS / TEAMS / RATE;
@@ -137,7 +140,7 @@ export async function benchWeekly(): Promise<string[]> {
     );
     await db.end();
     return [
-      `| ${USERS} reps × ${TEAMS} workspaces due in one minute, 2 senders on PostgreSQL, one SIGKILLed at ${KILL_AFTER_MS / 1000} s | ${fmt(seconds, 1)} s total vs ${fmt(floor, 0)} s floor: ratio ${fmt(seconds / floor, 2)} | ${delivered} reps prompted, ${duplicates} duplicates, ${USERS - delivered} missed; ${limited} 429s; surviving sender exit ${code} ${out.trim()}; sends: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")} |`,
+      `| ${USERS} reps × ${TEAMS} workspaces due in one minute, ${process.env.BENCH_WEEKLY_SENDERS === "1" ? "1 sender" : `2 senders, one SIGKILLed at ${KILL_AFTER_MS / 1000} s`} on PostgreSQL | ${fmt(seconds, 1)} s total vs ${fmt(floor, 0)} s floor: ratio ${fmt(seconds / floor, 2)} | ${delivered} reps prompted, ${duplicates} duplicates, ${USERS - delivered} missed; ${limited} 429s; surviving sender exit ${code} ${out.trim()}; sends: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")} |`,
     ];
   } finally {
     await slack.close();

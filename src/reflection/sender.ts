@@ -45,8 +45,13 @@ export class WeeklySender {
   async runOnce(start: Date): Promise<PassResult> {
     let at = start;
     const t0 = Date.now();
-    await this.claim(start);
-    const claimMs = Date.now() - t0;
+    // Claiming and sending overlap: the first claimed batch goes out while later ones are being claimed.
+    let claiming = true;
+    let claimMs = 0;
+    const claimed = this.claim(start).finally(() => {
+      claiming = false;
+      claimMs = Date.now() - t0;
+    });
     const result: PassResult = { due: 0, sent: 0, skipped: 0, failed: 0 };
     const seen = new Set<string>();
     const leaseMs = this.deps.leaseMs ?? 60_000;
@@ -55,6 +60,10 @@ export class WeeklySender {
       if (batch.length === 0) {
         // Sends leased by a sender that died come back when their lease ends: wait for them rather than
         // leave them for the next pass (nothing is pending at all -> done).
+        if (claiming) {
+          await Promise.race([claimed, new Promise((r) => setTimeout(r, 50))]);
+          continue;
+        }
         if (!(await this.deps.store.weekly.hasPending())) break;
         idle++;
         await new Promise((r) => setTimeout(r, Math.min(1000, leaseMs / 4)));
@@ -77,7 +86,8 @@ export class WeeklySender {
         }),
       );
     }
-    this.deps.logger.debug({ ...result, claimMs, sendMs: Date.now() - t0 - claimMs }, "weekly pass");
+    await claimed;
+    this.deps.logger.debug({ ...result, claimMs, totalMs: Date.now() - t0 }, "weekly pass");
     return result;
   }
 

@@ -127,31 +127,36 @@ export class SqlWeeklyStore implements WeeklyStore {
         ORDER BY s.next_run_at
         LIMIT ${limit}
         FOR UPDATE OF s SKIP LOCKED`.execute(trx);
-      const created: WeeklySend[] = [];
-      for (const raw of locked.rows) {
+      if (locked.rows.length === 0) return [];
+      // Two statements per batch, whatever its size: one insert of the week's send rows (an existing one
+      // is kept as it is) and one update moving every locked schedule to its next run.
+      const planned = locked.rows.map((raw) => {
         const row = toDue(raw);
-        const { week, nextRunAt } = plan(row);
-        const inserted = await trx
-          .insertInto("weekly_sends")
-          .values({
+        return { row, ...plan(row) };
+      });
+      const inserted = await trx
+        .insertInto("weekly_sends")
+        .values(
+          planned.map(({ row, week }) => ({
             team_id: row.teamId,
             user_id: row.userId,
             iso_week: week,
             status: "pending",
             due_at: row.nextRunAt ?? at,
             created_at: now,
-          })
-          .onConflict((oc) => oc.columns(["team_id", "user_id", "iso_week"]).doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (inserted) created.push(toSend(inserted));
-        await trx
-          .updateTable("weekly_schedules")
-          .set({ next_run_at: nextRunAt, updated_at: now })
-          .where("team_id", "=", row.teamId)
-          .where("user_id", "=", row.userId)
-          .execute();
-      }
+          })),
+        )
+        .onConflict((oc) => oc.columns(["team_id", "user_id", "iso_week"]).doNothing())
+        .returningAll()
+        .execute();
+      const moves = sql.join(
+        planned.map(({ row, nextRunAt }) => sql`(${row.teamId}, ${row.userId}, ${nextRunAt}::timestamptz)`),
+      );
+      await sql`
+        UPDATE weekly_schedules AS s SET next_run_at = v.next_run_at, updated_at = ${now}
+        FROM (VALUES ${moves}) AS v(team_id, user_id, next_run_at)
+        WHERE s.team_id = v.team_id AND s.user_id = v.user_id`.execute(trx);
+      const created = inserted.map(toSend);
       return created;
     });
   }
