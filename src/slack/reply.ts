@@ -36,3 +36,25 @@ export const ephemeral = (respond: RespondFn) => (m: Rendered) =>
   respond({ response_type: "ephemeral", ...m } as never);
 export const inThread = (say: SayFn, threadTs: string) => (m: Rendered) =>
   say({ ...m, thread_ts: threadTs } as never);
+
+export type PostInThread = (message: Rendered) => Promise<unknown>;
+
+/**
+ * Answers a channel or DM message once, in its thread: Slack may deliver one post several times (retries,
+ * app_mention and message.* for the same ts), so channel+ts is claimed first. A failure is logged and the
+ * person told kindly in the same thread.
+ */
+export async function answerOnceInThread(
+  services: { store: { claimOnce(id: string): Promise<boolean> }; logger: Logger },
+  client: { chat: { postMessage(args: never): Promise<unknown> } },
+  message: { channel: string; ts: string; threadTs?: string },
+  what: string,
+  requestId: string | undefined,
+  work: (post: PostInThread, threadTs: string) => Promise<void>,
+): Promise<void> {
+  if (!(await services.store.claimOnce(`msg:${message.channel}:${message.ts}`))) return;
+  const threadTs = message.threadTs ?? message.ts;
+  const post: PostInThread = (m) =>
+    client.chat.postMessage({ channel: message.channel, thread_ts: threadTs, ...m } as never);
+  await kindly(services.logger, requestId, what, () => work(post, threadTs), post);
+}

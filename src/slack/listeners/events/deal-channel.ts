@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { coachAndRecord } from "../../coaching.js";
 import { stripMention } from "../../mentions.js";
-import { kindly } from "../../reply.js";
+import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // A deal channel: every top-level message, including a CRM integration's bot posts, is read as a deal
@@ -49,14 +49,13 @@ export async function handleDealChannelMessage(
   if (ours || m.thread_ts || (m.subtype !== undefined && m.subtype !== "bot_message")) return;
   const text = stripMention(messageText(m), input.botUserId);
   if (text === "") return;
-  if (!(await services.store.claimOnce(`msg:${m.channel}:${m.ts}`))) return;
-  const post = (r: { text: string; blocks: unknown[] }) =>
-    client.chat.postMessage({ channel: m.channel, thread_ts: m.ts, ...r } as never);
-  await kindly(
-    services.logger,
-    input.requestId,
+  await answerOnceInThread(
+    services,
+    client,
+    { channel: m.channel, ts: m.ts },
     "deal channel",
-    async () => {
+    input.requestId,
+    async (post) => {
       // A bot's post has no person behind it: its history is kept per channel.
       const userId = m.user ?? `channel:${m.channel}`;
       const { rendered } = await coachAndRecord(services, {
@@ -71,6 +70,5 @@ export async function handleDealChannelMessage(
         "coached",
       );
     },
-    post,
   );
 }

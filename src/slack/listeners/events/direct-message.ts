@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { CoachQuestion } from "../../../coaching/coach.js";
 import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
-import { kindly } from "../../reply.js";
+import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // A DM in the Messages tab gets coaching in a thread on that message; a reply in the thread goes deeper
@@ -22,17 +22,15 @@ export async function handleDirectMessage(
   client: WebClient,
   input: DirectMessageInput,
 ): Promise<void> {
-  if (!(await services.store.claimOnce(`msg:${input.channel}:${input.ts}`))) return;
-  const threadTs = input.threadTs ?? input.ts;
-  const threadKey = `${input.channel}:${threadTs}`;
   const key = { teamId: input.teamId, userId: input.user };
-  const post = (m: { text: string; blocks: unknown[] }) =>
-    client.chat.postMessage({ channel: input.channel, thread_ts: threadTs, ...m } as never);
-  await kindly(
-    services.logger,
-    input.requestId,
+  await answerOnceInThread(
+    services,
+    client,
+    { channel: input.channel, ts: input.ts, threadTs: input.threadTs },
     "direct message",
-    async () => {
+    input.requestId,
+    async (post, threadTs) => {
+      const threadKey = `${input.channel}:${threadTs}`;
       let lead: CoachQuestion | undefined;
       if (input.threadTs) {
         // Going deeper: a follow-up on the most recent question in this thread that still has one.
@@ -55,6 +53,5 @@ export async function handleDirectMessage(
         "coached",
       );
     },
-    post,
   );
 }

@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { notice } from "../../blocks/messages.js";
 import { coachAndRecord } from "../../coaching.js";
 import { stripMention } from "../../mentions.js";
-import { kindly } from "../../reply.js";
+import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // "@Deal Coach ..." in a channel or thread: reply in the thread, once per message. Slack delivers the same
@@ -38,15 +38,13 @@ export async function handleMention(
   client: WebClient,
   input: MentionInput,
 ): Promise<void> {
-  if (!(await services.store.claimOnce(`msg:${input.channel}:${input.ts}`))) return;
-  const threadTs = input.threadTs ?? input.ts;
-  const post = (m: { text: string; blocks: unknown[] }) =>
-    client.chat.postMessage({ channel: input.channel, thread_ts: threadTs, ...m } as never);
-  await kindly(
-    services.logger,
-    input.requestId,
+  await answerOnceInThread(
+    services,
+    client,
+    { channel: input.channel, ts: input.ts, threadTs: input.threadTs },
     "mention",
-    async () => {
+    input.requestId,
+    async (post, threadTs) => {
       const own = stripMention(input.text, input.botUserId);
       const earlier = await threadContext(client, input);
       const text = [...earlier, own].filter(Boolean).join("\n");
@@ -71,6 +69,5 @@ export async function handleMention(
         "coached",
       );
     },
-    post,
   );
 }
