@@ -94,19 +94,15 @@ export class WeeklySender {
   private async claim(at: Date): Promise<void> {
     const { store } = this.deps;
     const defaults = new Map<string, string | null>();
-    const zoneOf = async (teamId: string, tz: string | null) => {
-      if (!defaults.has(teamId)) defaults.set(teamId, (await store.weekly.workspaceDefaults(teamId)).tz);
-      return effectiveZone(tz, defaults.get(teamId) ?? null);
-    };
     for (let round = 0; round < 1000; round++) {
-      const due = await store.weekly.due(at, 1);
+      const due = await store.weekly.due(at, 500);
       if (due.length === 0) return;
-      // Timezones for the claim are resolved before the transaction (the callback is synchronous).
-      const zones = new Map<string, string>();
-      for (const row of await store.weekly.due(at, 500))
-        zones.set(`${row.teamId}:${row.userId}`, await zoneOf(row.teamId, row.tz));
+      // Workspace default timezones are read before the transaction (the plan callback is synchronous).
+      for (const teamId of new Set(due.map((r) => r.teamId))) {
+        if (!defaults.has(teamId)) defaults.set(teamId, (await store.weekly.workspaceDefaults(teamId)).tz);
+      }
       await store.weekly.claimDue(at, 500, (row) => {
-        const zone = zones.get(`${row.teamId}:${row.userId}`) ?? effectiveZone(row.tz, null);
+        const zone = effectiveZone(row.tz, defaults.get(row.teamId) ?? null);
         const dueAt = row.nextRunAt ?? at;
         const plan = {
           day: row.settings.weekly.day,
