@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { PACKAGE_ROOT } from "../src/paths.js";
@@ -67,6 +68,9 @@ export async function benchWeekly(): Promise<string[]> {
     const history = new Map<string, Array<{ ts: string; metadata: unknown }>>();
     const perChannel = new Map<string, number>();
     let limited = 0;
+    const trace: Array<[string, number, number]> | undefined = process.env.BENCH_WEEKLY_TRACE
+      ? []
+      : undefined;
     let seq = 0;
     slack.on("conversations.open", (args) => ({ ok: true, channel: { id: `D_${String(args.users)}` } }));
     slack.on("conversations.history", (args) => ({
@@ -77,6 +81,7 @@ export async function benchWeekly(): Promise<string[]> {
       const token = call.token ?? "";
       const now = Date.now();
       const window = (windowByToken.get(token) ?? []).filter((t) => now - t < 1000);
+      if (trace) trace.push([token, now, window.length]);
       if (window.length >= RATE) {
         windowByToken.set(token, window);
         limited++;
@@ -84,7 +89,8 @@ export async function benchWeekly(): Promise<string[]> {
       }
       window.push(now);
       windowByToken.set(token, window);
-      const channel = String(args.channel);
+      // The sender posts to the user id; Slack answers with the DM (the one conversations.open gives).
+      const channel = /^U/.test(String(args.channel)) ? `D_${String(args.channel)}` : String(args.channel);
       const ts = `${Math.floor(now / 1000)}.${String(++seq).padStart(6, "0")}`;
       history.set(channel, [...(history.get(channel) ?? []), { ts, metadata: args.metadata }]);
       perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
@@ -107,12 +113,19 @@ export async function benchWeekly(): Promise<string[]> {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
     };
     const at = new Date(DUE.getTime() + 30_000).toISOString();
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
     const run = (): ChildProcess =>
-      spawn(process.execPath, [join(PACKAGE_ROOT, "dist", "cli.js"), "weekly", "send", "--at", at], {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      spawn(
+        process.execPath,
+        // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the sender processes only.
+        [...nodeArgs, join(PACKAGE_ROOT, "dist", "cli.js"), "weekly", "send", "--at", at],
+        {
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
     const started = performance.now();
+    trace?.push(["start", Date.now(), 0]);
     const solo = process.env.BENCH_WEEKLY_SENDERS === "1";
     const b = run();
     let out = "";
@@ -132,6 +145,7 @@ export async function benchWeekly(): Promise<string[]> {
     }
     const code = await bExit;
     const seconds = (performance.now() - started) / 1000;
+    trace?.push(["end", Date.now(), 0]);
     const floor = USERS / TEAMS / RATE;
     const duplicates = [...perChannel.values()].filter((n) => n > 1).length;
     const delivered = perChannel.size;
@@ -139,6 +153,8 @@ export async function benchWeekly(): Promise<string[]> {
       "SELECT status, count(*)::int AS n FROM weekly_sends GROUP BY status ORDER BY status",
     );
     await db.end();
+    if (trace && process.env.BENCH_WEEKLY_TRACE)
+      writeFileSync(process.env.BENCH_WEEKLY_TRACE, JSON.stringify(trace));
     return [
       `| ${USERS} reps × ${TEAMS} workspaces due in one minute, ${process.env.BENCH_WEEKLY_SENDERS === "1" ? "1 sender" : `2 senders, one SIGKILLed at ${KILL_AFTER_MS / 1000} s`} on PostgreSQL | ${fmt(seconds, 1)} s total vs ${fmt(floor, 0)} s floor: ratio ${fmt(seconds / floor, 2)} | ${delivered} reps prompted, ${duplicates} duplicates, ${USERS - delivered} missed; ${limited} 429s; surviving sender exit ${code} ${out.trim()}; sends: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")} |`,
     ];

@@ -274,27 +274,38 @@ async function weeklyCommand(args: string[]): Promise<number> {
   if (Number.isNaN(at.getTime()))
     throw new UsageError(`--at must be an ISO-8601 instant, e.g. 2026-11-27T15:00:00Z (got "${values.at}")`);
   const { openStore } = await import("./store/open.js");
-  const store = await openStore({
+  // The store opens (connects, checks migrations) while the rest of the sender loads.
+  const opening = openStore({
     databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir: process.env.DATA_DIR || undefined,
   });
-  try {
-    if (sub === "due") {
+  opening.catch(() => undefined);
+  if (sub === "due") {
+    const store = await opening;
+    try {
       for (const row of await store.weekly.due(at)) {
         process.stdout.write(
           `${JSON.stringify({ team: row.teamId, user: row.userId, due_at: row.nextRunAt?.toISOString() ?? null })}\n`,
         );
       }
       return 0;
+    } finally {
+      await store.close();
     }
-    const { loadConfig } = await import("./config.js");
-    const config = loadConfig();
-    const { createLogger } = await import("./logger.js");
-    const { makeClientFor } = await import("./slack/clients.js");
-    const { WeeklySender } = await import("./reflection/sender.js");
+  }
+  let prepared: Awaited<ReturnType<typeof prepareSender>>;
+  try {
+    prepared = await prepareSender();
+  } catch (err) {
+    await (await opening.catch(() => undefined))?.close();
+    throw err;
+  }
+  const store = await opening;
+  try {
+    const { config, createLogger, makeClientFor, WeeklySender, library } = prepared;
     const sender = new WeeklySender({
       store,
-      library: load(),
+      library,
       logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never),
       clientFor: makeClientFor(config, store),
       ratePerSec: config.weekly.ratePerSec,
@@ -306,6 +317,16 @@ async function weeklyCommand(args: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** What `weekly send` needs besides the store: configuration, the library, the sender itself. */
+async function prepareSender() {
+  const { loadConfig } = await import("./config.js");
+  const config = loadConfig();
+  const { createLogger } = await import("./logger.js");
+  const { makeClientFor } = await import("./slack/clients.js");
+  const { WeeklySender } = await import("./reflection/sender.js");
+  return { config, createLogger, makeClientFor, WeeklySender, library: load() };
 }
 
 function help(topic: string): number {

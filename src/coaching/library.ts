@@ -1,10 +1,20 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { checkReply } from "./guard.js";
 import { isSignalId } from "./signal-catalog.js";
 import { isStage, isTheme, STAGES, type Stage, THEMES, type Theme } from "./taxonomy.js";
+import { type ParsedCache, parseYamlCached, readParsedCache } from "./yaml-cache.js";
+
+/** Written by `npm run build` (src/build-library-cache.ts); src/ and dist/ both sit below the root. */
+export const LIBRARY_CACHE_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "dist",
+  "library-cache.json",
+);
 
 // The prompt library is data (prompts/*.yml), validated at load. Unknown keys are errors so that a typo
 // in an organisation's own library ("follow_up:") is reported instead of silently ignored.
@@ -118,9 +128,12 @@ function zodProblems(file: string, error: z.ZodError, doc: unknown, prefix = "")
   });
 }
 
+let parsedCache: ParsedCache | undefined;
+
 function readYaml(path: string, problems: LibraryProblem[]): unknown {
   try {
-    return parseYaml(readFileSync(path, "utf8"));
+    parsedCache ??= readParsedCache(LIBRARY_CACHE_FILE);
+    return parseYamlCached(readFileSync(path, "utf8"), parsedCache);
   } catch (err) {
     problems.push({
       file: path,

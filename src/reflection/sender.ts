@@ -1,11 +1,12 @@
 import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
-import { forEachLimit } from "../deals/limit.js";
 import type { Logger } from "../logger.js";
 import { keepGoingMessage, WEEKLY_EVENT_TYPE, weeklyPromptMessage } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
-import type { WeeklySend } from "../store/weekly-types.js";
-import { Pacer, retryAfterOf } from "./pacer.js";
+import type { SendFinish, WeeklyContext, WeeklySchedule, WeeklySend } from "../store/weekly-types.js";
+import { FinishBuffer } from "./finish-buffer.js";
+import { type Leased, type Outcome, WorkspaceLane } from "./lane.js";
+import { type PaceBook, Pacer, retryAfterOf } from "./pacer.js";
 import { chooseWeeklyPrompt, summarizeWeek } from "./prompt.js";
 import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
 
@@ -33,163 +34,326 @@ export interface PassResult {
 const UNANSWERED_BEFORE_ASKING = 3;
 const RECENT_PROMPT_WEEKS = 8;
 const MAX_ATTEMPTS = 3;
-const BATCH = 100;
+/** Sends of one workspace in flight at once: their Slack round trips overlap; the pacer spaces the posts. */
 const PER_WORKSPACE_IN_FLIGHT = 4;
+const CLIENT_TTL_MS = 60_000;
+/** Due schedules claimed (and turned into pending sends) per transaction. */
+const CLAIM_BATCH = 200;
+/** Pending sends nobody has leased yet beyond which claiming waits (a second of 10 lanes at 50/s). */
+const CLAIM_AHEAD = 500;
+const CLAIM_POLL_MS = 100;
+/** Rounds of waiting for other senders' leases before a pass gives up and leaves them to the next pass. */
+const MAX_IDLE_ROUNDS = 120;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often the pass looks for workspaces with sends to lease (newly claimed, or a dead sender's). */
+const DISCOVER_MS = 250;
+/** A send is posted only within this share of its lease, so it is never posted after another took it. */
+const LEASE_SAFE_SHARE = 0.8;
+
+/** One pass's shared state. */
+interface Pass {
+  t0: number;
+  clock: () => Date;
+  leaseMs: number;
+  result: PassResult;
+  /** Sends leased in this pass (rep and week), counted once however often they were leased. */
+  seen: Set<string>;
+  finishes: FinishBuffer;
+  wake: Wake;
+  lanes: Map<string, { lane: WorkspaceLane; running: Promise<void> }>;
+  /** One pace per workspace for the whole pass, kept when its lane ends and another starts. */
+  pacers: Map<string, Pacer>;
+  /** Due reps are still being claimed: a lane with nothing to lease waits for them. */
+  claiming: boolean;
+  failure?: unknown;
+  firstSentMs?: number;
+}
+
+/**
+ * Wakes the pass when something is worth a look (a claim round landed, a lane ended), or after a tick.
+ * A signal with nobody waiting is kept for the next wait.
+ */
+class Wake {
+  private waiter: (() => void) | undefined;
+  private signalled = false;
+
+  signal(): void {
+    if (this.waiter) this.waiter();
+    else this.signalled = true;
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.signalled) {
+      this.signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiter = done;
+    });
+  }
+}
 
 export class WeeklySender {
-  private readonly lanes = new Map<string, Pacer>();
+  private readonly clients = new Map<string, { client: Promise<WebClient>; at: number }>();
 
   constructor(private readonly deps: WeeklySenderDeps) {}
 
-  /** Claims everyone due at `at`, then delivers every pending send. */
+  /**
+   * The workspace's client, looked up at most once a minute: with OAuth each lookup reads and decrypts
+   * the installation, which cost a statement per prompt. A minute is well inside a token's 12 hours.
+   */
+  private clientFor(teamId: string): Promise<WebClient> {
+    const cached = this.clients.get(teamId);
+    if (cached && Date.now() - cached.at < CLIENT_TTL_MS) return cached.client;
+    const client = this.deps.clientFor(teamId);
+    this.clients.set(teamId, { client, at: Date.now() });
+    client.catch(() => this.clients.delete(teamId));
+    return client;
+  }
+
+  /** Claims everyone due at `start`, then delivers every pending send, workspace by workspace. */
   async runOnce(start: Date): Promise<PassResult> {
-    let at = start;
+    const { store, logger } = this.deps;
     const t0 = Date.now();
-    // Claiming and sending overlap: the first claimed batch goes out while later ones are being claimed.
-    let claiming = true;
-    let claimMs = 0;
-    const claimed = this.claim(start).finally(() => {
-      claiming = false;
-      claimMs = Date.now() - t0;
-    });
-    const result: PassResult = { due: 0, sent: 0, skipped: 0, failed: 0 };
-    const seen = new Set<string>();
+    // How long the process took to get here (imports, library, store), for the fan-out benchmark.
+    const processMs = Math.round(performance.now());
     const leaseMs = this.deps.leaseMs ?? 60_000;
-    for (let idle = 0; idle < 120; ) {
-      const batch = await this.deps.store.weekly.claimPending(at, BATCH, leaseMs);
-      if (batch.length === 0) {
-        // Sends leased by a sender that died come back when their lease ends: wait for them rather than
-        // leave them for the next pass (nothing is pending at all -> done).
-        if (claiming) {
-          await Promise.race([claimed, new Promise((r) => setTimeout(r, 50))]);
-          continue;
-        }
-        if (!(await this.deps.store.weekly.hasPending())) break;
-        idle++;
-        await new Promise((r) => setTimeout(r, Math.min(1000, leaseMs / 4)));
-        at = new Date(at.getTime() + Math.min(1000, leaseMs / 4));
+    const pass: Pass = {
+      t0,
+      // The pass's clock runs on from the instant it was given, so leases taken by a sender that died
+      // lapse during a long pass, not only after it.
+      clock: () => new Date(start.getTime() + (Date.now() - t0)),
+      leaseMs,
+      result: { due: 0, sent: 0, skipped: 0, failed: 0 },
+      seen: new Set(),
+      finishes: new FinishBuffer((batch) => store.weekly.finishSends(batch), logger),
+      wake: new Wake(),
+      lanes: new Map(),
+      pacers: new Map(),
+      claiming: true,
+    };
+    // Claiming (due schedules -> pending sends) runs beside delivery, a little ahead of it.
+    let claimMs = 0;
+    const claimed = this.claim(start, pass).finally(() => {
+      pass.claiming = false;
+      claimMs = Date.now() - t0;
+      pass.wake.signal();
+    });
+    for (let idle = 0; idle < MAX_IDLE_ROUNDS; ) {
+      for (const teamId of await store.weekly.pendingTeams(pass.clock())) {
+        if (!pass.lanes.has(teamId)) this.startLane(teamId, pass);
+      }
+      if (pass.failure) break;
+      if (pass.lanes.size > 0 || pass.claiming) {
+        idle = 0;
+        await pass.wake.wait(DISCOVER_MS);
         continue;
       }
-      for (const send of batch) seen.add(`${send.teamId}:${send.userId}:${send.week}`);
-      result.due = seen.size;
-      const byTeam = new Map<string, WeeklySend[]>();
-      for (const send of batch) byTeam.set(send.teamId, [...(byTeam.get(send.teamId) ?? []), send]);
-      // Workspaces run side by side, so a slow or rate-limited one never delays another.
-      await Promise.all(
-        [...byTeam.entries()].map(async ([teamId, sends]) => {
-          // A few sends of one workspace in flight at once: their lookups overlap while the pacer still
-          // spaces the posts themselves.
-          await forEachLimit(sends, PER_WORKSPACE_IN_FLIGHT, async (send) => {
-            const outcome = await this.deliver(teamId, send, at);
-            if (outcome !== "retry") result[outcome]++;
-          });
-        }),
-      );
+      // Nothing free to lease. Done when nothing is pending at all; otherwise another sender holds
+      // leases (alive, or dead and lapsing): wait for them rather than leave them for the next pass.
+      await pass.finishes.flush();
+      if (!(await store.weekly.hasPending())) break;
+      idle++;
+      await sleep(Math.min(1000, leaseMs / 4));
     }
+    await Promise.allSettled([claimed, ...[...pass.lanes.values()].map((l) => l.running)]);
+    await pass.finishes.flush();
+    if (pass.failure) throw pass.failure;
     await claimed;
-    this.deps.logger.debug({ ...result, claimMs, totalMs: Date.now() - t0 }, "weekly pass");
+    const { result, firstSentMs } = pass;
+    logger.debug({ ...result, processMs, claimMs, firstSentMs, totalMs: Date.now() - t0 }, "weekly pass");
     return result;
   }
 
-  private async claim(at: Date): Promise<void> {
-    const { store } = this.deps;
-    const defaults = new Map<string, string | null>();
-    for (let round = 0; round < 1000; round++) {
-      const due = await store.weekly.due(at, 500);
-      if (due.length === 0) return;
-      // Workspace default timezones are read before the transaction (the plan callback is synchronous).
-      for (const teamId of new Set(due.map((r) => r.teamId))) {
-        if (!defaults.has(teamId)) defaults.set(teamId, (await store.weekly.workspaceDefaults(teamId)).tz);
-      }
-      await store.weekly.claimDue(at, 500, (row) => {
-        const zone = effectiveZone(row.tz, defaults.get(row.teamId) ?? null);
-        const dueAt = row.nextRunAt ?? at;
-        const plan = {
-          day: row.settings.weekly.day,
-          time: row.settings.weekly.time,
-          tz: zone,
-          snoozedUntil: row.snoozedUntil,
-          skipWeekOf: row.skipWeek,
-        };
-        return {
-          week: isoWeekKey(dueAt, zone),
-          nextRunAt: nextRunAt(plan, new Date(Math.max(at.getTime(), dueAt.getTime()))),
-        };
+  /** Delivers one workspace's pending sends in a lane of its own, at the workspace's shared pace. */
+  private startLane(teamId: string, pass: Pass): void {
+    const { result } = pass;
+    const pacer = this.pacerFor(teamId, pass);
+    const lane = new WorkspaceLane({
+      store: this.deps.store,
+      teamId,
+      clock: pass.clock,
+      leaseMs: pass.leaseMs,
+      batchSize: this.batchSize(pass.leaseMs),
+      inFlight: PER_WORKSPACE_IN_FLIGHT,
+      recentLimit: RECENT_PROMPT_WEEKS + 1,
+      deliver: (item) => this.deliver(item, pass, pacer),
+      moreComing: async () => {
+        if (!pass.claiming) return false;
+        await sleep(CLAIM_POLL_MS);
+        return true;
+      },
+      onLeased: (send) => {
+        pass.seen.add(`${send.teamId}:${send.userId}:${send.week}`);
+        result.due = pass.seen.size;
+      },
+      onOutcome: (outcome) => {
+        if (outcome === "sent" && result.sent === 0) pass.firstSentMs = Date.now() - pass.t0;
+        if (outcome !== "retry") result[outcome]++;
+      },
+    });
+    const running = lane
+      .run()
+      .catch((err) => {
+        pass.failure ??= err;
+      })
+      .finally(() => {
+        pass.lanes.delete(teamId);
+        pass.wake.signal();
       });
+    pass.lanes.set(teamId, { lane, running });
+  }
+
+  /** One pace per workspace for the whole pass: a lane that ends and starts again keeps its place. */
+  private pacerFor(teamId: string, pass: Pass): Pacer {
+    let pacer = pass.pacers.get(teamId);
+    if (!pacer) {
+      const waiting = () => pass.lanes.get(teamId)?.lane.waiting() ?? 1;
+      pacer = new Pacer(this.deps.ratePerSec, this.paceBook(teamId), waiting);
+      pass.pacers.set(teamId, pacer);
+    }
+    return pacer;
+  }
+
+  /**
+   * A lane leases a sixth of what it can post within a lease: a batch never outlives its lease, and a
+   * sender that dies holds few sends (they wait out the lease and then cost a history lookup each).
+   */
+  private batchSize(leaseMs: number): number {
+    return Math.max(1, Math.min(100, Math.floor((this.deps.ratePerSec * leaseMs) / 1000 / 6)));
+  }
+
+  private paceBook(teamId: string): PaceBook {
+    const { weekly } = this.deps.store;
+    return {
+      reserve: (holder, count, intervalMs, now) => weekly.reservePace(teamId, holder, count, intervalMs, now),
+      pause: (until) => weekly.pausePace(teamId, until),
+    };
+  }
+
+  private async claim(at: Date, pass: Pass): Promise<void> {
+    // Most reps share a day, time and zone (the workspace default), so their next run and ISO week are
+    // worked out once per pass, not once per rep.
+    const plans = new Map<string, { week: string; nextRunAt: Date }>();
+    const { weekly } = this.deps.store;
+    for (let round = 0; ; round++) {
+      // A small first round, so that every workspace's lane can start while the rest is claimed.
+      const { claimed } = await weekly.claimDue(at, round === 0 ? CLAIM_BATCH / 4 : CLAIM_BATCH, (row) => {
+        const zone = effectiveZone(row.tz, row.workspaceTz);
+        const dueAt = row.nextRunAt ?? at;
+        const { day, time } = row.settings.weekly;
+        const key = [day, time, zone, dueAt.getTime(), row.snoozedUntil?.getTime(), row.skipWeek].join("|");
+        let plan = plans.get(key);
+        if (!plan) {
+          const from = new Date(Math.max(at.getTime(), dueAt.getTime()));
+          plan = {
+            week: isoWeekKey(dueAt, zone),
+            nextRunAt: nextRunAt(
+              { day, time, tz: zone, snoozedUntil: row.snoozedUntil, skipWeekOf: row.skipWeek },
+              from,
+            ),
+          };
+          plans.set(key, plan);
+        }
+        return plan;
+      });
+      pass.wake.signal();
+      if (claimed === 0) return;
+      // Claim only a little ahead of delivery. Claiming is most of the CPU at the start of a big pass;
+      // done all at once, it starved the first seconds of posting.
+      while ((await weekly.pendingCount(pass.clock())) >= CLAIM_AHEAD) await sleep(CLAIM_POLL_MS);
     }
   }
 
-  private lane(teamId: string): Pacer {
-    let lane = this.lanes.get(teamId);
-    if (!lane) {
-      lane = new Pacer(this.deps.ratePerSec);
-      this.lanes.set(teamId, lane);
-    }
-    return lane;
-  }
-
-  private async deliver(
-    teamId: string,
-    send: WeeklySend,
-    at: Date,
-  ): Promise<"sent" | "skipped" | "failed" | "retry"> {
-    const { store, logger } = this.deps;
-    const key: UserKey = { teamId, userId: send.userId };
+  private async deliver({ send, context, leasedAt }: Leased, pass: Pass, pacer: Pacer): Promise<Outcome> {
+    const { clock, leaseMs, finishes } = pass;
+    const { logger } = this.deps;
+    const key: UserKey = { teamId: send.teamId, userId: send.userId };
+    const finish = (outcome: Omit<SendFinish, "teamId" | "userId" | "week">) =>
+      finishes.add({ ...key, week: send.week, ...outcome });
     try {
       // Missed by more than a day (the app was down): that week is skipped, not sent late.
-      if (isTooLate(send.dueAt, at)) {
-        await store.weekly.finishSend(key, send.week, { status: "skipped" });
+      const schedule = context?.schedule;
+      if (!context || !schedule?.enabled || isTooLate(send.dueAt, clock())) {
+        finish({ status: "skipped" });
         return "skipped";
       }
-      const schedule = await store.weekly.getSchedule(key);
-      if (!schedule?.enabled) {
-        await store.weekly.finishSend(key, send.week, { status: "skipped" });
-        return "skipped";
-      }
-      const client = await this.deps.clientFor(teamId);
-      const lane = this.lane(teamId);
-      const opened = await this.withRetry(lane, () => client.conversations.open({ users: send.userId }));
-      const channel = opened.channel?.id;
-      if (!channel) throw new Error("conversations.open returned no channel");
+      const client = await this.clientFor(send.teamId);
       if (send.attempts > 1) {
-        const found = await this.findSent(client, lane, channel, send);
+        const found = await this.findSent(client, pacer, send);
         if (found) {
-          await store.weekly.finishSend(key, send.week, { status: "sent", channel, ts: found });
+          finish({ status: "sent", channel: found.channel, ts: found.ts });
           return "sent";
         }
       }
-      const message = await this.compose(key, send, schedule.unanswered, at);
-      await lane.slot();
-      const posted = await this.withRetry(lane, () =>
+      const message = this.compose(send, context, schedule, clock());
+      const posted = await this.post(pacer, leasedAt + leaseMs * LEASE_SAFE_SHARE, () =>
+        // A user id as the channel posts in the app's DM with that user: no conversations.open per prompt.
         client.chat.postMessage({
-          channel,
+          channel: send.userId,
           ...message.body,
           metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: send.week } },
         } as never),
       );
-      await store.weekly.finishSend(key, send.week, {
+      // Past most of its lease (long 429 pauses), another sender may take the send at any moment: leave
+      // it. It comes back when the lease lapses and is checked against the DM before it is posted.
+      if (!posted) return "retry";
+      const moved =
+        message.kind === "keep_going"
+          ? { awaitingChoice: true }
+          : message.unanswered !== schedule.unanswered
+            ? { unanswered: message.unanswered }
+            : undefined;
+      finish({
         status: "sent",
-        channel,
+        channel: posted.channel,
         ts: posted.ts,
         promptId: message.promptId,
         kind: message.kind,
+        ...(moved ? { schedule: moved } : {}),
       });
-      if (message.kind === "keep_going") await store.weekly.saveSchedule(key, { awaitingChoice: true });
-      else if (message.unanswered !== schedule.unanswered)
-        await store.weekly.saveSchedule(key, { unanswered: message.unanswered });
       return "sent";
     } catch (err) {
       logger.warn(
-        { team: teamId, user: send.userId, week: send.week, err: { message: (err as Error).message } },
+        { team: send.teamId, user: send.userId, week: send.week, err: { message: (err as Error).message } },
         "weekly prompt failed",
       );
       if (send.attempts >= MAX_ATTEMPTS) {
-        await store.weekly.finishSend(key, send.week, { status: "failed" });
+        finish({ status: "failed" });
         return "failed";
       }
       // Try again shortly, in this pass, rather than when the lease would have run out.
-      await store.weekly.releaseSend(key, send.week, new Date(at.getTime() + 1000));
+      await this.deps.store.weekly.releaseSend(key, send.week, new Date(clock().getTime() + 1000));
       return "retry";
+    }
+  }
+
+  /**
+   * Posts in the workspace's next slot. A 429 pauses the workspace for Retry-After, and the retry waits
+   * for a fresh slot like any other post: retrying at the end of the pause, on top of the paced posts,
+   * would fill the next second and draw the next 429. Undefined when the lease is too near its end.
+   */
+  private async post<T>(
+    pacer: Pacer,
+    leaseSafeUntil: number,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const posted = await pacer.run(async () => (Date.now() > leaseSafeUntil ? undefined : call()));
+        if (posted === undefined) return undefined;
+        return posted;
+      } catch (err) {
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter === undefined || attempt >= 10) throw err;
+        await pacer.pause(retryAfter);
+      }
     }
   }
 
@@ -209,38 +373,38 @@ export class WeeklySender {
   /** After a crash between claim and send: did the prompt for this week reach the DM already? */
   private async findSent(
     client: WebClient,
-    lane: Pacer,
-    channel: string,
+    pacer: Pacer,
     send: WeeklySend,
-  ): Promise<string | undefined> {
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    const opened = await this.withRetry(pacer, () => client.conversations.open({ users: send.userId }));
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error("conversations.open returned no channel");
     const oldest = String(Math.floor(send.dueAt.getTime() / 1000) - 3600);
-    const history = await this.withRetry(lane, () =>
+    const history = await this.withRetry(pacer, () =>
       client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 50 }),
     );
     const hit = (history.messages ?? []).find((m) => {
       const meta = (m as { metadata?: { event_type?: string; event_payload?: { week?: string } } }).metadata;
       return meta?.event_type === WEEKLY_EVENT_TYPE && meta.event_payload?.week === send.week;
     });
-    return hit?.ts;
+    return hit?.ts ? { channel, ts: hit.ts } : undefined;
   }
 
-  private async compose(key: UserKey, send: WeeklySend, unansweredBefore: number, at: Date) {
-    const { store, library } = this.deps;
-    const recent = await store.weekly.recentSends(key, RECENT_PROMPT_WEEKS + 1);
-    const previous = recent.filter((s) => s.week !== send.week && s.status === "sent");
+  /** The prompt for this rep and week, from the context read with its batch (no statements of its own). */
+  private compose(send: WeeklySend, context: WeeklyContext, schedule: WeeklySchedule, at: Date) {
+    const previous = context.recentSends.filter((s) => s.week !== send.week && s.status === "sent");
     const lastPrompt = previous.find((s) => s.kind === "prompt");
-    const unanswered = lastPrompt && !lastPrompt.answeredAt ? unansweredBefore + 1 : unansweredBefore;
+    const before = schedule.unanswered;
+    const unanswered = lastPrompt && !lastPrompt.answeredAt ? before + 1 : before;
     if (unanswered >= UNANSWERED_BEFORE_ASKING) {
       return { body: keepGoingMessage(), kind: "keep_going" as const, promptId: undefined, unanswered };
     }
-    const [reflection] = await store.listReflections(key, 1);
-    const deals = await store.deals.dealsOwnedBy(key.teamId, key.userId);
     const prompt = chooseWeeklyPrompt({
-      library,
-      week: summarizeWeek(deals, at),
-      lastAnswer: reflection ? { text: reflection.answer, at: reflection.createdAt } : null,
+      library: this.deps.library,
+      week: summarizeWeek(context.deals, at),
+      lastAnswer: context.lastAnswer,
       recentPromptIds: previous.map((s) => s.promptId).filter((id): id is string => Boolean(id)),
-      seed: `${key.userId}:${send.week}`,
+      seed: `${send.userId}:${send.week}`,
     });
     const built = weeklyPromptMessage(prompt, send.week);
     return {

@@ -1,4 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
@@ -78,6 +78,8 @@ async function connect(options: OpenStoreOptions): Promise<Connection> {
   const unlock = lockDataDir(dataDir);
   let pglite: PGlite;
   try {
+    // Imported here: a PostgreSQL deployment never loads the embedded database.
+    const { PGlite } = await import("@electric-sql/pglite");
     pglite = await PGlite.create(dataDir);
   } catch (error) {
     unlock();

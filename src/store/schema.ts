@@ -192,8 +192,17 @@ export interface WorkspaceSettingsTable {
   updated_at: Timestamp;
 }
 
+/** migrations/004_weekly_delivery.sql: each workspace's next free chat.postMessage slot. */
+export interface WeeklyPaceTable {
+  team_id: string;
+  next_at: Timestamp;
+  holder: string | null;
+  prev_holder: string | null;
+}
+
 export interface WeeklyTables {
   weekly_schedules: WeeklySchedulesTable;
   weekly_sends: WeeklySendsTable;
   workspace_settings: WorkspaceSettingsTable;
+  weekly_pace: WeeklyPaceTable;
 }

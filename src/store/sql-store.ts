@@ -271,7 +271,12 @@ export class SqlStore implements Store {
       await trx.deleteFrom("reflections").where("team_id", "=", teamId).execute();
       await trx.deleteFrom("feedback").where("team_id", "=", teamId).execute();
       await trx.deleteFrom("users").where("team_id", "=", teamId).execute();
-      for (const table of ["weekly_schedules", "weekly_sends", "workspace_settings"] as const) {
+      for (const table of [
+        "weekly_schedules",
+        "weekly_sends",
+        "workspace_settings",
+        "weekly_pace",
+      ] as const) {
         await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
       }
       // A team's own installation is keyed by its team id (enterprise installs by enterprise id).

@@ -1,3 +1,4 @@
+import type { DealState } from "../deals/types.js";
 import type { UserKey, UserSettings } from "./types.js";
 
 // The part of the store the weekly reflection prompts use (issue 7). Reached as `store.weekly`.
@@ -31,6 +32,31 @@ export interface WeeklySend extends UserKey {
 export interface DueRow extends WeeklySchedule {
   tz: string | null;
   settings: UserSettings;
+  /** The workspace's default timezone (set by an admin), for reps whose own is missing or invalid. */
+  workspaceTz: string | null;
+}
+
+/** Everything composing one rep's prompt reads, loaded for a whole leased batch in a few statements. */
+export interface WeeklyContext {
+  schedule: WeeklySchedule | undefined;
+  /** The rep's sends, newest first, up to the limit asked for. */
+  recentSends: WeeklySend[];
+  /** Their latest reflection answer (quoted back), if any. */
+  lastAnswer: { text: string; at: Date } | null;
+  /** Deals they own through owner links, most recently changed first. */
+  deals: Array<{ state: DealState; lastEventAt: Date }>;
+}
+
+/** How one leased send ended, written with others in one statement. */
+export interface SendFinish extends UserKey {
+  week: string;
+  status: WeeklySendStatus;
+  channel?: string;
+  ts?: string;
+  promptId?: string;
+  kind?: WeeklySend["kind"];
+  /** Schedule changes that go with it: the unanswered count, waiting on the 3-week question. */
+  schedule?: { unanswered?: number; awaitingChoice?: boolean };
 }
 
 export interface WeeklyStore {
@@ -47,15 +73,40 @@ export interface WeeklyStore {
   /**
    * In one transaction, locks due schedules (FOR UPDATE SKIP LOCKED, so another sender takes others),
    * writes a pending send per rep and ISO week (a row that exists already is kept as it is), and moves
-   * each schedule to its next run. Returns the sends created.
+   * each schedule to its next run. Returns how many schedules it claimed and how many sends it created.
    */
   claimDue(
     at: Date,
     limit: number,
     plan: (row: DueRow) => { week: string; nextRunAt: Date },
-  ): Promise<WeeklySend[]>;
-  /** Leases pending sends (new ones, and ones whose lease expired because a sender died). */
-  claimPending(at: Date, limit: number, leaseMs: number): Promise<WeeklySend[]>;
+  ): Promise<{ claimed: number; created: number }>;
+  /**
+   * Leases pending sends (new ones, and ones whose lease expired because a sender died), earliest due
+   * first; only the given workspace's when `teamId` is set. Each lease adds one to `attempts`.
+   */
+  claimPending(at: Date, limit: number, leaseMs: number, teamId?: string): Promise<WeeklySend[]>;
+  /** Workspaces with a pending send that is free to lease at `at`. */
+  pendingTeams(at: Date): Promise<string[]>;
+  /** How many pending sends are free to lease at `at` (what the claimer keeps a little ahead of). */
+  pendingCount(at: Date): Promise<number>;
+  /** The context of each given rep of one workspace (keyed by user id); a rep with no schedule is left out. */
+  contexts(teamId: string, userIds: string[], recentLimit: number): Promise<Map<string, WeeklyContext>>;
+  /** Ends several leased sends at once, with their schedule changes, in one transaction. */
+  finishSends(finishes: SendFinish[]): Promise<void>;
+  /**
+   * Reserves `count` consecutive chat.postMessage slots `intervalMs` apart in the workspace's pace, shared
+   * by every sender process, for `holder`. Returns the first slot's instant (never before `now`) and who
+   * reserved the slots just before these (null if nobody yet).
+   */
+  reservePace(
+    teamId: string,
+    holder: string,
+    count: number,
+    intervalMs: number,
+    now: Date,
+  ): Promise<{ start: Date; previousHolder: string | null }>;
+  /** Slack answered 429: no sender posts to this workspace before `until`. */
+  pausePace(teamId: string, until: Date): Promise<void>;
   finishSend(
     key: UserKey,
     week: string,

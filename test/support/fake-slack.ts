@@ -231,6 +231,11 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
+/** The app's DM channel with a user, as conversations.open and chat.postMessage name it. */
+export function dmOf(channel: string): string {
+  return /^[UW]/.test(channel) ? `D${channel.slice(1)}` : channel;
+}
+
 export class FakeSlack {
   /** Recorded Web API calls, oldest first. */
   readonly calls: ApiCall[] = [];
@@ -710,7 +715,8 @@ export class FakeSlack {
         const { channel: _c, ...rest } = args;
         return {
           ok: true,
-          channel,
+          // A user id as the channel posts in the app's DM with that user; Slack answers with the DM's id.
+          channel: dmOf(channel),
           ts,
           message: {
             type: "message",
@@ -784,7 +790,7 @@ export class FakeSlack {
         const users = str(args.users) ?? "";
         const first = users.split(",")[0]?.trim() ?? "";
         if (!first && !channel) return { ok: false, error: "users_list_not_supplied" };
-        return { ok: true, channel: { id: channel ?? `D${first.replace(/^[UW]/, "")}` } };
+        return { ok: true, channel: { id: channel ?? dmOf(first) } };
       }
       case "conversations.replies":
       case "conversations.history":

@@ -1,0 +1,108 @@
+import type { Store } from "../store/types.js";
+import type { WeeklyContext, WeeklySend } from "../store/weekly-types.js";
+
+// One workspace's prompts within a pass. The lane leases its workspace's pending sends a batch at a time,
+// reads what their prompts need in a few statements, and hands each to `deliver` with a few in flight, so
+// the workspace's pace (not the database) sets the speed. The next batch is leased while this one goes
+// out, so there is no pause between batches. Workspaces have lanes of their own: a slow or rate-limited
+// one never holds up another.
+
+export type Outcome = "sent" | "skipped" | "failed" | "retry";
+
+export interface Leased {
+  send: WeeklySend;
+  context: WeeklyContext | undefined;
+  /** Wall-clock ms when the lease was taken: a send is never posted once its lease may have run out. */
+  leasedAt: number;
+}
+
+export interface LaneDeps {
+  store: Store;
+  teamId: string;
+  /** The pass's clock ("as of" instant plus the time the pass has taken). */
+  clock: () => Date;
+  leaseMs: number;
+  batchSize: number;
+  inFlight: number;
+  recentLimit: number;
+  deliver: (item: Leased) => Promise<Outcome>;
+  /**
+   * Asked when nothing is free to lease: resolves true, after a short wait, while more sends may still
+   * come (the pass is still claiming due reps), so the lane waits for them rather than ending.
+   */
+  moreComing: () => Promise<boolean>;
+  /** Called for each send as it is leased (the pass counts who was due). */
+  onLeased: (send: WeeklySend) => void;
+  onOutcome: (outcome: Outcome) => void;
+}
+
+export class WorkspaceLane {
+  private readonly queue: Leased[] = [];
+  private busy = 0;
+
+  constructor(private readonly deps: LaneDeps) {}
+
+  /** Sends leased and not yet delivered (how many slots the pacer may reserve ahead). */
+  waiting(): number {
+    return this.queue.length + this.busy;
+  }
+
+  /** Delivers the workspace's pending sends until none is free to lease. */
+  async run(): Promise<void> {
+    const { inFlight } = this.deps;
+    let filling: Promise<void> | undefined;
+    let exhausted = false;
+    // One lease at a time; every worker that runs dry waits for the same one.
+    const fill = () => {
+      filling ??= this.lease()
+        .then(async (batch) => {
+          if (batch.length > 0) this.queue.push(...batch);
+          else if (!(await this.deps.moreComing())) exhausted = true;
+        })
+        .finally(() => {
+          filling = undefined;
+        });
+      return filling;
+    };
+    await fill();
+    const worker = async () => {
+      for (;;) {
+        // Lease the next batch while this one is still going out, so that there is no gap between them.
+        // A failed early lease is simply tried again when the queue runs dry (and then it throws).
+        if (!exhausted && this.queue.length < inFlight) fill().catch(() => undefined);
+        const item = this.queue.shift();
+        if (item) {
+          this.busy++;
+          try {
+            this.deps.onOutcome(await this.deps.deliver(item));
+          } finally {
+            this.busy--;
+          }
+          continue;
+        }
+        if (exhausted) return;
+        await fill();
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+  }
+
+  private async lease(): Promise<Leased[]> {
+    const { store, teamId } = this.deps;
+    const sends = await store.weekly.claimPending(
+      this.deps.clock(),
+      this.deps.batchSize,
+      this.deps.leaseMs,
+      teamId,
+    );
+    const leasedAt = Date.now();
+    if (sends.length === 0) return [];
+    for (const send of sends) this.deps.onLeased(send);
+    const contexts = await store.weekly.contexts(
+      teamId,
+      sends.map((s) => s.userId),
+      this.deps.recentLimit,
+    );
+    return sends.map((send) => ({ send, context: contexts.get(send.userId), leasedAt }));
+  }
+}
