@@ -14,6 +14,10 @@ import { fmt } from "./stats.js";
 // chat.postMessage a second per workspace (429 + Retry-After above that), sent by two
 // `deal-coach weekly send` processes on PostgreSQL at WEEKLY_RATE_PER_SEC=50; one is killed (SIGKILL)
 // mid-run. Measures the total time against the rate-limit floor, duplicates and missed prompts.
+// Options: BENCH_WEEKLY_SENDERS=1 (one sender, none killed), BENCH_WEEKLY_KILL_MS (default 5000),
+// BENCH_WEEKLY_USERS, BENCH_LOG_LEVEL (the senders' log level, printed), BENCH_NODE_ARGS (extra node
+// flags for the senders, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_WEEKLY_TRACE=FILE (every
+// post's arrival per workspace, as JSON, for a per-second breakdown).
 
 const USERS = Number(process.env.BENCH_WEEKLY_USERS ?? 10_000);
 const TEAMS = 10;
@@ -68,6 +72,8 @@ export async function benchWeekly(): Promise<string[]> {
     const history = new Map<string, Array<{ ts: string; metadata: unknown }>>();
     const perChannel = new Map<string, number>();
     let limited = 0;
+    let firstPost: number | undefined;
+    let lastPost = 0;
     const trace: Array<[string, number, number]> | undefined = process.env.BENCH_WEEKLY_TRACE
       ? []
       : undefined;
@@ -88,6 +94,8 @@ export async function benchWeekly(): Promise<string[]> {
         return { status: 429, retryAfter: 1 };
       }
       window.push(now);
+      firstPost ??= now;
+      lastPost = now;
       windowByToken.set(token, window);
       // The sender posts to the user id; Slack answers with the DM (the one conversations.open gives).
       const channel = /^U/.test(String(args.channel)) ? `D_${String(args.channel)}` : String(args.channel);
@@ -125,6 +133,7 @@ export async function benchWeekly(): Promise<string[]> {
         },
       );
     const started = performance.now();
+    const startedAt = Date.now();
     trace?.push(["start", Date.now(), 0]);
     const solo = process.env.BENCH_WEEKLY_SENDERS === "1";
     const b = run();
@@ -156,7 +165,7 @@ export async function benchWeekly(): Promise<string[]> {
     if (trace && process.env.BENCH_WEEKLY_TRACE)
       writeFileSync(process.env.BENCH_WEEKLY_TRACE, JSON.stringify(trace));
     return [
-      `| ${USERS} reps × ${TEAMS} workspaces due in one minute, ${process.env.BENCH_WEEKLY_SENDERS === "1" ? "1 sender" : `2 senders, one SIGKILLed at ${KILL_AFTER_MS / 1000} s`} on PostgreSQL | ${fmt(seconds, 1)} s total vs ${fmt(floor, 0)} s floor: ratio ${fmt(seconds / floor, 2)} | ${delivered} reps prompted, ${duplicates} duplicates, ${USERS - delivered} missed; ${limited} 429s; surviving sender exit ${code} ${out.trim()}; sends: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")} |`,
+      `| ${USERS} reps × ${TEAMS} workspaces due in one minute, ${process.env.BENCH_WEEKLY_SENDERS === "1" ? "1 sender" : `2 senders, one SIGKILLed at ${KILL_AFTER_MS / 1000} s`} on PostgreSQL | ${fmt(seconds, 1)} s total vs ${fmt(floor, 0)} s floor: ratio ${fmt(seconds / floor, 2)}; first prompt ${fmt(((firstPost ?? startedAt) - startedAt) / 1000, 2)} s after start, first to last prompt ${fmt((lastPost - (firstPost ?? lastPost)) / 1000, 1)} s (${fmt((lastPost - (firstPost ?? lastPost)) / 1000 / floor, 2)}) | ${delivered} reps prompted, ${duplicates} duplicates, ${USERS - delivered} missed; ${limited} 429s; surviving sender exit ${code} ${out.trim()}; sends: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")} |`,
     ];
   } finally {
     await slack.close();

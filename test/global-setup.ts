@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGE_ROOT } from "../src/paths.js";
 
-// Build dist/ once per run so the test of the installed bin never runs yesterday's build.
+// Build dist/ (as `npm run build` does) once per run so the test of the installed bin never runs
+// yesterday's build.
 export default function setup(): void {
   execFileSync(
     process.execPath,
@@ -11,4 +12,9 @@ export default function setup(): void {
       stdio: "inherit",
     },
   );
+  // The rest of `npm run build`: the built-in library's parsed YAML (src/coaching/yaml-cache.ts).
+  execFileSync(process.execPath, [`${PACKAGE_ROOT}/dist/build-library-cache.js`], {
+    cwd: PACKAGE_ROOT,
+    stdio: "inherit",
+  });
 }

@@ -33,7 +33,7 @@ export interface LaneDeps {
   moreComing: () => Promise<boolean>;
   /** Called for each send as it is leased (the pass counts who was due). */
   onLeased: (send: WeeklySend) => void;
-  onOutcome: (outcome: Outcome) => void;
+  onOutcome: (outcome: Outcome, send: WeeklySend) => void;
 }
 
 export class WorkspaceLane {
@@ -74,7 +74,7 @@ export class WorkspaceLane {
         if (item) {
           this.busy++;
           try {
-            this.deps.onOutcome(await this.deps.deliver(item));
+            this.deps.onOutcome(await this.deps.deliver(item), item.send);
           } finally {
             this.busy--;
           }

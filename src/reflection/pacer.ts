@@ -48,6 +48,8 @@ export class Pacer {
   /** Until when another sender's posts may still count in Slack's last second. */
   private sharedUntil = 0;
   private inFlight = 0;
+  /** How long a reservation takes to come back from the store, smoothed. */
+  private roundTripMs = 0;
   /** When this process's recent posts were answered, oldest first (the last second's only). */
   private answered: number[] = [];
 
@@ -136,14 +138,25 @@ export class Pacer {
     const interval = 1000 / (this.perSecond * (this.isShared() ? SHARED_HEADROOM : 1));
     const ahead = Math.max(1, Math.floor(RESERVE_AHEAD_MS / interval));
     const count = Math.max(1, Math.min(ahead, this.demand()));
-    // Never ask for slots inside our own pause, even before the shared pause has been written.
-    const from = Math.max(Date.now(), this.pausedUntil);
+    // Slots start one round trip to the store from now: asked for from "now", they would be in the past
+    // by the time the answer came, and a shared workspace gives up past slots (with a slow store, every
+    // slot, forever). Never inside our own pause, even before the shared pause has been written.
+    const asked = Date.now();
+    const from = Math.max(asked + this.roundTripMs, this.pausedUntil);
     const { start, previousHolder } = await this.book.reserve(this.id, count, interval, new Date(from));
+    // A smoothed round trip, so that one slow answer does not push every later slot out.
+    this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (Date.now() - asked);
     const first = start.getTime();
     // Another sender reserved the slots just before ours: its posts, up to our first slot, may count in
     // Slack's window for a second after that, so the workspace is shared until then.
     if (previousHolder !== null && previousHolder !== this.id) this.sharedUntil = first + SHARED_FOR_MS;
-    for (let i = 0; i < count; i++) this.slots.push(first + i * interval);
+    // Slots already gone by when the answer came were lost to the round trip: using them now, together,
+    // would be a burst next to whatever another sender reserved after them.
+    const arrived = Date.now();
+    for (let i = 0; i < count; i++) {
+      const at = first + i * interval;
+      if (at >= arrived - interval) this.slots.push(at);
+    }
   }
 }
 

@@ -58,6 +58,8 @@ interface Pass {
   result: PassResult;
   /** Sends leased in this pass (rep and week), counted once however often they were leased. */
   seen: Set<string>;
+  /** Sends whose outcome is counted in the result. */
+  counted: Set<string>;
   finishes: FinishBuffer;
   wake: Wake;
   lanes: Map<string, { lane: WorkspaceLane; running: Promise<void> }>;
@@ -132,6 +134,7 @@ export class WeeklySender {
       leaseMs,
       result: { due: 0, sent: 0, skipped: 0, failed: 0 },
       seen: new Set(),
+      counted: new Set(),
       finishes: new FinishBuffer((batch) => store.weekly.finishSends(batch), logger),
       wake: new Wake(),
       lanes: new Map(),
@@ -193,9 +196,14 @@ export class WeeklySender {
         pass.seen.add(`${send.teamId}:${send.userId}:${send.week}`);
         result.due = pass.seen.size;
       },
-      onOutcome: (outcome) => {
+      onOutcome: (outcome, send) => {
+        if (outcome === "retry") return;
+        // A send whose "sent" was lost and then found in the DM is one prompt, counted once.
+        const key = `${send.teamId}:${send.userId}:${send.week}`;
+        if (pass.counted.has(key)) return;
+        pass.counted.add(key);
         if (outcome === "sent" && result.sent === 0) pass.firstSentMs = Date.now() - pass.t0;
-        if (outcome !== "retry") result[outcome]++;
+        result[outcome]++;
       },
     });
     const running = lane

@@ -158,16 +158,24 @@ export class SqlWeeklyDelivery {
                ${f.ts ?? null}::text, ${f.promptId ?? null}::text, ${f.kind ?? null}::text)`,
       ),
     );
-    const moves = finishes.filter((f) => f.schedule);
     await this.db.transaction().execute(async (trx) => {
-      await sql`
+      // Only a pending send ends: a sender that comes back after its lease ran out cannot overwrite what
+      // the sender that took over recorded.
+      const ended = await sql<{ team_id: string; user_id: string; iso_week: string }>`
         UPDATE weekly_sends AS s SET
           status = v.status, locked_until = NULL,
           channel = COALESCE(v.channel, s.channel), ts = COALESCE(v.ts, s.ts),
           prompt_id = COALESCE(v.prompt_id, s.prompt_id), kind = COALESCE(v.kind, s.kind),
           sent_at = CASE WHEN v.status = 'sent' THEN ${now}::timestamptz ELSE s.sent_at END
         FROM (VALUES ${sends}) AS v(team_id, user_id, iso_week, status, channel, ts, prompt_id, kind)
-        WHERE s.team_id = v.team_id AND s.user_id = v.user_id AND s.iso_week = v.iso_week`.execute(trx);
+        WHERE s.team_id = v.team_id AND s.user_id = v.user_id AND s.iso_week = v.iso_week
+          AND s.status = 'pending'
+        RETURNING s.team_id, s.user_id, s.iso_week`.execute(trx);
+      // Schedule changes go with the sends that did end, and no others.
+      const endedKeys = new Set(ended.rows.map((r) => `${r.team_id}\u0000${r.user_id}\u0000${r.iso_week}`));
+      const moves = finishes.filter(
+        (f) => f.schedule && endedKeys.has(`${f.teamId}\u0000${f.userId}\u0000${f.week}`),
+      );
       if (moves.length === 0) return;
       const values = sql.join(
         moves.map(

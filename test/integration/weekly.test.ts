@@ -48,14 +48,14 @@ function client(team = "T1"): WebClient {
   });
 }
 
-function sender(ratePerSec = 1000): WeeklySender {
+function sender(ratePerSec = 1000, leaseMs = 60_000): WeeklySender {
   const clients = new Map<string, WebClient>();
   return new WeeklySender({
     store,
     library,
     logger: createLogger("silent"),
     ratePerSec,
-    leaseMs: 60_000,
+    leaseMs,
     clientFor: async (team) => {
       if (!clients.has(team)) clients.set(team, client(team));
       return clients.get(team) as WebClient;
@@ -182,6 +182,75 @@ describe("exactly once", () => {
       (await store.weekly.getSchedule({ teamId: "T1", userId: "U_LATE2" }))?.nextRunAt?.toISOString(),
     ).toBe("2026-12-04T15:00:00.000Z");
   });
+});
+
+describe("delivery", () => {
+  it("posts to the rep's user id and records the DM channel Slack answers with", async () => {
+    const key = { teamId: "T1", userId: "U_DM" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    await sender().runOnce(new Date("2026-11-27T15:00:05Z"));
+    expect(prompts().map((c) => c.args.channel)).toEqual(["U_DM"]);
+    expect(slack.callsTo("conversations.open")).toHaveLength(0);
+    expect((await store.weekly.recentSends(key, 1))[0]).toMatchObject({ status: "sent", channel: "D_DM" });
+  });
+
+  it("finds a prompt in the DM when its 'sent' could not be saved, and never posts it twice", async () => {
+    const keys = ["U_L1", "U_L2"].map((userId) => ({ teamId: "T1", userId }));
+    for (const k of keys) await optIn(k, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    // The DM remembers what was posted there, with its metadata, as Slack's does.
+    const dm = new Map<string, Array<{ ts: string; metadata: unknown }>>();
+    slack.on("chat.postMessage", (args) => {
+      const channel = `D${String(args.channel).slice(1)}`;
+      const ts = `1764255605.00010${dm.size}`;
+      dm.set(channel, [...(dm.get(channel) ?? []), { ts, metadata: args.metadata }]);
+      return { ok: true, channel, ts };
+    });
+    slack.on("conversations.open", (args) => ({
+      ok: true,
+      channel: { id: `D${String(args.users).slice(1)}` },
+    }));
+    slack.on("conversations.history", (args) => ({ ok: true, messages: dm.get(String(args.channel)) ?? [] }));
+    const real = store.weekly.finishSends.bind(store.weekly);
+    let failures = 0;
+    store.weekly.finishSends = async (finishes) => {
+      if (failures++ === 0) throw new Error("connection reset");
+      return real(finishes);
+    };
+    // A short lease: the sends whose "sent" was lost come back within the pass.
+    const result = await sender(1000, 1500).runOnce(new Date("2026-11-27T15:00:05Z"));
+    expect(result).toEqual({ due: 2, sent: 2, skipped: 0, failed: 0 });
+    expect(prompts()).toHaveLength(2);
+    expect(slack.callsTo("conversations.history")).toHaveLength(2);
+    for (const k of keys) expect((await store.weekly.recentSends(k, 1))[0]?.status).toBe("sent");
+  }, 20_000);
+
+  it(`keeps two senders together to one workspace's rate, counted over any second (${storeKind})`, async () => {
+    const RATE = 20;
+    for (let i = 0; i < 50; i++)
+      await optIn({ teamId: "T_PACE", userId: `U_P${i}` }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    // Slack's limit as the benchmark's fake enforces it: more than RATE posts in any sliding second -> 429.
+    const accepted: number[] = [];
+    let limited = 0;
+    slack.on("chat.postMessage", () => {
+      const now = Date.now();
+      if (accepted.filter((t) => now - t < 1000).length >= RATE) {
+        limited++;
+        return { status: 429, retryAfter: 1 };
+      }
+      accepted.push(now);
+      return undefined;
+    });
+    const at = new Date("2026-11-27T15:00:05Z");
+    // A short lease keeps each lane's batches small (a sixth of a lease's posts), so both senders get some.
+    const [a, b] = await Promise.all([sender(RATE, 3000).runOnce(at), sender(RATE, 3000).runOnce(at)]);
+    expect((a?.sent ?? 0) + (b?.sent ?? 0)).toBe(50);
+    expect(a?.sent).toBeGreaterThan(0);
+    expect(b?.sent).toBeGreaterThan(0);
+    expect(limited).toBe(0);
+    expect(new Set(prompts().map((c) => c.args.channel)).size).toBe(50);
+    // 50 posts at 20 a second: the first second's 20, then 30 more at the rate.
+    expect((accepted.at(-1) ?? 0) - (accepted[0] ?? 0)).toBeGreaterThanOrEqual(1400);
+  }, 20_000);
 });
 
 describe("pacing and 429s", () => {
