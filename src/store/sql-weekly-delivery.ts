@@ -205,13 +205,16 @@ export class SqlWeeklyDelivery {
   }
 
   async releaseSend(key: UserKey, week: string, retryAt: Date): Promise<void> {
-    await this.db
+    await this.updateSend(key, week).set({ locked_until: retryAt }).execute();
+  }
+
+  /** An update of one rep's send for one ISO week. */
+  protected updateSend(key: UserKey, week: string) {
+    return this.db
       .updateTable("weekly_sends")
-      .set({ locked_until: retryAt })
       .where("team_id", "=", key.teamId)
       .where("user_id", "=", key.userId)
-      .where("iso_week", "=", week)
-      .execute();
+      .where("iso_week", "=", week);
   }
 
   async recentSends(key: UserKey, limit: number): Promise<WeeklySend[]> {

@@ -134,13 +134,7 @@ export class SqlWeeklyStore extends SqlWeeklyDelivery implements WeeklyStore {
   }
 
   async markAnswered(key: UserKey, week: string, at: Date): Promise<boolean> {
-    const res = await this.db
-      .updateTable("weekly_sends")
-      .set({ answered_at: at })
-      .where("team_id", "=", key.teamId)
-      .where("user_id", "=", key.userId)
-      .where("iso_week", "=", week)
-      .executeTakeFirst();
+    const res = await this.updateSend(key, week).set({ answered_at: at }).executeTakeFirst();
     await this.db
       .updateTable("weekly_schedules")
       .set({ unanswered: 0, updated_at: this.now() })
