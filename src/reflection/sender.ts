@@ -1,13 +1,14 @@
 import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import type { Logger } from "../logger.js";
-import { keepGoingMessage, WEEKLY_EVENT_TYPE, weeklyPromptMessage } from "../slack/blocks/weekly.js";
+import { WEEKLY_EVENT_TYPE } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
-import type { SendFinish, WeeklyContext, WeeklySchedule, WeeklySend } from "../store/weekly-types.js";
+import type { SendFinish, WeeklySend } from "../store/weekly-types.js";
+import { composeWeekly, RECENT_SENDS_READ } from "./compose.js";
 import { FinishBuffer } from "./finish-buffer.js";
 import { type Leased, type Outcome, WorkspaceLane } from "./lane.js";
 import { type PaceBook, Pacer, retryAfterOf } from "./pacer.js";
-import { chooseWeeklyPrompt, summarizeWeek } from "./prompt.js";
+import { type Pass, Wake } from "./pass.js";
 import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
 
 // One pass of the weekly sender as of an instant: claim who is due (writing a pending send per rep and
@@ -31,8 +32,6 @@ export interface PassResult {
   failed: number;
 }
 
-const UNANSWERED_BEFORE_ASKING = 3;
-const RECENT_PROMPT_WEEKS = 8;
 const MAX_ATTEMPTS = 3;
 /** Sends of one workspace in flight at once: their Slack round trips overlap; the pacer spaces the posts. */
 const PER_WORKSPACE_IN_FLIGHT = 4;
@@ -49,57 +48,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const DISCOVER_MS = 250;
 /** A send is posted only within this share of its lease, so it is never posted after another took it. */
 const LEASE_SAFE_SHARE = 0.8;
-
-/** One pass's shared state. */
-interface Pass {
-  t0: number;
-  clock: () => Date;
-  leaseMs: number;
-  result: PassResult;
-  /** Sends leased in this pass (rep and week), counted once however often they were leased. */
-  seen: Set<string>;
-  /** Sends whose outcome is counted in the result. */
-  counted: Set<string>;
-  finishes: FinishBuffer;
-  wake: Wake;
-  lanes: Map<string, { lane: WorkspaceLane; running: Promise<void> }>;
-  /** One pace per workspace for the whole pass, kept when its lane ends and another starts. */
-  pacers: Map<string, Pacer>;
-  /** Due reps are still being claimed: a lane with nothing to lease waits for them. */
-  claiming: boolean;
-  failure?: unknown;
-  firstSentMs?: number;
-}
-
-/**
- * Wakes the pass when something is worth a look (a claim round landed, a lane ended), or after a tick.
- * A signal with nobody waiting is kept for the next wait.
- */
-class Wake {
-  private waiter: (() => void) | undefined;
-  private signalled = false;
-
-  signal(): void {
-    if (this.waiter) this.waiter();
-    else this.signalled = true;
-  }
-
-  wait(ms: number): Promise<void> {
-    if (this.signalled) {
-      this.signalled = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiter = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiter = done;
-    });
-  }
-}
 
 export class WeeklySender {
   private readonly clients = new Map<string, { client: Promise<WebClient>; at: number }>();
@@ -185,7 +133,7 @@ export class WeeklySender {
       leaseMs: pass.leaseMs,
       batchSize: this.batchSize(pass.leaseMs),
       inFlight: PER_WORKSPACE_IN_FLIGHT,
-      recentLimit: RECENT_PROMPT_WEEKS + 1,
+      recentLimit: RECENT_SENDS_READ,
       deliver: (item) => this.deliver(item, pass, pacer),
       moreComing: async () => {
         if (!pass.claiming) return false;
@@ -300,7 +248,7 @@ export class WeeklySender {
           return "sent";
         }
       }
-      const message = this.compose(send, context, schedule, clock());
+      const message = composeWeekly(this.deps.library, send, context, schedule, clock());
       const posted = await this.post(pacer, leasedAt + leaseMs * LEASE_SAFE_SHARE, () =>
         // A user id as the channel posts in the app's DM with that user: no conversations.open per prompt.
         client.chat.postMessage({
@@ -396,30 +344,5 @@ export class WeeklySender {
       return meta?.event_type === WEEKLY_EVENT_TYPE && meta.event_payload?.week === send.week;
     });
     return hit?.ts ? { channel, ts: hit.ts } : undefined;
-  }
-
-  /** The prompt for this rep and week, from the context read with its batch (no statements of its own). */
-  private compose(send: WeeklySend, context: WeeklyContext, schedule: WeeklySchedule, at: Date) {
-    const previous = context.recentSends.filter((s) => s.week !== send.week && s.status === "sent");
-    const lastPrompt = previous.find((s) => s.kind === "prompt");
-    const before = schedule.unanswered;
-    const unanswered = lastPrompt && !lastPrompt.answeredAt ? before + 1 : before;
-    if (unanswered >= UNANSWERED_BEFORE_ASKING) {
-      return { body: keepGoingMessage(), kind: "keep_going" as const, promptId: undefined, unanswered };
-    }
-    const prompt = chooseWeeklyPrompt({
-      library: this.deps.library,
-      week: summarizeWeek(context.deals, at),
-      lastAnswer: context.lastAnswer,
-      recentPromptIds: previous.map((s) => s.promptId).filter((id): id is string => Boolean(id)),
-      seed: `${send.userId}:${send.week}`,
-    });
-    const built = weeklyPromptMessage(prompt, send.week);
-    return {
-      body: { text: built.text, blocks: built.blocks },
-      kind: "prompt" as const,
-      promptId: prompt.id,
-      unanswered,
-    };
   }
 }
