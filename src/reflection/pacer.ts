@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 //   to that count. Then slots are spaced 5 % wider than the rate and a slot we reach late is given up
 //   rather than used (using it would land next to another sender's post).
 
+// The global setTimeout (not node:timers/promises), so that tests can drive the pacer on a fake clock.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The shared side of a workspace's pace (the store's weekly_pace row). */

@@ -49,6 +49,9 @@ const DISCOVER_MS = 250;
 /** A send is posted only within this share of its lease, so it is never posted after another took it. */
 const LEASE_SAFE_SHARE = 0.8;
 
+/** A rep's send of one ISO week, as a set key. */
+const sendKey = (send: WeeklySend) => `${send.teamId}:${send.userId}:${send.week}`;
+
 export class WeeklySender {
   private readonly clients = new Map<string, { client: Promise<WebClient>; at: number }>();
 
@@ -141,13 +144,13 @@ export class WeeklySender {
         return true;
       },
       onLeased: (send) => {
-        pass.seen.add(`${send.teamId}:${send.userId}:${send.week}`);
+        pass.seen.add(sendKey(send));
         result.due = pass.seen.size;
       },
       onOutcome: (outcome, send) => {
         if (outcome === "retry") return;
         // A send whose "sent" was lost and then found in the DM is one prompt, counted once.
-        const key = `${send.teamId}:${send.userId}:${send.week}`;
+        const key = sendKey(send);
         if (pass.counted.has(key)) return;
         pass.counted.add(key);
         if (outcome === "sent" && result.sent === 0) pass.firstSentMs = Date.now() - pass.t0;
@@ -249,16 +252,23 @@ export class WeeklySender {
         }
       }
       const message = composeWeekly(this.deps.library, send, context, schedule, clock());
-      const posted = await this.post(pacer, leasedAt + leaseMs * LEASE_SAFE_SHARE, () =>
-        // A user id as the channel posts in the app's DM with that user: no conversations.open per prompt.
-        client.chat.postMessage({
-          channel: send.userId,
-          ...message.body,
-          metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: send.week } },
-        } as never),
+      const leaseSafeUntil = leasedAt + leaseMs * LEASE_SAFE_SHARE;
+      // Posted in the workspace's next slot; after a 429 the retry waits for a fresh slot like any other
+      // post (retrying at the end of the pause, on top of the paced posts, would draw the next 429).
+      const posted = await this.withRetry(pacer, () =>
+        pacer.run(async () =>
+          // Past most of its lease (long 429 pauses), another sender may take the send at any moment:
+          // leave it. It comes back when the lease lapses and is checked against the DM first.
+          Date.now() > leaseSafeUntil
+            ? undefined
+            : // A user id as the channel posts in the app's DM with that user: no conversations.open.
+              client.chat.postMessage({
+                channel: send.userId,
+                ...message.body,
+                metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: send.week } },
+              } as never),
+        ),
       );
-      // Past most of its lease (long 429 pauses), another sender may take the send at any moment: leave
-      // it. It comes back when the lease lapses and is checked against the DM before it is posted.
       if (!posted) return "retry";
       const moved =
         message.kind === "keep_going"
@@ -287,29 +297,6 @@ export class WeeklySender {
       // Try again shortly, in this pass, rather than when the lease would have run out.
       await this.deps.store.weekly.releaseSend(key, send.week, new Date(clock().getTime() + 1000));
       return "retry";
-    }
-  }
-
-  /**
-   * Posts in the workspace's next slot. A 429 pauses the workspace for Retry-After, and the retry waits
-   * for a fresh slot like any other post: retrying at the end of the pause, on top of the paced posts,
-   * would fill the next second and draw the next 429. Undefined when the lease is too near its end.
-   */
-  private async post<T>(
-    pacer: Pacer,
-    leaseSafeUntil: number,
-    call: () => Promise<T>,
-  ): Promise<T | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const posted = await pacer.run(async () => (Date.now() > leaseSafeUntil ? undefined : call()));
-        if (posted === undefined) return undefined;
-        return posted;
-      } catch (err) {
-        const retryAfter = retryAfterOf(err);
-        if (retryAfter === undefined || attempt >= 10) throw err;
-        await pacer.pause(retryAfter);
-      }
     }
   }
 

@@ -140,14 +140,6 @@ export class SqlWeeklyDelivery {
     return out;
   }
 
-  async finishSend(
-    key: UserKey,
-    week: string,
-    result: Omit<SendFinish, "teamId" | "userId" | "week" | "schedule">,
-  ): Promise<void> {
-    await this.finishSends([{ ...key, week, ...result }]);
-  }
-
   async finishSends(finishes: SendFinish[]): Promise<void> {
     if (finishes.length === 0) return;
     const now = this.now();

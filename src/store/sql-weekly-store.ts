@@ -1,9 +1,9 @@
 import { type Selectable, sql } from "kysely";
 import type { WeeklySchedulesTable } from "./schema.js";
 import { readStoredSettings } from "./settings.js";
-import { SqlWeeklyDelivery, toSchedule, toSend } from "./sql-weekly-delivery.js";
+import { SqlWeeklyDelivery, toSchedule } from "./sql-weekly-delivery.js";
 import type { UserKey } from "./types.js";
-import type { DueRow, WeeklySchedule, WeeklySend, WeeklyStore } from "./weekly-types.js";
+import type { DueRow, WeeklySchedule, WeeklyStore } from "./weekly-types.js";
 
 // Weekly prompts in SQL. The exactly-once rules live in the schema: one weekly_sends row per rep and ISO
 // week (primary key), written before the Web API call; schedules and sends are claimed with

@@ -107,17 +107,6 @@ export interface WeeklyStore {
   ): Promise<{ start: Date; previousHolder: string | null }>;
   /** Slack answered 429: no sender posts to this workspace before `until`. */
   pausePace(teamId: string, until: Date): Promise<void>;
-  finishSend(
-    key: UserKey,
-    week: string,
-    result: {
-      status: WeeklySendStatus;
-      channel?: string;
-      ts?: string;
-      promptId?: string;
-      kind?: WeeklySend["kind"];
-    },
-  ): Promise<void>;
   /** Whether any send is still pending (leased or not). */
   hasPending(): Promise<boolean>;
   /** Gives a pending send back before its lease ends (a 429: try again after Retry-After). */

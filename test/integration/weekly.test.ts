@@ -72,6 +72,17 @@ async function optIn(key: UserKey, day: 1 | 2 | 3 | 4 | 5 | 6 | 7, time: string,
   return setWeekly(store, client(key.teamId), key, { on: true, day, time }, now);
 }
 
+/** A sender that claimed week 48's sends and took their lease, then died; returns the instant it did. */
+async function crashAfterLease(): Promise<Date> {
+  const at = new Date("2026-11-27T15:00:05Z");
+  await store.weekly.claimDue(at, 10, () => ({
+    week: "2026-W48",
+    nextRunAt: new Date("2026-12-04T15:00:00Z"),
+  }));
+  await store.weekly.claimPending(at, 10, 60_000);
+  return at;
+}
+
 describe("opt-in and schedule", () => {
   it("schedules the next prompt in the user's own timezone and says when, in their local time", async () => {
     const key = { teamId: "T1", userId: "U_LON" };
@@ -115,13 +126,8 @@ describe("exactly once", () => {
   it("after a crash between claim and send, finds the prompt in the DM instead of sending it again", async () => {
     const key = { teamId: "T1", userId: "U_CRASH" };
     await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
-    const at = new Date("2026-11-27T15:00:05Z");
     // The sender that crashed: it claimed (pending send written, lease taken) and posted, then died.
-    await store.weekly.claimDue(at, 10, () => ({
-      week: "2026-W48",
-      nextRunAt: new Date("2026-12-04T15:00:00Z"),
-    }));
-    await store.weekly.claimPending(at, 10, 60_000);
+    const at = await crashAfterLease();
     slack.on("conversations.history", () => ({
       ok: true,
       messages: [
@@ -144,12 +150,7 @@ describe("exactly once", () => {
   it("after a crash before the post, sends it once", async () => {
     const key = { teamId: "T1", userId: "U_CRASH2" };
     await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
-    const at = new Date("2026-11-27T15:00:05Z");
-    await store.weekly.claimDue(at, 10, () => ({
-      week: "2026-W48",
-      nextRunAt: new Date("2026-12-04T15:00:00Z"),
-    }));
-    await store.weekly.claimPending(at, 10, 60_000);
+    const at = await crashAfterLease();
     const later = new Date(at.getTime() + 61_000);
     await sender().runOnce(later);
     await sender().runOnce(later);

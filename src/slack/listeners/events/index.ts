@@ -7,14 +7,7 @@ import { type ChannelMessage, handleDealChannelMessage, isDealChannel } from "./
 import { handleDirectMessage } from "./direct-message.js";
 import { handleMention } from "./mention.js";
 
-interface PlainMessage {
-  subtype?: string;
-  bot_id?: string;
-  user?: string;
-  text?: string;
-  ts: string;
-  thread_ts?: string;
-  channel: string;
+interface PlainMessage extends ChannelMessage {
   channel_type?: string;
 }
 
@@ -40,7 +33,7 @@ export function register(app: App, services: Services): void {
     if (m.channel_type !== "im" && (await isDealChannel(services, teamId, m.channel))) {
       await handleDealChannelMessage(services, client, {
         teamId,
-        message: m as ChannelMessage,
+        message: m,
         botUserId: context.botUserId,
         botId: context.botId,
         requestId,
