@@ -1,11 +1,16 @@
 import type { Store } from "../store/types.js";
 import type { WeeklyContext, WeeklySend } from "../store/weekly-types.js";
+import { PaceTaken } from "./pacer.js";
 
 // One workspace's prompts within a pass. The lane leases its workspace's pending sends a batch at a time,
 // reads what their prompts need in a few statements, and hands each to `deliver` with a few in flight, so
 // the workspace's pace (not the database) sets the speed. The next batch is leased while this one goes
 // out, so there is no pause between batches. Workspaces have lanes of their own: a slow or rate-limited
 // one never holds up another.
+//
+// A lane leases only while its sender holds the workspace's pace (one sender posts to a workspace at a
+// time). If another sender has it, or takes it over, the lane gives back what it leased and did not post,
+// at once and with the attempt undone, and ends; the pass starts it again when that hold lapses.
 
 export type Outcome = "sent" | "skipped" | "failed" | "retry";
 
@@ -34,6 +39,12 @@ export interface LaneDeps {
   /** Called for each send as it is leased (the pass counts who was due). */
   onLeased: (send: WeeklySend) => void;
   onOutcome: (outcome: Outcome, send: WeeklySend) => void;
+  /** Resolves true while this sender holds the workspace's pace (may post there), false if another does. */
+  hold: () => Promise<boolean>;
+  /** Nothing left to post: lets another sender take the workspace at once. */
+  release: () => Promise<void>;
+  /** Gives back sends leased and never posted, because another sender holds the workspace. */
+  giveBack: (sends: WeeklySend[]) => Promise<void>;
 }
 
 export class WorkspaceLane {
@@ -47,21 +58,29 @@ export class WorkspaceLane {
     return this.queue.length + this.busy;
   }
 
-  /** Delivers the workspace's pending sends until none is free to lease. */
+  /**
+   * Delivers the workspace's pending sends until none is free to lease, or until another sender holds
+   * the workspace (then what was leased and not posted is given back).
+   */
   async run(): Promise<void> {
     const { inFlight } = this.deps;
     let filling: Promise<void> | undefined;
     let exhausted = false;
+    let taken = false;
+    const returned: Leased[] = [];
     // One lease at a time; every worker that runs dry waits for the same one.
     const fill = () => {
-      filling ??= this.lease()
-        .then(async (batch) => {
-          if (batch.length > 0) this.queue.push(...batch);
-          else if (!(await this.deps.moreComing())) exhausted = true;
-        })
-        .finally(() => {
-          filling = undefined;
-        });
+      filling ??= (async () => {
+        if (!(await this.deps.hold())) {
+          taken = exhausted = true;
+          return;
+        }
+        const batch = await this.lease();
+        if (batch.length > 0) this.queue.push(...batch);
+        else if (!(await this.deps.moreComing())) exhausted = true;
+      })().finally(() => {
+        filling = undefined;
+      });
       return filling;
     };
     await fill();
@@ -71,10 +90,15 @@ export class WorkspaceLane {
         // A failed early lease is simply tried again when the queue runs dry (and then it throws).
         if (!exhausted && this.queue.length < inFlight) fill().catch(() => undefined);
         const item = this.queue.shift();
-        if (item) {
+        if (item && taken) returned.push(item);
+        else if (item) {
           this.busy++;
           try {
             this.deps.onOutcome(await this.deps.deliver(item), item.send);
+          } catch (err) {
+            if (!(err instanceof PaceTaken)) throw err;
+            taken = exhausted = true;
+            returned.push(item);
           } finally {
             this.busy--;
           }
@@ -85,6 +109,11 @@ export class WorkspaceLane {
       }
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
+    if (!taken) return await this.deps.release();
+    // A lease may have landed after the workers stopped: it goes back too.
+    await filling?.catch(() => undefined);
+    returned.push(...this.queue.splice(0));
+    await this.deps.giveBack(returned.map((item) => item.send));
   }
 
   private async lease(): Promise<Leased[]> {

@@ -1,16 +1,28 @@
 import { randomUUID } from "node:crypto";
+import type { PaceReservation } from "../store/weekly-types.js";
 
 // Per-workspace pacing for bulk DMs (WEEKLY_RATE_PER_SEC, as Slack asks of bulk senders). The pace lives
 // in the store, shared by every sender process: each lane reserves a short run of consecutive slots at a
-// time, so two senders together still post at the rate, not at twice it. A 429 pauses that workspace, for
-// every sender, for Retry-After seconds; no other workspace waits.
+// time. A 429 pauses that workspace, for every sender, for Retry-After seconds; no other workspace waits.
 //
-// Two rules keep the rate a ceiling rather than an average:
+// One sender posts to a workspace at a time. The pacer that reserved last holds the workspace while it
+// keeps reserving; another sender's reservation is refused until that hold lapses (HOLD_LAPSE_MS after
+// its last reserved slot: the holder died, stalled, or ran out of posts) or is released. So this
+// process's own count of its posts is Slack's count, and the rate is a ceiling rather than an average:
 // - This process never has more than `rate` posts in any second, counted the way Slack counts them (see
-//   `window`). That alone is exact while one sender has the workspace to itself.
-// - While other senders reserve slots of the same workspace in between ours, their posts are invisible
-//   to that count. Then slots are spaced 5 % wider than the rate and a slot we reach late is given up
-//   rather than used (using it would land next to another sender's post).
+//   `window`).
+// - Right after a hand-over, the last holder's posts may still count in Slack's second, invisible to that
+//   count: for that second, slots are spaced 5 % wider than the rate and a slot reached late is given up
+//   rather than used (using it would land next to the other sender's last posts).
+// Senders sharing a workspace slot by slot (as an earlier version did) drew 429s whenever one of them
+// was held up on a busy machine, and cost the 5 % for as long as both ran.
+
+/** Another sender holds the workspace's pace: this pacer may not post there before `freeAt`. */
+export class PaceTaken extends Error {
+  constructor(readonly freeAt: number) {
+    super("another sender holds this workspace's pace");
+  }
+}
 
 // The global setTimeout (not node:timers/promises), so that tests can drive the pacer on a fake clock.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -19,16 +31,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface PaceBook {
   /**
    * Reserves `count` slots `intervalMs` apart for `holder`; resolves to the first slot's instant and who
-   * reserved the slots before them.
+   * reserved the slots before them, or, while another holder's last slot is less than `keepMs` ago, to
+   * when that hold lapses.
    */
   reserve(
     holder: string,
     count: number,
     intervalMs: number,
     now: Date,
-  ): Promise<{ start: Date; previousHolder: string | null }>;
+    keepMs: number,
+  ): Promise<PaceReservation>;
   /** No slot before `until`, for any sender. */
   pause(until: Date): Promise<void>;
+  /** `holder` is done with the workspace for now: another sender may reserve at once. */
+  release(holder: string): Promise<void>;
 }
 
 /** Slot spacing while the workspace is shared with other senders (see above). */
@@ -37,12 +53,18 @@ const SHARED_HEADROOM = 0.95;
 const RESERVE_AHEAD_MS = 100;
 /** How long another sender's slot keeps the workspace shared: Slack's window, and a margin. */
 const SHARED_FOR_MS = 1100;
+/**
+ * How long after its last reserved slot a holder keeps the workspace. Longer than the event-loop stalls
+ * of a busy machine (else senders hand the workspace back and forth), short because it is the gap in a
+ * workspace's posts when its holder dies.
+ */
+export const HOLD_LAPSE_MS = 250;
 
 export class Pacer {
   private readonly perSecond: number;
   private readonly perSecondMax: number;
   private slots: number[] = [];
-  private reserving: Promise<void> | undefined;
+  private reserving: Promise<boolean> | undefined;
   private pausedUntil = 0;
   /** Names this pacer in the shared pace, so that it can tell its own reservations from others'. */
   private readonly id = randomUUID();
@@ -53,6 +75,8 @@ export class Pacer {
   private roundTripMs = 0;
   /** When this process's recent posts were answered, oldest first (the last second's only). */
   private answered: number[] = [];
+  /** Until when another sender holds the workspace (its hold lapses then, unless renewed). */
+  private takenUntil = 0;
 
   constructor(
     perSecond: number,
@@ -64,7 +88,32 @@ export class Pacer {
     this.perSecondMax = Math.max(1, Math.floor(perSecond));
   }
 
-  /** Runs `call` (one post) in the workspace's next slot, within this process's per-second ceiling. */
+  /**
+   * Whether this sender may post to the workspace: it has a slot in hand, or could reserve one. False
+   * while another sender holds the workspace (see `freeAt`).
+   */
+  async hold(): Promise<boolean> {
+    while (this.slots.length > 0 && this.missed(this.slots[0] as number)) this.slots.shift();
+    if (this.slots.length > 0) return true;
+    if (Date.now() < this.takenUntil) return false;
+    return await this.reserveOnce();
+  }
+
+  /** When another sender's hold on the workspace lapses, if not renewed (0 when no other holds it). */
+  freeAt(): number {
+    return this.takenUntil > Date.now() ? this.takenUntil : 0;
+  }
+
+  /** Done with the workspace for now (nothing left to post): another sender may take it at once. */
+  async release(): Promise<void> {
+    this.slots = [];
+    await this.book.release(this.id);
+  }
+
+  /**
+   * Runs `call` (one post) in the workspace's next slot, within this process's per-second ceiling.
+   * Throws PaceTaken, without calling, when another sender holds the workspace.
+   */
   async run<T>(call: () => Promise<T>): Promise<T> {
     await this.slot();
     await this.window();
@@ -110,11 +159,8 @@ export class Pacer {
     for (;;) {
       const at = this.slots.shift();
       if (at === undefined) {
-        this.reserving ??= this.reserve().finally(() => {
-          this.reserving = undefined;
-        });
-        await this.reserving;
-        continue;
+        if (Date.now() >= this.takenUntil && (await this.reserveOnce())) continue;
+        throw new PaceTaken(this.takenUntil);
       }
       // A slot that a pause has overtaken is void: take a fresh one after the pause.
       if (at < this.pausedUntil || this.missed(at)) continue;
@@ -126,16 +172,28 @@ export class Pacer {
     }
   }
 
-  /** A slot gone by more than one interval, while another sender's posts may sit right after it. */
+  /**
+   * A slot gone by more than one interval while another sender's posts may sit right after it, or by
+   * more than a hold lasts (another sender may have taken the workspace since).
+   */
   private missed(at: number): boolean {
-    return this.isShared() && Date.now() > at + 1000 / this.perSecond;
+    return Date.now() > at + (this.isShared() ? 1000 / this.perSecond : HOLD_LAPSE_MS);
   }
 
   private isShared(): boolean {
     return Date.now() < this.sharedUntil;
   }
 
-  private async reserve(): Promise<void> {
+  /** One reservation at a time, however many posts are waiting for it. */
+  private reserveOnce(): Promise<boolean> {
+    this.reserving ??= this.reserve().finally(() => {
+      this.reserving = undefined;
+    });
+    return this.reserving;
+  }
+
+  /** Reserves the next few slots; false (and `takenUntil` set) while another sender holds the workspace. */
+  private async reserve(): Promise<boolean> {
     const interval = 1000 / (this.perSecond * (this.isShared() ? SHARED_HEADROOM : 1));
     const ahead = Math.max(1, Math.floor(RESERVE_AHEAD_MS / interval));
     const count = Math.max(1, Math.min(ahead, this.demand()));
@@ -144,9 +202,14 @@ export class Pacer {
     // slot, forever). Never inside our own pause, even before the shared pause has been written.
     const asked = Date.now();
     const from = Math.max(asked + this.roundTripMs, this.pausedUntil);
-    const { start, previousHolder } = await this.book.reserve(this.id, count, interval, new Date(from));
+    const reserved = await this.book.reserve(this.id, count, interval, new Date(from), HOLD_LAPSE_MS);
     // A smoothed round trip, so that one slow answer does not push every later slot out.
     this.roundTripMs = 0.8 * this.roundTripMs + 0.2 * (Date.now() - asked);
+    if (reserved.start === null) {
+      this.takenUntil = reserved.freeAt.getTime();
+      return false;
+    }
+    const { start, previousHolder } = reserved;
     const first = start.getTime();
     // Another sender reserved the slots just before ours: its posts, up to our first slot, may count in
     // Slack's window for a second after that, so the workspace is shared until then.
@@ -158,6 +221,7 @@ export class Pacer {
       const at = first + i * interval;
       if (at >= arrived - interval) this.slots.push(at);
     }
+    return true;
   }
 }
 

@@ -7,7 +7,7 @@ import type { SendFinish, WeeklySend } from "../store/weekly-types.js";
 import { composeWeekly, RECENT_SENDS_READ } from "./compose.js";
 import { FinishBuffer } from "./finish-buffer.js";
 import { type Leased, type Outcome, WorkspaceLane } from "./lane.js";
-import { type PaceBook, Pacer, retryAfterOf } from "./pacer.js";
+import { type PaceBook, Pacer, PaceTaken, retryAfterOf } from "./pacer.js";
 import { type Pass, Wake } from "./pass.js";
 import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
 
@@ -41,7 +41,10 @@ const CLAIM_BATCH = 200;
 /** Pending sends nobody has leased yet beyond which claiming waits (a second of 10 lanes at 50/s). */
 const CLAIM_AHEAD = 500;
 const CLAIM_POLL_MS = 100;
-/** Rounds of waiting for other senders' leases before a pass gives up and leaves them to the next pass. */
+/**
+ * How long a pass waits for sends it cannot take (other senders' leases and workspaces) before it leaves
+ * them to the next pass, in lease-quarters of at most a second.
+ */
 const MAX_IDLE_ROUNDS = 120;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often the pass looks for workspaces with sends to lease (newly claimed, or a dead sender's). */
@@ -99,22 +102,28 @@ export class WeeklySender {
       claimMs = Date.now() - t0;
       pass.wake.signal();
     });
-    for (let idle = 0; idle < MAX_IDLE_ROUNDS; ) {
+    const idleTick = Math.min(1000, leaseMs / 4);
+    for (let idleSince: number | undefined; ; ) {
       for (const teamId of await store.weekly.pendingTeams(pass.clock())) {
-        if (!pass.lanes.has(teamId)) this.startLane(teamId, pass);
+        // A workspace another sender holds is left to it until its hold may have lapsed.
+        if (!pass.lanes.has(teamId) && this.pacerFor(teamId, pass).freeAt() === 0)
+          this.startLane(teamId, pass);
       }
       if (pass.failure) break;
+      // Look again when the next hold held by another sender may lapse (if that comes before the tick).
+      const tick = (ms: number) => Math.max(10, Math.min(ms, this.nextFree(pass) - Date.now()));
       if (pass.lanes.size > 0 || pass.claiming) {
-        idle = 0;
-        await pass.wake.wait(DISCOVER_MS);
+        idleSince = undefined;
+        await pass.wake.wait(tick(DISCOVER_MS));
         continue;
       }
-      // Nothing free to lease. Done when nothing is pending at all; otherwise another sender holds
-      // leases (alive, or dead and lapsing): wait for them rather than leave them for the next pass.
+      // Nothing we may lease. Done when nothing is pending at all; otherwise another sender holds leases
+      // or workspaces (alive, or dead and lapsing): wait for them rather than leave them for the next pass.
       await pass.finishes.flush();
       if (!(await store.weekly.hasPending())) break;
-      idle++;
-      await sleep(Math.min(1000, leaseMs / 4));
+      idleSince ??= Date.now();
+      if (Date.now() - idleSince >= MAX_IDLE_ROUNDS * idleTick) break;
+      await sleep(tick(idleTick));
     }
     await Promise.allSettled([claimed, ...[...pass.lanes.values()].map((l) => l.running)]);
     await pass.finishes.flush();
@@ -123,6 +132,16 @@ export class WeeklySender {
     const { result, firstSentMs } = pass;
     logger.debug({ ...result, processMs, claimMs, firstSentMs, totalMs: Date.now() - t0 }, "weekly pass");
     return result;
+  }
+
+  /** The earliest instant a workspace held by another sender may be free (Infinity when none is). */
+  private nextFree(pass: Pass): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const pacer of pass.pacers.values()) {
+      const at = pacer.freeAt();
+      if (at > 0) next = Math.min(next, at);
+    }
+    return next;
   }
 
   /** Delivers one workspace's pending sends in a lane of its own, at the workspace's shared pace. */
@@ -155,6 +174,16 @@ export class WeeklySender {
         pass.counted.add(key);
         if (outcome === "sent" && result.sent === 0) pass.firstSentMs = Date.now() - pass.t0;
         result[outcome]++;
+      },
+      hold: () => pacer.hold(),
+      release: () => pacer.release(),
+      giveBack: async (sends) => {
+        if (sends.length > 0)
+          this.deps.logger.debug({ team: teamId, sends: sends.length }, "weekly: gave back");
+        await this.deps.store.weekly.returnSends(sends);
+        // Another sender will post these: they are not this pass's to count.
+        for (const send of sends) if (!pass.counted.has(sendKey(send))) pass.seen.delete(sendKey(send));
+        result.due = pass.seen.size;
       },
     });
     const running = lane
@@ -191,8 +220,10 @@ export class WeeklySender {
   private paceBook(teamId: string): PaceBook {
     const { weekly } = this.deps.store;
     return {
-      reserve: (holder, count, intervalMs, now) => weekly.reservePace(teamId, holder, count, intervalMs, now),
+      reserve: (holder, count, intervalMs, now, keepMs) =>
+        weekly.reservePace(teamId, holder, count, intervalMs, now, keepMs),
       pause: (until) => weekly.pausePace(teamId, until),
+      release: (holder) => weekly.releasePace(teamId, holder),
     };
   }
 
@@ -286,6 +317,8 @@ export class WeeklySender {
       });
       return "sent";
     } catch (err) {
+      // Another sender holds the workspace: nothing was posted; the lane gives the send back.
+      if (err instanceof PaceTaken) throw err;
       logger.warn(
         { team: send.teamId, user: send.userId, week: send.week, err: { message: (err as Error).message } },
         "weekly prompt failed",

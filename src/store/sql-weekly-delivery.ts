@@ -3,6 +3,7 @@ import type { DealState } from "../deals/types.js";
 import type { Database, WeeklySchedulesTable, WeeklySendsTable } from "./schema.js";
 import type { UserKey } from "./types.js";
 import type {
+  PaceReservation,
   SendFinish,
   WeeklyContext,
   WeeklySchedule,
@@ -200,6 +201,19 @@ export class SqlWeeklyDelivery {
     await this.updateSend(key, week).set({ locked_until: retryAt }).execute();
   }
 
+  async returnSends(sends: WeeklySend[]): Promise<void> {
+    if (sends.length === 0) return;
+    const values = sql.join(
+      sends.map((s) => sql`(${s.teamId}::text, ${s.userId}::text, ${s.week}::text, ${s.attempts}::integer)`),
+    );
+    // attempts still equal to what this lease made them: nobody has leased the send since.
+    await sql`
+      UPDATE weekly_sends AS s SET locked_until = NULL, attempts = s.attempts - 1
+      FROM (VALUES ${values}) AS v(team_id, user_id, iso_week, attempts)
+      WHERE s.team_id = v.team_id AND s.user_id = v.user_id AND s.iso_week = v.iso_week
+        AND s.attempts = v.attempts AND s.status = 'pending'`.execute(this.db);
+  }
+
   /** An update of one rep's send for one ISO week. */
   protected updateSend(key: UserKey, week: string) {
     return this.db
@@ -227,18 +241,45 @@ export class SqlWeeklyDelivery {
     count: number,
     intervalMs: number,
     now: Date,
-  ): Promise<{ start: Date; previousHolder: string | null }> {
+    keepMs?: number,
+  ): Promise<PaceReservation> {
     const span = millis(count * intervalMs);
+    // Held by another sender that is still posting (its pace is less than keepMs behind now): no update.
+    const free =
+      keepMs === undefined
+        ? sql``
+        : sql`WHERE p.holder IS NULL OR p.holder = ${holder} OR p.next_at + ${millis(keepMs)} <= ${now}::timestamptz`;
     // The row lock taken by the upsert orders concurrent senders: each gets the slots after the last one
-    // reserved, or starting now when the workspace has been idle. In SET, p.holder is the old value.
+    // reserved, or starting now when the workspace has been idle. In SET, p.holder is the old value; a
+    // released hold (holder NULL) still names its sender in prev_holder, as the one before these slots.
     const result = await sql<{ start: Date | string; previous: string | null }>`
       INSERT INTO weekly_pace AS p (team_id, next_at, holder)
       VALUES (${teamId}, ${now}::timestamptz + ${span}, ${holder})
       ON CONFLICT (team_id) DO UPDATE SET
-        next_at = GREATEST(p.next_at, ${now}::timestamptz) + ${span}, holder = ${holder}, prev_holder = p.holder
+        next_at = GREATEST(p.next_at, ${now}::timestamptz) + ${span}, holder = ${holder},
+        prev_holder = COALESCE(p.holder, p.prev_holder)
+      ${free}
       RETURNING p.next_at - ${span} AS start, p.prev_holder AS previous`.execute(this.db);
     const row = result.rows[0];
-    return { start: row ? new Date(row.start) : now, previousHolder: row?.previous ?? null };
+    if (row) return { start: new Date(row.start), previousHolder: row.previous ?? null };
+    const held = await this.db
+      .selectFrom("weekly_pace")
+      .select(["holder", "next_at"])
+      .where("team_id", "=", teamId)
+      .executeTakeFirst();
+    // Released between the two statements: free now (the caller asks again).
+    if (!held?.holder) return { start: null, holder: "", freeAt: now };
+    return {
+      start: null,
+      holder: held.holder,
+      freeAt: new Date(new Date(held.next_at).getTime() + (keepMs ?? 0)),
+    };
+  }
+
+  async releasePace(teamId: string, holder: string): Promise<void> {
+    await sql`
+      UPDATE weekly_pace SET holder = NULL, prev_holder = holder
+      WHERE team_id = ${teamId} AND holder = ${holder}`.execute(this.db);
   }
 
   async pausePace(teamId: string, until: Date): Promise<void> {

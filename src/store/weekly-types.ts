@@ -59,6 +59,11 @@ export interface SendFinish extends UserKey {
   schedule?: { unanswered?: number; awaitingChoice?: boolean };
 }
 
+/** A pace reservation: slots, or (another sender holds the workspace) when that sender's hold lapses. */
+export type PaceReservation =
+  | { start: Date; previousHolder: string | null }
+  | { start: null; holder: string; freeAt: Date };
+
 export interface WeeklyStore {
   getSchedule(key: UserKey): Promise<WeeklySchedule | undefined>;
   /** Creates or updates the schedule; fields left out keep their value. */
@@ -97,6 +102,10 @@ export interface WeeklyStore {
    * Reserves `count` consecutive chat.postMessage slots `intervalMs` apart in the workspace's pace, shared
    * by every sender process, for `holder`. Returns the first slot's instant (never before `now`) and who
    * reserved the slots just before these (null if nobody yet).
+   *
+   * With `keepMs`, the workspace is held by one sender at a time: while another holder's pace is less
+   * than `keepMs` behind `now` (it is still posting), nothing is reserved, and the answer says when that
+   * hold lapses if it is not renewed.
    */
   reservePace(
     teamId: string,
@@ -104,13 +113,21 @@ export interface WeeklyStore {
     count: number,
     intervalMs: number,
     now: Date,
-  ): Promise<{ start: Date; previousHolder: string | null }>;
+    keepMs?: number,
+  ): Promise<PaceReservation>;
+  /** Ends `holder`'s hold on the workspace's pace, so another sender may reserve at once. */
+  releasePace(teamId: string, holder: string): Promise<void>;
   /** Slack answered 429: no sender posts to this workspace before `until`. */
   pausePace(teamId: string, until: Date): Promise<void>;
   /** Whether any send is still pending (leased or not). */
   hasPending(): Promise<boolean>;
   /** Gives a pending send back before its lease ends (a 429: try again after Retry-After). */
   releaseSend(key: UserKey, week: string, retryAt: Date): Promise<void>;
+  /**
+   * Undoes leases that were never used (nothing was posted): each send is free again at once, with its
+   * attempt taken back. A send leased again by anyone since (its attempts moved on) is left alone.
+   */
+  returnSends(sends: WeeklySend[]): Promise<void>;
   /** The user's sends, newest first. */
   recentSends(key: UserKey, limit: number): Promise<WeeklySend[]>;
   markAnswered(key: UserKey, week: string, at: Date): Promise<boolean>;

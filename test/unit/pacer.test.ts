@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type PaceBook, Pacer, retryAfterOf } from "../../src/reflection/pacer.js";
+import { HOLD_LAPSE_MS, type PaceBook, Pacer, PaceTaken, retryAfterOf } from "../../src/reflection/pacer.js";
+import type { PaceReservation } from "../../src/store/weekly-types.js";
 
 // The pacer against an in-memory weekly_pace row, on a fake clock (setTimeout and Date.now both), so that
 // every call's instant is exact. One test runs on real timers, to show the same ceiling holds there.
@@ -11,6 +12,8 @@ const elapsed = () => Date.now() - T0;
 
 interface Reservation {
   holder: string;
+  /** False when refused (another holder's hold had not lapsed). */
+  granted: boolean;
   count: number;
   intervalMs: number;
   /** When the pacer asked (ms since T0), and the instant it asked from. */
@@ -20,10 +23,11 @@ interface Reservation {
   previousHolder: string | null;
 }
 
-/** The weekly_pace row as SqlWeeklyDelivery.reservePace and pausePace keep it, for one workspace. */
+/** The weekly_pace row as SqlWeeklyDelivery.reservePace, releasePace and pausePace keep it. */
 class MemoryPaceBook implements PaceBook {
   nextAt: number | undefined;
   holder: string | null = null;
+  previous: string | null = null;
   readonly reservations: Reservation[] = [];
   /** Each pause's `until`, ms since T0. */
   readonly pauses: number[] = [];
@@ -37,15 +41,26 @@ class MemoryPaceBook implements PaceBook {
     count: number,
     intervalMs: number,
     now: Date,
-  ): Promise<{ start: Date; previousHolder: string | null }> {
+    keepMs: number,
+  ): Promise<PaceReservation> {
     this.onReserve?.();
     const from = now.getTime();
-    // INSERT ... VALUES (now + span), or ON CONFLICT: GREATEST(next_at, now) + span; prev_holder = holder.
+    const record = { holder, count, intervalMs, at: elapsed(), from: from - T0 };
+    // Held by another whose pace is less than keepMs behind now: refused (the UPSERT's WHERE).
+    if (this.holder !== null && this.holder !== holder && (this.nextAt ?? 0) + keepMs > from) {
+      this.reservations.push({ ...record, granted: false, start: -1, previousHolder: null });
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      return { start: null, holder: this.holder, freeAt: new Date((this.nextAt ?? 0) + keepMs) };
+    }
+    // INSERT ... VALUES (now + span), or ON CONFLICT: GREATEST(next_at, now) + span;
+    // prev_holder = COALESCE(holder, prev_holder).
     const start = this.nextAt === undefined ? from : Math.max(this.nextAt, from);
-    const previousHolder = this.holder;
+    const previousHolder = this.holder ?? this.previous;
+    this.previous = previousHolder;
     this.nextAt = start + count * intervalMs;
     this.holder = holder;
     this.reservations.push({
+      granted: true,
       holder,
       count,
       intervalMs,
@@ -56,6 +71,12 @@ class MemoryPaceBook implements PaceBook {
     });
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     return { start: new Date(start), previousHolder };
+  }
+
+  async release(holder: string): Promise<void> {
+    if (this.holder !== holder) return;
+    this.previous = holder;
+    this.holder = null;
   }
 
   async pause(until: Date): Promise<void> {
@@ -93,7 +114,15 @@ class TestLane {
     return this.queued + this.busy;
   }
 
-  async post(n: number, workers = 4, call?: () => Promise<void>): Promise<void> {
+  /** Times this lane found the workspace held by another sender (and waited for the hold to lapse). */
+  taken = 0;
+
+  /**
+   * Posts `n` through the pacer. While another sender holds the workspace it waits for that hold to
+   * lapse and tries again, as the weekly pass does; at the end it releases the workspace, as a lane does,
+   * unless `release` is false (a sender that dies).
+   */
+  async post(n: number, workers = 4, call?: () => Promise<void>, release = true): Promise<void> {
     this.queued += n;
     const worker = async () => {
       while (this.queued > 0) {
@@ -107,12 +136,18 @@ class TestLane {
             record.end = elapsed();
             await call?.();
           });
+        } catch (err) {
+          if (!(err instanceof PaceTaken)) throw err;
+          this.taken++;
+          this.queued++;
+          await sleep(Math.max(1, err.freeAt - Date.now()));
         } finally {
           this.busy--;
         }
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
+    if (release) await this.pacer.release();
   }
 }
 
@@ -388,7 +423,7 @@ describe("Pacer: one sender", () => {
   });
 });
 
-describe("Pacer: two senders sharing one workspace's pace", () => {
+describe("Pacer: two senders, one workspace", () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
   });
@@ -396,69 +431,137 @@ describe("Pacer: two senders sharing one workspace's pace", () => {
     vi.useRealTimers();
   });
 
-  it("together they never exceed the rate in any second, and both make progress", async () => {
+  /** The start of each call of a lane. */
+  const startsOf = (calls: Call[], lane: string) => calls.filter((c) => c.lane === lane).map((c) => c.start);
+
+  it("one holds the workspace at a time: the other waits, then takes over when it is released", async () => {
     const book = new MemoryPaceBook();
     const calls: Call[] = [];
     const a = new TestLane("a", 50, book, calls);
     const b = new TestLane("b", 50, book, calls);
     await finish(Promise.all([a.post(60), b.post(60)]));
 
-    expect(calls.filter((c) => c.lane === "a")).toHaveLength(60);
-    expect(calls.filter((c) => c.lane === "b")).toHaveLength(60);
+    const aStarts = startsOf(calls, "a");
+    const bStarts = startsOf(calls, "b");
+    expect(aStarts).toHaveLength(60);
+    expect(bStarts).toHaveLength(60);
+    // Never interleaved: all of a's posts, then all of b's.
+    expect(Math.min(...bStarts)).toBeGreaterThan(Math.max(...aStarts));
+    expect(b.taken).toBeGreaterThan(0);
+    expect(a.taken).toBe(0);
     const starts = calls.map((c) => c.start);
     expect(mostInAnySecond(starts)).toBeLessThanOrEqual(50);
-    // 120 posts at no more than 50/s.
-    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(2300);
-
-    // Interleaved: in every half second while both are posting, each has posts.
-    const bothUntil = Math.min(
-      Math.max(...calls.filter((c) => c.lane === "a").map((c) => c.start)),
-      Math.max(...calls.filter((c) => c.lane === "b").map((c) => c.start)),
-    );
-    for (let from = 0; from + 500 <= bothUntil; from += 500) {
-      const inHalf = calls.filter((c) => c.start >= from && c.start < from + 500);
-      for (const lane of ["a", "b"]) {
-        expect(
-          inHalf.filter((c) => c.lane === lane).length,
-          `${lane} from ${from} ms`,
-        ).toBeGreaterThanOrEqual(5);
-      }
-    }
-
-    // The slots are the book's: each pacer reserves after the other, and then spaces them 5 % wider.
-    const holders = new Set(book.reservations.map((r) => r.holder));
-    expect(holders.size).toBe(2);
-    // Once a pacer has seen the other's reservation just before its own, its slots are 5 % wider.
-    const seenOther = new Set<string>();
-    let wider = 0;
-    for (const r of book.reservations) {
-      if (seenOther.has(r.holder)) {
-        expect(r.intervalMs).toBeCloseTo(1000 / 47.5, 6);
-        wider++;
-      } else expect(r.intervalMs).toBe(20);
-      if (r.previousHolder !== null && r.previousHolder !== r.holder) seenOther.add(r.holder);
-    }
-    expect(wider).toBeGreaterThan(10);
+    // a alone at the full rate until it let go; b waited no longer than a hold lasts after that.
+    const granted = book.reservations.filter((r) => r.granted);
+    const takeover = granted.findIndex((r) => r.previousHolder !== null && r.previousHolder !== r.holder);
+    expect(takeover).toBeGreaterThan(0);
+    for (const r of granted.slice(0, takeover)) expect(r.intervalMs).toBe(20);
+    expect(new Set(granted.slice(0, takeover).map((r) => r.holder)).size).toBe(1);
+    const handOver = Math.min(...bStarts) - Math.max(...aStarts);
+    expect(handOver).toBeLessThanOrEqual(HOLD_LAPSE_MS + 100);
+    // 120 posts at no more than 50/s, with no more than a hand-over lost between them.
+    const took = Math.max(...starts) - Math.min(...starts);
+    expect(took).toBeGreaterThanOrEqual(2300);
+    expect(took).toBeLessThan(2400 + HOLD_LAPSE_MS + 200);
+    // Refusals say who holds the workspace and grant nothing.
+    const refused = book.reservations.filter((r) => !r.granted);
+    expect(refused.length).toBeGreaterThan(0);
   });
 
-  it("back to the full rate once the other sender has been gone for over a second", async () => {
+  it("right after a hand-over, the new holder spaces its slots 5 % wider for a second, then the full rate", async () => {
     const book = new MemoryPaceBook();
     const calls: Call[] = [];
     const a = new TestLane("a", 50, book, calls);
     const b = new TestLane("b", 50, book, calls);
-    await finish(Promise.all([a.post(10), b.post(10)]));
-    const bLast = Math.max(...calls.filter((c) => c.lane === "b").map((c) => c.start));
-    const aloneFrom = book.reservations.length;
-    await finish(a.post(150));
+    await finish(a.post(50));
+    const aLast = Math.max(...startsOf(calls, "a"));
+    const from = book.reservations.length;
+    await finish(b.post(150));
 
-    const alone = book.reservations.slice(aloneFrom);
-    expect(new Set(alone.map((r) => r.holder)).size).toBe(1);
-    // Still shared at first (b's posts may count in Slack's second), then the full rate again.
-    expect(alone[0]?.intervalMs).toBeCloseTo(1000 / 47.5, 6);
-    const late = alone.filter((r) => r.at > bLast + 1200);
+    const bs = book.reservations.slice(from).filter((r) => r.granted);
+    expect(new Set(bs.map((r) => r.holder)).size).toBe(1);
+    expect(bs[0]?.previousHolder).not.toBeNull();
+    // Its first reservation learns that a reserved just before it (and picks up right after a's last slot);
+    // from the next on, slots are wider while a's posts may count in Slack's second, then the full rate.
+    expect(bs[0]?.intervalMs).toBe(20);
+    expect(bs[1]?.intervalMs).toBeCloseTo(1000 / 47.5, 6);
+    const late = bs.filter((r) => r.start > aLast + 1200);
     expect(late.length).toBeGreaterThan(0);
     for (const r of late) expect(r.intervalMs).toBe(20);
     expect(mostInAnySecond(calls.map((c) => c.start))).toBeLessThanOrEqual(50);
+  });
+
+  it("takes over from a holder that stops without letting go (it died) once its hold lapses", async () => {
+    const book = new MemoryPaceBook();
+    const calls: Call[] = [];
+    const a = new TestLane("a", 50, book, calls);
+    const b = new TestLane("b", 50, book, calls);
+    // a posts 20 and is gone; b starts wanting the workspace at once.
+    await finish(Promise.all([a.post(20, 4, undefined, false), b.post(20)]));
+
+    const aLast = Math.max(...startsOf(calls, "a"));
+    const bFirst = Math.min(...startsOf(calls, "b"));
+    expect(bFirst).toBeGreaterThan(aLast);
+    // b took it when a's last reservation ended plus the lapse: not before, and not long after.
+    const granted = book.reservations.filter((r) => r.granted);
+    const takeover = granted.findIndex((r) => r.previousHolder !== null && r.previousHolder !== r.holder);
+    const aLastReservation = granted[takeover - 1];
+    if (!aLastReservation) throw new Error("no hand-over");
+    const aEnd = aLastReservation.start + aLastReservation.count * aLastReservation.intervalMs;
+    expect(bFirst).toBeGreaterThanOrEqual(aEnd + HOLD_LAPSE_MS);
+    expect(bFirst).toBeLessThanOrEqual(aEnd + HOLD_LAPSE_MS + 30);
+    expect(mostInAnySecond(calls.map((c) => c.start))).toBeLessThanOrEqual(50);
+  });
+
+  it("a holder held up for longer than its hold loses the workspace: its next post throws PaceTaken", async () => {
+    const book = new MemoryPaceBook();
+    const calls: Call[] = [];
+    const a = new Pacer(50, book, () => 1);
+    const b = new TestLane("b", 50, book, calls);
+    await finish(a.run(async () => calls.push({ lane: "a", start: elapsed() })));
+    // a is stalled past its hold (its slots run out 20 ms in, the hold lapses 250 ms after that).
+    await vi.advanceTimersByTimeAsync(20 + HOLD_LAPSE_MS + 1);
+    const taking = b.post(30);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(calls.filter((c) => c.lane === "b").length).toBeGreaterThan(0);
+    const late = a.run(async () => calls.push({ lane: "a", start: elapsed() }));
+    late.catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(late).rejects.toBeInstanceOf(PaceTaken);
+    expect(await a.hold()).toBe(false);
+    expect(a.freeAt()).toBeGreaterThan(Date.now());
+    await finish(taking);
+    expect(calls.filter((c) => c.lane === "a")).toHaveLength(1);
+    expect(calls.filter((c) => c.lane === "b")).toHaveLength(30);
+    // Once b has let go, a may post again.
+    expect(await finish(a.hold())).toBe(true);
+  });
+
+  it("hold() reserves only when no slot is in hand, and says false while another holds the workspace", async () => {
+    const book = new MemoryPaceBook();
+    const a = new Pacer(50, book, () => 3);
+    const b = new Pacer(50, book, () => 3);
+    expect(await finish(a.hold())).toBe(true);
+    expect(book.reservations).toHaveLength(1);
+    expect(await finish(a.hold())).toBe(true); // slots in hand: no statement
+    expect(book.reservations).toHaveLength(1);
+    expect(await finish(b.hold())).toBe(false);
+    expect(b.freeAt()).toBe(T0 + 60 + HOLD_LAPSE_MS);
+    // Asked again before then: refused without asking the book.
+    expect(await finish(b.hold())).toBe(false);
+    expect(book.reservations).toHaveLength(2);
+    await a.release();
+    // Released: b gets it at once, after a's reserved slots (a's 3 slots of 20 ms).
+    vi.setSystemTime(T0 + 70);
+    expect(b.freeAt()).toBeGreaterThan(0);
+    vi.setSystemTime(b.freeAt());
+    expect(await finish(b.hold())).toBe(true);
+    const last = book.reservations.at(-1);
+    expect(last).toMatchObject({
+      holder: expect.any(String),
+      granted: true,
+      previousHolder: expect.any(String),
+    });
   });
 
   it("holds the rate with a slow book (a round trip of a few ms)", async () => {
@@ -469,22 +572,23 @@ describe("Pacer: two senders sharing one workspace's pace", () => {
     await finish(Promise.all([a.post(50), b.post(50)]));
     expect(calls).toHaveLength(100);
     expect(mostInAnySecond(calls.map((c) => c.start))).toBeLessThanOrEqual(50);
-    expect(calls.filter((c) => c.lane === "a" && c.start < 1000).length).toBeGreaterThan(10);
-    expect(calls.filter((c) => c.lane === "b" && c.start < 1000).length).toBeGreaterThan(10);
+    expect(Math.max(...calls.map((c) => c.start))).toBeLessThan(2000 + HOLD_LAPSE_MS + 300);
   });
 
-  it("keeps posting when the book's round trip is longer than a slot, one post at a time each", async () => {
+  it("keeps posting after a hand-over when the book's round trip is longer than a slot", async () => {
     // 50 ms to the store and back is two and a half slots at 50/s. Slots asked for from "now" would all
-    // be in the past on arrival, and a shared workspace gives up past slots: it used to stall for good.
+    // be in the past on arrival, and right after a hand-over past slots are given up: it used to stall.
     const book = new MemoryPaceBook(50);
     const calls: Call[] = [];
     const a = new TestLane("a", 50, book, calls);
     const b = new TestLane("b", 50, book, calls);
-    await finish(Promise.all([a.post(30, 1), b.post(30, 1)]));
+    await finish(a.post(30, 1));
+    await finish(b.post(30, 1));
     expect(calls).toHaveLength(60);
     expect(mostInAnySecond(calls.map((c) => c.start))).toBeLessThanOrEqual(50);
-    // One post per round trip each, at most: 30 posts take at least 30 round trips.
-    expect(Math.max(...calls.map((c) => c.start))).toBeLessThan(30 * 3 * 50);
+    // One post per round trip, at most: 30 posts take at least 30 round trips, and not three times that.
+    const bStarts = startsOf(calls, "b");
+    expect(Math.max(...bStarts) - Math.min(...bStarts)).toBeLessThan(30 * 3 * 50);
   });
 });
 

@@ -130,6 +130,36 @@ describe(`claimDue and claimPending (${storeKind})`, () => {
     expect((await w.recentSends(u4, 1))[0]?.attempts).toBe(2);
   });
 
+  it("returnSends frees unused leases at once, undoing their attempt, but not a send leased again since", async () => {
+    const now = plus(t0, 5 * MINUTE);
+    await claimWeek(now, "2026-W48");
+    const w = store.weekly;
+    const leased = await w.claimPending(now, 10, LEASE, "T1");
+    expect(who(leased)).toEqual(["T1/U2", "T1/U1"]);
+    expect(await w.pendingCount(now)).toBe(2);
+    await w.returnSends(leased);
+    expect(await w.pendingCount(now)).toBe(4);
+    expect((await w.recentSends(u1, 1))[0]).toMatchObject({ attempts: 0, status: "pending" });
+
+    // Leased by A, its lease lapses, B leases it: A's late return leaves B's lease alone.
+    const [a] = await w.claimPending(now, 1, LEASE, "T2");
+    expect(a).toMatchObject({ userId: "U4", attempts: 1 });
+    const [b] = await w.claimPending(plus(now, LEASE + 1), 1, LEASE, "T2");
+    expect(b).toMatchObject({ userId: "U4", attempts: 2 });
+    if (!a) throw new Error("nothing leased");
+    await w.returnSends([a]);
+    expect((await w.recentSends(u4, 1))[0]?.attempts).toBe(2);
+    expect(who(await w.claimPending(plus(now, LEASE + 2), 10, LEASE, "T2"))).toEqual(["T2/U3"]);
+
+    // A send that has ended is never made pending or free again.
+    await w.finishSends([{ ...u2, week: "2026-W48", status: "sent", channel: "D2", ts: "1.2" }]);
+    const [sent] = await w.recentSends(u2, 1);
+    if (!sent) throw new Error("no send");
+    await w.returnSends([sent]);
+    expect((await w.recentSends(u2, 1))[0]).toMatchObject({ status: "sent", attempts: 0 });
+    await w.returnSends([]);
+  });
+
   it("gives concurrent claimers disjoint sends", async () => {
     const now = plus(t0, 5 * MINUTE);
     await claimWeek(now, "2026-W48");
@@ -382,8 +412,68 @@ describe(`finishSends (${storeKind})`, () => {
 
 describe(`reservePace and pausePace (${storeKind})`, () => {
   const now = at("2026-11-27T15:00:00.000Z");
-  const pace = (team: string, holder: string, count: number, intervalMs: number, when = now) =>
-    store.weekly.reservePace(team, holder, count, intervalMs, when);
+  /** A reservation that must be granted (without keepMs, every one is). */
+  const pace = async (team: string, holder: string, count: number, intervalMs: number, when = now) => {
+    const reserved = await store.weekly.reservePace(team, holder, count, intervalMs, when);
+    if (reserved.start === null) throw new Error(`refused: held by ${reserved.holder}`);
+    return reserved;
+  };
+  const KEEP = 250;
+  const hold = (team: string, holder: string, count: number, when: Date) =>
+    store.weekly.reservePace(team, holder, count, 20, when, KEEP);
+
+  it("with keepMs, one holder at a time: another is refused until the hold lapses or is released", async () => {
+    expect(await hold("T1", "A", 5, now)).toEqual({ start: now, previousHolder: null });
+    // A's slots run to now + 100 ms: B is refused until 250 ms after that, told when and by whom.
+    const refused = { start: null, holder: "A", freeAt: plus(now, 100 + KEEP) };
+    expect(await hold("T1", "B", 1, plus(now, 50))).toEqual(refused);
+    expect(await hold("T1", "B", 1, plus(now, 100 + KEEP - 1))).toEqual(refused);
+    // The holder renews its hold as it goes.
+    expect(await hold("T1", "A", 5, plus(now, 90))).toEqual({ start: plus(now, 100), previousHolder: "A" });
+    expect(await hold("T1", "B", 1, plus(now, 100 + KEEP))).toEqual({
+      start: null,
+      holder: "A",
+      freeAt: plus(now, 200 + KEEP),
+    });
+    // A stops (died): at its last slot's end plus keepMs, B takes over, at once, naming A before it.
+    const lapse = plus(now, 200 + KEEP);
+    expect(await hold("T1", "B", 2, lapse)).toEqual({ start: lapse, previousHolder: "A" });
+    expect(await hold("T1", "A", 1, lapse)).toMatchObject({ start: null, holder: "B" });
+    // Another workspace is not held by anyone.
+    expect(await hold("T2", "A", 1, lapse)).toEqual({ start: lapse, previousHolder: null });
+    // Without keepMs the hold is not checked (slots are simply shared).
+    expect(await pace("T1", "A", 1, 20, lapse)).toEqual({ start: plus(lapse, 40), previousHolder: "B" });
+  });
+
+  it("releasePace hands the workspace over at once, after the slots already reserved", async () => {
+    expect(await hold("T1", "A", 5, now)).toEqual({ start: now, previousHolder: null });
+    // Only the holder can release it.
+    await store.weekly.releasePace("T1", "B");
+    expect(await hold("T1", "B", 1, plus(now, 10))).toMatchObject({ start: null, holder: "A" });
+    await store.weekly.releasePace("T1", "A");
+    // B starts after A's last reserved slot (never next to it), and knows A was there before it.
+    expect(await hold("T1", "B", 1, plus(now, 10))).toEqual({ start: plus(now, 100), previousHolder: "A" });
+    expect(await hold("T1", "B", 1, plus(now, 10))).toEqual({ start: plus(now, 120), previousHolder: "B" });
+    // A pause keeps the holder: others wait for the pause's end plus keepMs.
+    await store.weekly.pausePace("T1", plus(now, 1000));
+    expect(await hold("T1", "A", 1, plus(now, 500))).toEqual({
+      start: null,
+      holder: "B",
+      freeAt: plus(now, 1000 + KEEP),
+    });
+    expect(await hold("T1", "B", 1, plus(now, 500))).toEqual({ start: plus(now, 1000), previousHolder: "B" });
+  });
+
+  it("gives concurrent holders one winner per workspace", async () => {
+    const results = await Promise.all(["A", "B", "C", "D"].map((h) => hold("T9", h, 5, now)));
+    const winners = results.filter((r) => r.start !== null);
+    expect(winners).toHaveLength(1);
+    const refused = results.filter((r) => r.start === null);
+    expect(refused).toHaveLength(3);
+    const winner = ["A", "B", "C", "D"][results.findIndex((r) => r.start !== null)];
+    for (const r of refused)
+      expect(r).toEqual({ start: null, holder: winner, freeAt: plus(now, 100 + KEEP) });
+  });
 
   it("hands out consecutive slots, reporting who reserved just before", async () => {
     expect(await pace("T1", "A", 5, 20)).toEqual({ start: now, previousHolder: null });
