@@ -59,6 +59,8 @@ const SHARED_FOR_MS = 1100;
  * workspace's posts when its holder dies.
  */
 export const HOLD_LAPSE_MS = 250;
+/** Of a hold, what this sender does not count on: another's clock may run this far ahead of ours. */
+const HOLD_MARGIN_MS = 50;
 
 export class Pacer {
   private readonly perSecond: number;
@@ -77,6 +79,11 @@ export class Pacer {
   private answered: number[] = [];
   /** Until when another sender holds the workspace (its hold lapses then, unless renewed). */
   private takenUntil = 0;
+  /**
+   * Until when this sender surely still holds the workspace: the end of its last reservation plus the
+   * lapse, less a margin for the other senders' clocks and round trips.
+   */
+  private heldUntil = 0;
 
   constructor(
     perSecond: number,
@@ -107,6 +114,7 @@ export class Pacer {
   /** Done with the workspace for now (nothing left to post): another sender may take it at once. */
   async release(): Promise<void> {
     this.slots = [];
+    this.heldUntil = 0;
     await this.book.release(this.id);
   }
 
@@ -115,8 +123,14 @@ export class Pacer {
    * Throws PaceTaken, without calling, when another sender holds the workspace.
    */
   async run<T>(call: () => Promise<T>): Promise<T> {
-    await this.slot();
-    await this.window();
+    for (;;) {
+      await this.slot();
+      await this.window();
+      // Held up in the window (slow answers) until this sender's hold may have lapsed: another sender
+      // may have the workspace now. Give the place back and take a fresh slot (or learn who has it).
+      if (Date.now() <= this.heldUntil) break;
+      this.inFlight--;
+    }
     try {
       return await call();
     } finally {
@@ -173,11 +187,12 @@ export class Pacer {
   }
 
   /**
-   * A slot gone by more than one interval while another sender's posts may sit right after it, or by
-   * more than a hold lasts (another sender may have taken the workspace since).
+   * A slot gone by more than one interval while another sender's posts may sit right after it, or
+   * reached when this sender's hold may have lapsed (another sender may have taken the workspace since).
    */
   private missed(at: number): boolean {
-    return Date.now() > at + (this.isShared() ? 1000 / this.perSecond : HOLD_LAPSE_MS);
+    const now = Date.now();
+    return now > this.heldUntil || (this.isShared() && now > at + 1000 / this.perSecond);
   }
 
   private isShared(): boolean {
@@ -211,6 +226,7 @@ export class Pacer {
     }
     const { start, previousHolder } = reserved;
     const first = start.getTime();
+    this.heldUntil = first + count * interval + HOLD_LAPSE_MS - HOLD_MARGIN_MS;
     // Another sender reserved the slots just before ours: its posts, up to our first slot, may count in
     // Slack's window for a second after that, so the workspace is shared until then.
     if (previousHolder !== null && previousHolder !== this.id) this.sharedUntil = first + SHARED_FOR_MS;

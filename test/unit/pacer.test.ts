@@ -537,6 +537,30 @@ describe("Pacer: two senders, one workspace", () => {
     expect(await finish(a.hold())).toBe(true);
   });
 
+  it("a post held up in the window (slow answers) until its hold lapsed never goes out next to the new holder's", async () => {
+    const book = new MemoryPaceBook();
+    const calls: Call[] = [];
+    // a: 5 a second, answers take 1.5 s, 12 workers: after 5 posts every worker waits in the window, no
+    // slot is reserved for over a second, and a's hold lapses.
+    const a = new TestLane("a", 5, book, calls, 1500);
+    const b = new TestLane("b", 5, book, calls);
+    const aPosting = a.post(12, 12);
+    await vi.advanceTimersByTimeAsync(1500);
+    const bPosting = b.post(5);
+    await finish(Promise.all([aPosting, bPosting]));
+
+    expect(calls.filter((c) => c.lane === "a")).toHaveLength(12);
+    expect(calls.filter((c) => c.lane === "b")).toHaveLength(5);
+    const bStarts = startsOf(calls, "b");
+    // a found the workspace taken when its window let it go, and waited for b rather than post beside it.
+    expect(a.taken).toBeGreaterThan(0);
+    const aDuringB = calls.filter(
+      (c) => c.lane === "a" && c.start >= Math.min(...bStarts) && c.start <= Math.max(...bStarts),
+    );
+    expect(aDuringB).toEqual([]);
+    expect(mostInAnySecond(calls.map((c) => c.start))).toBeLessThanOrEqual(5 + 1);
+  });
+
   it("hold() reserves only when no slot is in hand, and says false while another holds the workspace", async () => {
     const book = new MemoryPaceBook();
     const a = new Pacer(50, book, () => 3);
