@@ -17,7 +17,8 @@ import { fmt } from "./stats.js";
 // Options: BENCH_WEEKLY_SENDERS=1 (one sender, none killed), BENCH_WEEKLY_KILL_MS (default 5000),
 // BENCH_WEEKLY_USERS, BENCH_LOG_LEVEL (the senders' log level, printed), BENCH_NODE_ARGS (extra node
 // flags for the senders, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_WEEKLY_TRACE=FILE (every
-// post's arrival per workspace, as JSON, for a per-second breakdown).
+// post's arrival per workspace, as JSON, for a per-second breakdown), BENCH_CLI (the CLI file the senders
+// run, default dist/cli.js: e.g. an unbundled build from `tsc -p tsconfig.build.json --outDir dist-tsc`).
 
 const USERS = Number(process.env.BENCH_WEEKLY_USERS ?? 10_000);
 const TEAMS = 10;
@@ -126,7 +127,14 @@ export async function benchWeekly(): Promise<string[]> {
       spawn(
         process.execPath,
         // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the sender processes only.
-        [...nodeArgs, join(PACKAGE_ROOT, "dist", "cli.js"), "weekly", "send", "--at", at],
+        [
+          ...nodeArgs,
+          process.env.BENCH_CLI ?? join(PACKAGE_ROOT, "dist", "cli.js"),
+          "weekly",
+          "send",
+          "--at",
+          at,
+        ],
         {
           env,
           stdio: ["ignore", "pipe", "pipe"],

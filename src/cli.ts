@@ -329,6 +329,9 @@ async function prepareSender() {
   return { config, createLogger, makeClientFor, WeeklySender, library: load() };
 }
 
+/** The app's entry, beside this file in src/ and in dist/ alike. */
+const APP_MODULE = "./main.js";
+
 function help(topic: string): number {
   process.stdout.write(`${HELP[topic] ?? HELP.main}\n`);
   return 0;
@@ -347,8 +350,10 @@ export async function main(argv: string[]): Promise<number> {
         return library(rest);
       case "start":
         if (rest.includes("--help") || rest.includes("-h")) return help("start");
-        // main.ts runs the app and owns the process from here (signals, exit codes).
-        await import("./main.js");
+        // main.ts runs the app and owns the process from here (signals, exit codes). The specifier is a
+        // variable so that the CLI bundle (scripts/bundle-cli.mjs) leaves the app out: `start` runs the
+        // same dist/main.js as `npm start`, and the other commands never load Bolt.
+        await import(APP_MODULE);
         return 0;
       case "migrate":
         return await migrateCommand(rest);

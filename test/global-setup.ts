@@ -12,9 +12,8 @@ export default function setup(): void {
       stdio: "inherit",
     },
   );
-  // The rest of `npm run build`: the built-in library's parsed YAML (src/coaching/yaml-cache.ts).
-  execFileSync(process.execPath, [`${PACKAGE_ROOT}/dist/build-library-cache.js`], {
-    cwd: PACKAGE_ROOT,
-    stdio: "inherit",
-  });
+  // The rest of `npm run build`: the built-in library's parsed YAML (src/coaching/yaml-cache.ts), then
+  // the CLI bundle (scripts/bundle-cli.mjs).
+  for (const script of ["dist/build-library-cache.js", "scripts/bundle-cli.mjs"])
+    execFileSync(process.execPath, [`${PACKAGE_ROOT}/${script}`], { cwd: PACKAGE_ROOT, stdio: "inherit" });
 }

@@ -1,20 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join } from "node:path";
 import { z } from "zod";
+import { PACKAGE_ROOT } from "../paths.js";
 import { checkReply } from "./guard.js";
 import { isSignalId } from "./signal-catalog.js";
 import { isStage, isTheme, STAGES, type Stage, THEMES, type Theme } from "./taxonomy.js";
 import { type ParsedCache, parseYamlCached, readParsedCache } from "./yaml-cache.js";
 
-/** Written by `npm run build` (src/build-library-cache.ts); src/ and dist/ both sit below the root. */
-export const LIBRARY_CACHE_FILE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "dist",
-  "library-cache.json",
-);
+/** Written by `npm run build` (src/build-library-cache.ts). */
+export const LIBRARY_CACHE_FILE = join(PACKAGE_ROOT, "dist", "library-cache.json");
 
 // The prompt library is data (prompts/*.yml), validated at load. Unknown keys are errors so that a typo
 // in an organisation's own library ("follow_up:") is reported instead of silently ignored.

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { type Harness, startHarness } from "../support/app-harness.js";
+import { DIST_CLI } from "../support/cli.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import {
   appMention,
@@ -64,50 +65,65 @@ describe("Socket Mode", () => {
 });
 
 describe("the real process", () => {
-  it("starts on the embedded store, and on SIGTERM finishes, closes the store and exits 0", async () => {
-    const slack = await FakeSlack.start();
-    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-main-"));
-    const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")], {
-      cwd: PACKAGE_ROOT,
-      env: {
-        ...process.env,
-        SLACK_APP_TOKEN: "xapp-proc",
-        SLACK_BOT_TOKEN: "xoxb-proc",
-        SLACK_SIGNING_SECRET: "",
-        SLACK_API_URL: slack.apiUrl,
-        PORT: "0",
-        DATA_DIR: dataDir,
-        DATABASE_URL: "",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    try {
-      await slack.socketConnected({ timeoutMs: 60_000 });
-      const port = await waitFor(() => out.match(/"port":(\d+)/)?.[1], 30_000);
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      const from = slack.responses.length;
-      await slack.sendEnvelope("slash_commands", {
-        ...slashCommand({ text: "they went dark after the demo" }),
+  // From source, as `npm run dev` runs it, and as `deal-coach start` from the bundled bin (the bundle
+  // leaves the app out and loads dist/main.js; a wrong path there would only show in this process).
+  it.each([
+    ["src/main.ts", ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")]],
+    ["deal-coach start (dist/cli.js)", [DIST_CLI, "start"]],
+  ])(
+    "%s starts on the embedded store, and on SIGTERM finishes, closes the store and exits 0",
+    async (_, argv) => {
+      const slack = await FakeSlack.start();
+      const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-main-"));
+      const child = spawn(process.execPath, argv, {
+        cwd: PACKAGE_ROOT,
+        env: {
+          ...process.env,
+          SLACK_APP_TOKEN: "xapp-proc",
+          SLACK_BOT_TOKEN: "xoxb-proc",
+          SLACK_SIGNING_SECRET: "",
+          SLACK_API_URL: slack.apiUrl,
+          PORT: "0",
+          DATA_DIR: dataDir,
+          DATABASE_URL: "",
+          LOG_LEVEL: "info",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
       });
-      await slack.waitForResponse(() => true, { from, timeoutMs: 10_000 });
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        out += d;
+      });
       const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      child.kill("SIGTERM");
-      expect(await exit).toBe(0);
-      expect(out).toContain("Deal Coach stopped");
-      expect(out).not.toContain("xoxb-proc");
-    } finally {
-      child.kill("SIGKILL");
-      await slack.close();
-    }
-  }, 120_000);
+      try {
+        // A process that dies on start fails the test at once, with what it printed.
+        await Promise.race([
+          slack.socketConnected({ timeoutMs: 60_000 }),
+          exit.then((code) => {
+            throw new Error(`exited ${code} before connecting: ${out}`);
+          }),
+        ]);
+        const port = await waitFor(() => out.match(/"port":(\d+)/)?.[1], 30_000);
+        expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+        const from = slack.responses.length;
+        await slack.sendEnvelope("slash_commands", {
+          ...slashCommand({ text: "they went dark after the demo" }),
+        });
+        await slack.waitForResponse(() => true, { from, timeoutMs: 10_000 });
+        child.kill("SIGTERM");
+        expect(await exit).toBe(0);
+        expect(out).toContain("Deal Coach stopped");
+        expect(out).not.toContain("xoxb-proc");
+      } finally {
+        child.kill("SIGKILL");
+        await slack.close();
+      }
+    },
+    120_000,
+  );
 });
 
 async function waitFor<T>(get: () => T | undefined, timeoutMs: number): Promise<T> {
