@@ -28,7 +28,11 @@ export interface LaneDeps {
   clock: () => Date;
   leaseMs: number;
   batchSize: number;
-  inFlight: number;
+  /**
+   * Sends under way at once: the lane starts with this many and adds one, after a delivery, while this
+   * asks for more (slow Slack answers need more in flight to keep the pace; it never drops below).
+   */
+  inFlight: () => number;
   recentLimit: number;
   deliver: (item: Leased) => Promise<Outcome>;
   /**
@@ -63,7 +67,8 @@ export class WorkspaceLane {
    * the workspace (then what was leased and not posted is given back).
    */
   async run(): Promise<void> {
-    const { inFlight } = this.deps;
+    const initial = this.deps.inFlight();
+    let inFlight = initial;
     let filling: Promise<void> | undefined;
     let exhausted = false;
     let taken = false;
@@ -102,13 +107,29 @@ export class WorkspaceLane {
           } finally {
             this.busy--;
           }
+          if (!exhausted && workers.length < this.deps.inFlight()) start();
           continue;
         }
         if (exhausted) return;
         await fill();
       }
     };
-    await Promise.all(Array.from({ length: inFlight }, worker));
+    // A worker that fails stops the lane's leasing; the others finish what was leased, then the first
+    // failure is the lane's.
+    let failure: unknown;
+    const workers: Promise<void>[] = [];
+    const start = () => {
+      inFlight = workers.push(
+        worker().catch((err) => {
+          failure ??= err;
+          exhausted = true;
+        }),
+      );
+    };
+    for (let i = 0; i < initial; i++) start();
+    // Workers may be added while these run: wait for every one, however many there end up.
+    for (let i = 0; i < workers.length; i++) await workers[i];
+    if (failure !== undefined) throw failure;
     if (!taken) return await this.deps.release();
     // A lease may have landed after the workers stopped: it goes back too.
     await filling?.catch(() => undefined);

@@ -79,6 +79,8 @@ export class Pacer {
   private answered: number[] = [];
   /** Until when another sender holds the workspace (its hold lapses then, unless renewed). */
   private takenUntil = 0;
+  /** How long a post takes from leaving to its answer, smoothed (0 until the first answer). */
+  private postMs = 0;
   /**
    * Until when this sender surely still holds the workspace: the end of its last reservation plus the
    * lapse, less a margin for the other senders' clocks and round trips.
@@ -131,12 +133,25 @@ export class Pacer {
       if (Date.now() <= this.heldUntil) break;
       this.inFlight--;
     }
+    const sent = Date.now();
     try {
       return await call();
     } finally {
       this.inFlight--;
-      this.answered.push(Date.now());
+      const now = Date.now();
+      this.answered.push(now);
+      this.postMs = this.postMs === 0 ? now - sent : 0.8 * this.postMs + 0.2 * (now - sent);
     }
+  }
+
+  /**
+   * How many posts should be under way at once to keep the rate, given how long Slack takes to answer:
+   * a round trip's worth of slots, half as many again for the slow ones, and one being prepared. At
+   * least 4, at most 32 (and the per-second ceiling still holds whatever this says).
+   */
+  wantedInFlight(): number {
+    const roundTrip = Math.ceil((this.perSecond * this.postMs * 1.5) / 1000);
+    return Math.min(32, Math.max(4, roundTrip + 1));
   }
 
   /** Slack said 429: nothing more to this workspace, from any sender, until Retry-After has passed. */

@@ -33,8 +33,6 @@ export interface PassResult {
 }
 
 const MAX_ATTEMPTS = 3;
-/** Sends of one workspace in flight at once: their Slack round trips overlap; the pacer spaces the posts. */
-const PER_WORKSPACE_IN_FLIGHT = 4;
 const CLIENT_TTL_MS = 60_000;
 /** Due schedules claimed (and turned into pending sends) per transaction. */
 const CLAIM_BATCH = 200;
@@ -154,7 +152,8 @@ export class WeeklySender {
       clock: pass.clock,
       leaseMs: pass.leaseMs,
       batchSize: this.batchSize(pass.leaseMs),
-      inFlight: PER_WORKSPACE_IN_FLIGHT,
+      // Sends under way at once: their Slack round trips overlap; the pacer spaces the posts.
+      inFlight: () => pacer.wantedInFlight(),
       recentLimit: RECENT_SENDS_READ,
       deliver: (item) => this.deliver(item, pass, pacer),
       moreComing: async () => {

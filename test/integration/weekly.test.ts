@@ -260,6 +260,29 @@ describe("delivery", () => {
   }, 20_000);
 });
 
+describe("slow answers", () => {
+  it(`keeps enough posts in flight for the rate when Slack takes 250 ms to answer, never more than the rate (${storeKind})`, async () => {
+    const RATE = 40;
+    for (let i = 0; i < 40; i++)
+      await optIn({ teamId: "T_SLOW", userId: `U_S${i}` }, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    let inFlight = 0;
+    let most = 0;
+    slack.on("chat.postMessage", async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 250));
+      inFlight--;
+      return undefined;
+    });
+    const result = await sender(RATE).runOnce(new Date("2026-11-27T15:00:05Z"));
+    expect(result).toEqual({ due: 40, sent: 40, skipped: 0, failed: 0 });
+    // A post every 25 ms, each answered after 250 ms: about 10 at once. A fixed 4 per workspace (as
+    // before) held this workspace to 16 a second.
+    expect(most).toBeGreaterThanOrEqual(8);
+    expect(most).toBeLessThanOrEqual(RATE);
+  }, 20_000);
+});
+
 describe("two senders, one workspace", () => {
   it(`takes over a workspace whose sender stops posting, once its hold lapses, and sends each prompt once (${storeKind})`, async () => {
     for (let i = 0; i < 20; i++)

@@ -30,7 +30,11 @@ beforeEach(async () => {
 afterEach(() => store.close());
 
 /** A lane over T1 whose hold, delivery and hand-back are the test's; records what it did. */
-function lane(opts: { hold: () => Promise<boolean>; deliver: (send: WeeklySend) => Promise<Outcome> }) {
+function lane(opts: {
+  hold: () => Promise<boolean>;
+  deliver: (send: WeeklySend) => Promise<Outcome>;
+  inFlight?: () => number;
+}) {
   const seen = { delivered: [] as string[], given: [] as string[], released: 0, outcomes: [] as Outcome[] };
   const deps: LaneDeps = {
     store,
@@ -38,7 +42,7 @@ function lane(opts: { hold: () => Promise<boolean>; deliver: (send: WeeklySend) 
     clock: () => AT,
     leaseMs: LEASE,
     batchSize: 5,
-    inFlight: 2,
+    inFlight: opts.inFlight ?? (() => 2),
     recentLimit: 9,
     deliver: async ({ send }) => {
       const outcome = await opts.deliver(send);
@@ -105,6 +109,44 @@ describe(`WorkspaceLane and the workspace's hold (${storeKind})`, () => {
     );
     // Given-back sends were never posted: their next lease is their first attempt.
     for (const send of free) expect(send.attempts, send.userId).toBe(1);
+  });
+
+  it("adds sends under way as far as asked (slow answers), never stops one, and delivers each once", async () => {
+    let wanted = 2;
+    let under = 0;
+    const most: number[] = [];
+    const { lane: l, seen } = lane({
+      hold: async () => true,
+      inFlight: () => wanted,
+      deliver: async () => {
+        under++;
+        most.push(under);
+        // After the first answer, the pacer finds Slack slow and asks for 4.
+        await new Promise((r) => setTimeout(r, 20));
+        wanted = 4;
+        under--;
+        return "sent";
+      },
+    });
+    await l.run();
+    expect(seen.delivered).toHaveLength(12);
+    expect(new Set(seen.delivered).size).toBe(12);
+    expect(Math.max(...most.slice(0, 2))).toBe(2);
+    expect(Math.max(...most)).toBe(4);
+    expect(seen.released).toBe(1);
+  });
+
+  it("a failed lease ends the lane with that failure, after the sends already leased", async () => {
+    let leases = 0;
+    const claimPending = store.weekly.claimPending.bind(store.weekly);
+    store.weekly.claimPending = async (...args) => {
+      if (++leases >= 2) throw new Error("connection lost");
+      return claimPending(...args);
+    };
+    const { lane: l, seen } = lane({ hold: async () => true, deliver: async () => "sent" });
+    await expect(l.run()).rejects.toThrow("connection lost");
+    expect(seen.delivered).toHaveLength(5);
+    expect(seen.released).toBe(0);
   });
 
   it("a hold lost between batches: the next batch is never leased", async () => {

@@ -244,6 +244,27 @@ describe("Pacer: one sender", () => {
     }
   });
 
+  it("wantedInFlight(): 4 until Slack is slow, then a round trip's worth of slots and half again, at most 32", async () => {
+    const wanted: Record<string, number> = {};
+    for (const [rate, answerAfterMs] of [
+      [50, 10],
+      [40, 250],
+      [1, 300],
+      [200, 1000],
+    ] as const) {
+      const lane = new TestLane("a", rate, new MemoryPaceBook(), [], answerAfterMs);
+      expect(lane.pacer.wantedInFlight()).toBe(4); // nothing answered yet
+      await finish(lane.post(10, 4));
+      wanted[`${rate}/s, ${answerAfterMs} ms`] = lane.pacer.wantedInFlight();
+    }
+    expect(wanted).toEqual({
+      "50/s, 10 ms": 4, // 50 x 0.010 x 1.5 + 1 = 1.75
+      "40/s, 250 ms": 16, // 40 x 0.250 x 1.5 = 15, + 1
+      "1/s, 300 ms": 4,
+      "200/s, 1000 ms": 32, // 301, capped
+    });
+  });
+
   it("pause(1): no call starts before the pause ends, and the pause is in the book", async () => {
     const book = new MemoryPaceBook();
     const calls: Call[] = [];
