@@ -67,8 +67,6 @@ export class WorkspaceLane {
    * the workspace (then what was leased and not posted is given back).
    */
   async run(): Promise<void> {
-    const initial = this.deps.inFlight();
-    let inFlight = initial;
     let filling: Promise<void> | undefined;
     let exhausted = false;
     let taken = false;
@@ -93,7 +91,7 @@ export class WorkspaceLane {
       for (;;) {
         // Lease the next batch while this one is still going out, so that there is no gap between them.
         // A failed early lease is simply tried again when the queue runs dry (and then it throws).
-        if (!exhausted && this.queue.length < inFlight) fill().catch(() => undefined);
+        if (!exhausted && this.queue.length < this.deps.inFlight()) fill().catch(() => undefined);
         const item = this.queue.shift();
         if (item && taken) returned.push(item);
         else if (item) {
@@ -119,14 +117,14 @@ export class WorkspaceLane {
     let failure: unknown;
     const workers: Promise<void>[] = [];
     const start = () => {
-      inFlight = workers.push(
+      workers.push(
         worker().catch((err) => {
           failure ??= err;
           exhausted = true;
         }),
       );
     };
-    for (let i = 0; i < initial; i++) start();
+    for (let i = this.deps.inFlight(); i > 0; i--) start();
     // Workers may be added while these run: wait for every one, however many there end up.
     for (let i = 0; i < workers.length; i++) await workers[i];
     if (failure !== undefined) throw failure;
