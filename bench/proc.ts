@@ -67,3 +67,65 @@ export async function postgresReachable(): Promise<boolean> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** A database of its own on the local PostgreSQL for one benchmark run, or undefined when none answers. */
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  if (!(await postgresReachable())) return undefined;
+  const name = `deal_coach_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: PG_URL.replace(/\/[^/]*$/, `/${name}`),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * Migrates the store a benchmark's app will open (DATABASE_URL, else DATA_DIR) and opts `reps` reps of
+ * `teamId` in to the weekly reflection, all due at `due`, so the app's weekly poller has work.
+ */
+export async function seedWeekly(
+  env: { DATABASE_URL: string; DATA_DIR?: string },
+  teamId: string,
+  reps: number,
+  due: Date,
+): Promise<void> {
+  const { openStore } = await import("../src/store/open.js");
+  const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.DATA_DIR });
+  await store.close();
+  const settings = JSON.stringify({
+    weekly: { enabled: true, day: 5, time: "15:00" },
+    nudges: true,
+    quietHours: null,
+  });
+  const statements: Array<[string, unknown[]]> = [
+    [
+      `INSERT INTO users (team_id, user_id, tz, settings, created_at, updated_at)
+       SELECT $1, 'UW' || i, 'Europe/London', $2::jsonb, now(), now() FROM generate_series(1, ${reps}) i`,
+      [teamId, settings],
+    ],
+    [
+      `INSERT INTO weekly_schedules (team_id, user_id, enabled, next_run_at, updated_at)
+       SELECT $1, 'UW' || i, true, $2, now() FROM generate_series(1, ${reps}) i`,
+      [teamId, due],
+    ],
+  ];
+  if (env.DATABASE_URL) {
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    for (const [sql, params] of statements) await db.query(sql, params);
+    await db.end();
+  } else {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const db = await PGlite.create(env.DATA_DIR ?? "./data");
+    for (const [sql, params] of statements) await db.query(sql, params);
+    await db.close();
+  }
+}

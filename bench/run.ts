@@ -1,5 +1,7 @@
 import { cpus } from "node:os";
+import { benchAckLoad } from "./ack-load.bench.js";
 import { benchCoach } from "./coach.bench.js";
+import { benchRss } from "./rss.bench.js";
 import { benchSlackAck } from "./slack-ack.bench.js";
 import { benchWebhooks } from "./webhooks.bench.js";
 import { benchWeekly } from "./weekly.bench.js";
@@ -8,7 +10,9 @@ import { benchWeekly } from "./weekly.bench.js";
 // BENCHMARKS.md, headed with the date and the machine.
 
 const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
+  "ack-load": benchAckLoad,
   coach: benchCoach,
+  rss: benchRss,
   "slack-ack": benchSlackAck,
   webhooks: benchWebhooks,
   weekly: benchWeekly,
