@@ -81,7 +81,12 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const server = createAppServer({
     logger,
     limits: { ...config.http, ...options.httpLimits },
-    health: () => ({ status: stopping ? "stopping" : "ok", mode: slack.mode, store: store.kind }),
+    health: () => ({
+      status: stopping ? "stopping" : "ok",
+      mode: slack.mode,
+      store: store.kind,
+      work: work.stats,
+    }),
     slack: slack.handleHttp,
     routes: deals.routes,
   });
