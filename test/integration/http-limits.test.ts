@@ -2,8 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../../src/deals/webhook-route.js";
 import { createLogger } from "../../src/logger.js";
 import { createAppServer, type ServerLimits } from "../../src/server.js";
+import { startHarness } from "../support/app-harness.js";
 
 // The HTTP server's own limits, on a real socket: a client that trickles its request is cut off at the
 // request timeout, one that never finishes its headers at the headers timeout, and connections past the
@@ -151,5 +153,42 @@ describe("HTTP server limits", () => {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: "close" } });
     expect(res.status).toBe(200);
     for (const h of held) h.socket.destroy();
+  });
+});
+
+describe("webhook bodies", () => {
+  it("stop being read at the 1 MB limit: 413, and the connection closes while the sender is still sending", async () => {
+    const h = await startHarness("http", "info", { DEAL_WEBHOOK_SECRET: "whsec" });
+    try {
+      const { socket, closed } = openSocket(h.running.port, 20_000);
+      await connected(socket);
+      socket.write(
+        "POST /webhooks/deals HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+      );
+      // 64 MB on offer, 64 KB at a time, as fast as the server takes it.
+      const chunk = Buffer.alloc(64 * 1024, "*");
+      const frame = Buffer.concat([
+        Buffer.from(`${chunk.length.toString(16)}\r\n`),
+        chunk,
+        Buffer.from("\r\n"),
+      ]);
+      let sent = 0;
+      let open = true;
+      void closed.then(() => {
+        open = false;
+      });
+      while (open && sent < 64 * 1024 * 1024) {
+        const more = socket.write(frame);
+        sent += chunk.length;
+        if (!more) await Promise.race([new Promise((r) => socket.once("drain", r)), closed]);
+      }
+      const { received } = await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 413/);
+      expect(received.toLowerCase()).toContain("connection: close");
+      // What was sent before the close: the limit plus what sat in socket buffers, far from 64 MB.
+      expect(sent).toBeLessThan(MAX_BODY_BYTES * 8);
+    } finally {
+      await h.close();
+    }
   });
 });
