@@ -50,7 +50,10 @@ export class WorkQueue {
   private peakWaiting = 0;
   private turnedAway = 0;
   private busySkipped = 0;
-  /** Turned away since the queue last had room: logged once when it fills, once when it recovers. */
+  /**
+   * Turned away since the queue was last at most half full: logged once when it fills, once when it is
+   * half empty again.
+   */
   private episode = 0;
 
   constructor(
@@ -97,10 +100,6 @@ export class WorkQueue {
       return this.turnAway(busy);
     }
     this.peakRunning = Math.max(this.peakRunning, this.running);
-    if (this.episode > 0) {
-      this.logger?.info({ turnedAway: this.episode }, "Slack work queue has room again");
-      this.episode = 0;
-    }
     try {
       await work();
     } finally {
@@ -138,10 +137,14 @@ export class WorkQueue {
   private release(): void {
     const next = this.waiting.shift();
     if (next) next();
-    else {
-      this.running--;
-      this.wakeIfIdle();
+    else this.running--;
+    // Half empty again ends the episode: a queue that hovers at its bound logs once, not per job.
+    const { concurrency, maxWaiting } = this.limits;
+    if (this.episode > 0 && this.running + this.waiting.length <= (concurrency + maxWaiting) / 2) {
+      this.logger?.info({ turnedAway: this.episode }, "Slack work queue has room again");
+      this.episode = 0;
     }
+    this.wakeIfIdle();
   }
 
   private turnAway(busy: (() => Promise<unknown>) | undefined): Admission {

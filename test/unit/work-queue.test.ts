@@ -156,3 +156,41 @@ describe("WorkQueue", () => {
     expect(q.size).toBe(0);
   });
 });
+
+describe("WorkQueue logging", () => {
+  it("logs once when it fills and once when it is half empty again, not once per job at the bound", async () => {
+    const lines: Array<{ level: string; msg: string; turnedAway?: number }> = [];
+    const logger = {
+      warn: (o: object, msg: string) => lines.push({ level: "warn", msg, ...o }),
+      info: (o: object, msg: string) => lines.push({ level: "info", msg, ...o }),
+    } as unknown as ConstructorParameters<typeof WorkQueue>[1];
+    const q = new WorkQueue({ concurrency: 2, maxWaiting: 4, maxBusyReplies: 100 }, logger);
+    const gates = Array.from({ length: 12 }, () => gate());
+    const runs: Promise<unknown>[] = [];
+    let next = 0;
+    const submit = () => {
+      const g = gates[next++ % gates.length] as ReturnType<typeof gate>;
+      runs.push(
+        q.run(
+          () => g.promise,
+          async () => {},
+        ),
+      );
+    };
+    for (let i = 0; i < 6; i++) submit(); // full: 2 running, 4 waiting
+    // Hovering at the bound: each finished job lets one more in, and one more is turned away.
+    for (let i = 0; i < 3; i++) {
+      submit();
+      gates[i]?.open();
+      await tick();
+      submit();
+    }
+    expect(lines.filter((l) => l.msg.includes("is full"))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg.includes("room again"))).toHaveLength(0);
+    for (const g of gates) g.open();
+    await Promise.all(runs);
+    const room = lines.filter((l) => l.msg.includes("room again"));
+    expect(room).toHaveLength(1);
+    expect(room[0]?.turnedAway).toBe(q.stats.turnedAway);
+  });
+});
