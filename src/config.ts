@@ -90,11 +90,47 @@ const EnvSchema = z.object({
       .transform(Number)
       .optional(),
   ),
+  SLACK_WORK_CONCURRENCY: optional.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,3}$/, "must be a whole number from 1 to 9999")
+      .transform(Number)
+      .optional(),
+  ),
+  SLACK_WORK_WAITING: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, "must be a whole number")
+      .transform(Number)
+      .optional(),
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: optional.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d{3,6}$/, "must be milliseconds, at least 1000")
+      .transform(Number)
+      .optional(),
+  ),
+  HTTP_MAX_CONNECTIONS: optional.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,5}$/, "must be a whole number from 1")
+      .transform(Number)
+      .optional(),
+  ),
   DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
 
 export type SlackMode = "socket" | "http" | "oauth";
+
+/**
+ * 32 jobs at once keep the store and Slack busy without crowding the event loop; 500 waiting (each holds
+ * its request, about 30 KB) is at most 15 MB and, at the usual 20-50 ms a job, under a second of work.
+ */
+export const DEFAULT_WORK = { concurrency: 32, maxWaiting: 500 };
+/** Slack's requests are small and answered in 3 s; CRMs send at most 1 MB. 30 s is generous for both. */
+export const DEFAULT_HTTP = { requestTimeoutMs: 30_000, maxConnections: 1000 };
 
 export interface Config {
   slack: {
@@ -113,6 +149,19 @@ export interface Config {
   databaseUrl?: string;
   libraryDir?: string;
   logLevel: string;
+  /** The bound on what Slack listeners do after their ack (src/slack/work-queue.ts). */
+  work: {
+    /** Jobs running at once. */
+    concurrency: number;
+    /** Jobs waiting beyond those; a request past this gets the "busy, ask again" reply. */
+    maxWaiting: number;
+  };
+  http: {
+    /** The whole request (headers and body) must arrive within this; a slow client is cut off. */
+    requestTimeoutMs: number;
+    /** Open connections at once; more are closed as they arrive. */
+    maxConnections: number;
+  };
   weekly: {
     /** chat.postMessage pacing per workspace for the weekly prompts. */
     ratePerSec: number;
@@ -211,6 +260,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     libraryDir: e.COACH_LIBRARY_DIR,
     logLevel: e.LOG_LEVEL ?? "info",
+    work: {
+      concurrency: e.SLACK_WORK_CONCURRENCY ?? DEFAULT_WORK.concurrency,
+      maxWaiting: e.SLACK_WORK_WAITING ?? DEFAULT_WORK.maxWaiting,
+    },
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? DEFAULT_HTTP.requestTimeoutMs,
+      maxConnections: e.HTTP_MAX_CONNECTIONS ?? DEFAULT_HTTP.maxConnections,
+    },
     weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1, leaseMs: e.WEEKLY_LEASE_MS ?? 60_000 },
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,

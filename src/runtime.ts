@@ -6,11 +6,11 @@ import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { WeeklyPoller } from "./reflection/poller.js";
 import { WeeklySender } from "./reflection/sender.js";
-import { createAppServer } from "./server.js";
+import { createAppServer, type ServerLimits } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
 import { makeClientFor } from "./slack/clients.js";
 import type { Services } from "./slack/services.js";
-import { WorkTracker } from "./slack/work-tracker.js";
+import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -23,6 +23,8 @@ export interface Running {
   slack: SlackApp;
   store: Store;
   logger: Logger;
+  /** The bounded queue of Slack listeners' post-ack work (its stats show the bound holding). */
+  work: WorkQueue;
   /** Stop taking work, finish what is in flight, close the store. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -41,6 +43,10 @@ export interface StartOptions {
   dealWorker?: boolean;
   /** How often the weekly sender looks for due prompts (ms). */
   weeklyPollMs?: number;
+  /** HTTP server limits beyond the config's (tests shorten the timeouts to seconds). */
+  httpLimits?: Partial<ServerLimits>;
+  /** Work queue limits beyond the config's. */
+  workLimits?: Partial<WorkLimits>;
 }
 
 export async function startDealCoach(options: StartOptions): Promise<Running> {
@@ -49,8 +55,16 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
   const store =
     options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
-  const tracker = new WorkTracker();
-  const services: Services = { library, store, logger, tracker, config };
+  const work = new WorkQueue(
+    {
+      concurrency: config.work.concurrency,
+      maxWaiting: config.work.maxWaiting,
+      maxBusyReplies: MAX_BUSY_REPLIES,
+      ...options.workLimits,
+    },
+    logger,
+  );
+  const services: Services = { library, store, logger, work, config };
   const slack = buildSlackApp(config, services, { retries: options.retries });
   let defaultTeam: string | undefined;
   const deals = buildDeals({
@@ -66,7 +80,13 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   let stopping = false;
   const server = createAppServer({
     logger,
-    health: () => ({ status: stopping ? "stopping" : "ok", mode: slack.mode, store: store.kind }),
+    limits: { ...config.http, ...options.httpLimits },
+    health: () => ({
+      status: stopping ? "stopping" : "ok",
+      mode: slack.mode,
+      store: store.kind,
+      work: work.stats,
+    }),
     slack: slack.handleHttp,
     routes: deals.routes,
   });
@@ -106,8 +126,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       // Background work finishes its current pass; nothing new starts.
       await deals.worker.stop();
       await weekly.stop();
-      const drained = await tracker.drain(options.drainTimeoutMs ?? 10_000);
-      if (!drained) logger.warn({ inFlight: tracker.size }, "shutdown timed out with work in flight");
+      const drained = await work.drain(options.drainTimeoutMs ?? 10_000);
+      if (!drained) logger.warn({ ...work.stats }, "shutdown timed out with work in flight");
       server.closeAllConnections();
       await closed;
       await store.close();
@@ -115,5 +135,5 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     })();
     return stopped;
   };
-  return { port, slack, store, logger, deals, stop };
+  return { port, slack, store, logger, deals, work, stop };
 }

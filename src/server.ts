@@ -7,8 +7,29 @@ import type { Logger } from "./logger.js";
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/**
+ * What one client may hold: Node's defaults let a body trickle in for 300 s and take any number of
+ * connections, so a few slow clients could hold the process.
+ */
+export interface ServerLimits {
+  /** The whole request, headers and body, must arrive within this; then 408 and the connection closes. */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this (default 10 s, at most the request timeout). */
+  headersTimeoutMs?: number;
+  /** An idle kept-alive connection closes after this (default 5 s). */
+  keepAliveTimeoutMs?: number;
+  /** Connections open at once; one more is closed as it arrives. */
+  maxConnections: number;
+  /** How often Node looks for timed-out requests (default 1 s); a timeout fires up to this late. */
+  checkIntervalMs?: number;
+}
+
+/** Connections refused at the cap are logged once, then at most once a minute with their count. */
+const DROP_LOG_MS = 60_000;
+
 export interface ServerOptions {
   logger: Logger;
+  limits: ServerLimits;
   health: () => Record<string, unknown> & { status: "ok" | "stopping" };
   slack?: Route;
   /** Extra routes by "METHOD /path". */
@@ -21,7 +42,37 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export function createAppServer(options: ServerOptions): Server {
-  return createServer((req, res) => {
+  const limits = options.limits;
+  const requestTimeout = limits.requestTimeoutMs;
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(limits.headersTimeoutMs ?? 10_000, requestTimeout),
+      keepAliveTimeout: limits.keepAliveTimeoutMs ?? 5_000,
+      // Node checks the two timeouts above only this often (30 s by default, which would double them).
+      connectionsCheckingInterval: limits.checkIntervalMs ?? 1_000,
+    },
+    handler(options),
+  );
+  server.maxConnections = limits.maxConnections;
+  let dropped = 0;
+  let lastLog = 0;
+  server.on("drop", () => {
+    dropped++;
+    const now = Date.now();
+    if (now - lastLog < DROP_LOG_MS) return;
+    options.logger.warn(
+      { dropped, maxConnections: limits.maxConnections },
+      "too many connections: closing new ones",
+    );
+    lastLog = now;
+    dropped = 0;
+  });
+  return server;
+}
+
+function handler(options: ServerOptions) {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const method = (req.method ?? "GET").toUpperCase();
     try {
@@ -47,5 +98,5 @@ export function createAppServer(options: ServerOptions): Server {
       options.logger.error({ err: { message: (err as Error).message }, path }, "request failed");
       if (!res.headersSent) json(res, 500, { error: "internal error" });
     }
-  });
+  };
 }

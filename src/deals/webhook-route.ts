@@ -42,24 +42,31 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Reads the body, stopping at `limit` bytes; resolves undefined when the body was too large. */
+/**
+ * Reads the body, stopping at `limit` bytes: resolves undefined as soon as the body is known to be too
+ * large, without reading the rest (the 413 then closes the connection).
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > limit) {
-      req.resume();
       resolve(undefined);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else if (!tooLarge) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off("data", collect);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on("data", collect);
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -80,6 +87,8 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
       return;
     }
     if (!rawBody) {
+      // Closing is what stops the reading: on a kept-alive connection Node would read the rest to reuse it.
+      res.setHeader("connection", "close");
       send(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
       return;
     }

@@ -3,7 +3,8 @@ import type { AnyMiddlewareArgs, App, Middleware } from "@slack/bolt";
 import type { Services } from "./services.js";
 
 // Global middleware: a request id for the logs, event_id dedupe (Slack retries and Bolt does not dedupe),
-// and tracking of work in flight for graceful shutdown.
+// and tracking of handling in flight for graceful shutdown (the listeners' own work is queued, see
+// work-queue.ts).
 
 export function register(app: App, services: Services): void {
   const middleware: Middleware<AnyMiddlewareArgs> = async ({ body, context, next }) => {
@@ -16,7 +17,7 @@ export function register(app: App, services: Services): void {
       );
       return;
     }
-    await services.tracker.run(next);
+    await services.work.track(next);
   };
   app.use(middleware);
   app.error(async (error) => {

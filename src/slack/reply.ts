@@ -1,6 +1,6 @@
 import type { RespondFn, SayFn } from "@slack/bolt";
 import type { Logger } from "../logger.js";
-import { type Rendered, SORRY } from "./blocks/messages.js";
+import { BUSY, type Rendered, SORRY } from "./blocks/messages.js";
 
 // Never silent, never leaky: when a listener fails, log it with the request id and tell the user kindly.
 
@@ -57,4 +57,42 @@ export async function answerOnceInThread(
   const post: PostInThread = (m) =>
     client.chat.postMessage({ channel: message.channel, thread_ts: threadTs, ...m } as never);
   await kindly(services.logger, requestId, what, () => work(post, threadTs), post);
+}
+
+/** A busy reply gives up after this long: a stalled response_url must not hold a busy-reply slot for ever. */
+export const BUSY_REPLY_TIMEOUT_MS = 10_000;
+
+/**
+ * The busy reply for a request answered privately (/coach, a button): an ephemeral message to its
+ * response_url. It holds the URL only, nothing of the request. Undefined when there is no URL to answer.
+ */
+export function busyEphemeral(
+  responseUrl: string | undefined,
+  message: Rendered = BUSY,
+): (() => Promise<unknown>) | undefined {
+  if (!responseUrl || !/^https?:\/\//.test(responseUrl)) return undefined;
+  return async () => {
+    const res = await fetch(responseUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_type: "ephemeral", replace_original: false, ...message }),
+      signal: AbortSignal.timeout(BUSY_REPLY_TIMEOUT_MS),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+  };
+}
+
+/**
+ * The busy reply for a mention or a DM: in the message's thread (or, without `threadTs`, a plain message:
+ * a user id as `channel` is their DM). Holds channel and timestamps only.
+ */
+export function busyInThread(
+  client: { chat: { postMessage(args: never): Promise<unknown> } },
+  channel: string,
+  threadTs?: string,
+  message: Rendered = BUSY,
+): () => Promise<unknown> {
+  return () =>
+    client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...message } as never);
 }

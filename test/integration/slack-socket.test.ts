@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/paths.js";
-import { type Harness, startHarness } from "../support/app-harness.js";
+import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { DIST_CLI } from "../support/cli.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import {
@@ -61,6 +61,47 @@ describe("Socket Mode", () => {
   it("still serves /healthz on PORT", async () => {
     const res = await fetch(`${h.url}/healthz`);
     expect(await res.json()).toMatchObject({ status: "ok", mode: "socket" });
+  });
+});
+
+describe("Socket Mode with the work queue full", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness("socket", "info", { SLACK_WORK_CONCURRENCY: "1", SLACK_WORK_WAITING: "1" });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("acks every envelope at once and answers the ones past the bound 'busy' through their response_url", async () => {
+    let lift!: () => void;
+    const lifted = new Promise<void>((resolve) => {
+      lift = resolve;
+    });
+    h.slack.onResponse(async () => {
+      await lifted;
+      return undefined;
+    });
+    const acks = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        h.slack.sendEnvelope(
+          "slash_commands",
+          slashCommand({
+            text: "they went quiet after the pricing call",
+            user_id: `U_SOCK${i}`,
+            response_url: h.slack.responseUrl(`sock-${i}`),
+          }),
+          { timeoutMs: 3000 },
+        ),
+      ),
+    );
+    expect(acks).toHaveLength(4);
+    const busy = () => h.slack.responses.filter((p) => JSON.stringify(p.body).includes("swamped"));
+    await eventually(() => expect(busy()).toHaveLength(2));
+    expect(h.running.work.stats).toMatchObject({ running: 1, waiting: 1, turnedAway: 2 });
+    lift();
+    await eventually(() => expect(new Set(h.slack.responses.map((p) => p.id)).size).toBe(4), 20_000);
+    expect(busy()).toHaveLength(2);
   });
 });
 

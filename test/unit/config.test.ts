@@ -47,6 +47,45 @@ describe("config", () => {
     }
   });
 
+  it("bounds Slack work and HTTP requests: defaults, overrides and bad values", () => {
+    const base = { SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1" };
+    expect(loadConfig(base)).toMatchObject({
+      work: { concurrency: 32, maxWaiting: 500 },
+      http: { requestTimeoutMs: 30_000, maxConnections: 1000 },
+    });
+    expect(
+      loadConfig({
+        ...base,
+        SLACK_WORK_CONCURRENCY: "4",
+        SLACK_WORK_WAITING: "0",
+        HTTP_REQUEST_TIMEOUT_MS: "5000",
+        HTTP_MAX_CONNECTIONS: "50",
+      }),
+    ).toMatchObject({
+      work: { concurrency: 4, maxWaiting: 0 },
+      http: { requestTimeoutMs: 5000, maxConnections: 50 },
+    });
+    try {
+      loadConfig({
+        ...base,
+        SLACK_WORK_CONCURRENCY: "0",
+        SLACK_WORK_WAITING: "-1",
+        HTTP_REQUEST_TIMEOUT_MS: "30",
+        HTTP_MAX_CONNECTIONS: "many",
+      });
+      throw new Error("expected a ConfigError");
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join("\n");
+      for (const name of [
+        "SLACK_WORK_CONCURRENCY",
+        "SLACK_WORK_WAITING",
+        "HTTP_REQUEST_TIMEOUT_MS",
+        "HTTP_MAX_CONNECTIONS",
+      ])
+        expect(problems).toContain(name);
+    }
+  });
+
   it("treats empty variables as unset, as .env.example leaves them", () => {
     expect(
       loadConfig({ SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1", DATABASE_URL: "", PORT: "" })

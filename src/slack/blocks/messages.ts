@@ -62,6 +62,17 @@ export const SORRY = notice(
   "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a moment.",
 );
 
+/**
+ * What a request gets when the bot already has as much work as it takes: it was received (acked) but not
+ * read, so the person knows to ask again rather than wait.
+ */
+export const BUSY = notice("I'm swamped right now and couldn't take that one. Please ask again in a minute.");
+
+/** Settings saved before the ack, but the weekly schedule (applied after it) had to be turned away. */
+export const BUSY_SETTINGS = notice(
+  "Saved your settings. I'm swamped right now, so your weekly schedule isn't updated yet: please save them again in a minute.",
+);
+
 export function feedbackThanks(helpful: boolean): Rendered {
   return notice(
     helpful ? "Thanks, noted that this question helped." : "Thanks, noted. I'll lean on other questions.",

@@ -1,10 +1,11 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { Rendered } from "../../blocks/messages.js";
-import { kindly } from "../../reply.js";
+import { busyEphemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 
-// The shape every button listener shares: ack at once, do the work, and if it fails, log it with the
-// request id and tell the user kindly, where the button's answers go.
+// The shape every button listener shares: ack at once, do the work in the bounded work queue (a private
+// busy reply when it is full), and if it fails, log it with the request id and tell the user kindly,
+// where the button's answers go.
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 export type Tell = (message: Rendered) => Promise<unknown>;
@@ -24,12 +25,17 @@ export function buttonListener(
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const tell = tellFor(args);
-    await kindly(
-      services.logger,
-      args.context.requestId as string | undefined,
-      what,
-      () => work(args, tell),
-      tell,
+    await services.work.run(
+      () =>
+        kindly(
+          services.logger,
+          args.context.requestId as string | undefined,
+          what,
+          () => work(args, tell),
+          tell,
+        ),
+      // App Home has no response_url: a busy click there is only logged.
+      busyEphemeral(args.body.response_url),
     );
   };
 }

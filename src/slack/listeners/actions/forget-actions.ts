@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { forgetDoneMessage, notice } from "../../blocks/messages.js";
 import { publishHome } from "../../coaching.js";
-import { errorSummary, kindly } from "../../reply.js";
+import { busyEphemeral, errorSummary, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -11,34 +11,41 @@ export function forgetConfirm(services: Services) {
     await ack();
     const tell = (m: { text: string; blocks: unknown[] }) =>
       respond({ replace_original: true, ...m } as never);
-    await kindly(
-      services.logger,
-      context.requestId as string,
-      "forget",
-      async () => {
-        const key = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
-        const report = await services.store.forgetUser(key);
-        await tell(forgetDoneMessage(report));
-        services.logger.info(
-          { requestId: context.requestId, team: key.teamId, user: key.userId, deleted: report },
-          "user data forgotten",
-        );
-        // The Home tab still shows the old reflections until it is published again.
-        await publishHome(services, client, key).catch((err) =>
-          services.logger.warn(
-            { err: errorSummary(err), requestId: context.requestId },
-            "home refresh after forget failed",
-          ),
-        );
-      },
-      tell,
+    await services.work.run(
+      () =>
+        kindly(
+          services.logger,
+          context.requestId as string,
+          "forget",
+          async () => {
+            const key = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+            const report = await services.store.forgetUser(key);
+            await tell(forgetDoneMessage(report));
+            services.logger.info(
+              { requestId: context.requestId, team: key.teamId, user: key.userId, deleted: report },
+              "user data forgotten",
+            );
+            // The Home tab still shows the old reflections until it is published again.
+            await publishHome(services, client, key).catch((err) =>
+              services.logger.warn(
+                { err: errorSummary(err), requestId: context.requestId },
+                "home refresh after forget failed",
+              ),
+            );
+          },
+          tell,
+        ),
+      busyEphemeral(body.response_url),
     );
   };
 }
 
-export function forgetCancel() {
-  return async ({ ack, respond }: Args): Promise<void> => {
+export function forgetCancel(services: Services) {
+  return async ({ ack, respond, body }: Args): Promise<void> => {
     await ack();
-    await respond({ replace_original: true, ...notice("Nothing deleted.") } as never);
+    await services.work.run(
+      () => respond({ replace_original: true, ...notice("Nothing deleted.") } as never).then(() => undefined),
+      busyEphemeral(body.response_url),
+    );
   };
 }

@@ -36,8 +36,7 @@ function patchFor(actionId: string, value: string, current: UserSettings): Parti
 
 /** Admins choose the deal channels in Home; the whole selection replaces the stored one. */
 export function homeDealChannels(services: Services) {
-  return async ({ ack, body, action, client, context }: Args): Promise<void> => {
-    await ack();
+  const choose = async ({ body, action, client, context }: Args): Promise<void> => {
     const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
     try {
       const info = await client.users.info({ user: key.userId });
@@ -56,11 +55,16 @@ export function homeDealChannels(services: Services) {
       );
     }
   };
+  return async (args: Args): Promise<void> => {
+    await args.ack();
+    // Home has no reply surface: when the work queue is full the change is dropped, and Home, not
+    // published again, still shows the old choice.
+    await services.work.run(() => choose(args));
+  };
 }
 
 export function homeSetting(services: Services) {
-  return async ({ ack, body, action, client, context }: Args): Promise<void> => {
-    await ack();
+  const change = async ({ body, action, client, context }: Args): Promise<void> => {
     const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
     const value =
       "selected_option" in action && action.selected_option
@@ -86,5 +90,10 @@ export function homeSetting(services: Services) {
       // Home has no reply surface; publishing again (or failing to) is all the user sees.
       services.logger.error({ err: errorSummary(err), requestId: context.requestId }, "home setting failed");
     }
+  };
+  return async (args: Args): Promise<void> => {
+    await args.ack();
+    // As above: dropped when the queue is full, and Home still shows the old setting.
+    await services.work.run(() => change(args));
   };
 }

@@ -15,7 +15,7 @@ export function register(app: App, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.helpful, feedback(services, true));
   app.action<BlockAction<ButtonAction>>(ACTION.notHelpful, feedback(services, false));
   app.action<BlockAction<ButtonAction>>(ACTION.forgetConfirm, forgetConfirm(services));
-  app.action<BlockAction<ButtonAction>>(ACTION.forgetCancel, forgetCancel());
+  app.action<BlockAction<ButtonAction>>(ACTION.forgetCancel, forgetCancel(services));
   app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.snooze, nudgePref(services, "snooze"));
   app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.mute, nudgePref(services, "mute"));
   const home = [
@@ -43,10 +43,16 @@ export function register(app: App, services: Services): void {
     if (known.has(id)) return;
     await ack();
     logger.debug(`unknown action ${id}`);
-    await respond({
-      response_type: "ephemeral",
-      replace_original: false,
-      text: "That button is from an older message and no longer does anything. Try `/coach` again.",
-    }).catch(() => undefined);
+    // Only a note, and no busy reply: when the queue is full this click goes unanswered.
+    await services.work.run(() =>
+      respond({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: "That button is from an older message and no longer does anything. Try `/coach` again.",
+      }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   });
 }

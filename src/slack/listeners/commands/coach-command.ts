@@ -8,10 +8,11 @@ import { settingsModal, situationModal } from "../../blocks/modals.js";
 import { dayLabel } from "../../blocks/settings-options.js";
 import { weeklyInvitation } from "../../blocks/weekly.js";
 import { coachAndRecord } from "../../coaching.js";
-import { ephemeral, kindly } from "../../reply.js";
+import { busyEphemeral, ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 
-// /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after.
+// /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after, in the
+// bounded work queue (a busy reply when it is full).
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -97,8 +98,7 @@ async function linkOwner(services: Services, key: { teamId: string; userId: stri
 }
 
 export function coachCommand(services: Services) {
-  return async ({ command, ack, respond, client, context }: Args): Promise<void> => {
-    await ack();
+  const coach = async ({ command, respond, client, context }: Args): Promise<void> => {
     const text = command.text.trim();
     const key = { teamId: command.team_id, userId: command.user_id };
     const requestId = context.requestId as string | undefined;
@@ -193,5 +193,9 @@ export function coachCommand(services: Services) {
       },
       ephemeral(respond),
     );
+  };
+  return async (args: Args): Promise<void> => {
+    await args.ack();
+    await services.work.run(() => coach(args), busyEphemeral(args.command.response_url));
   };
 }

@@ -1,7 +1,8 @@
-import type { App } from "@slack/bolt";
+import type { App, Context } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import { publishHome } from "../../coaching.js";
 import { mentions } from "../../mentions.js";
-import { errorSummary } from "../../reply.js";
+import { busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { type ChannelMessage, handleDealChannelMessage, isDealChannel } from "./deal-channel.js";
 import { handleDirectMessage } from "./direct-message.js";
@@ -13,21 +14,30 @@ interface PlainMessage extends ChannelMessage {
 
 export function register(app: App, services: Services): void {
   app.event("app_mention", async ({ event, client, context, body }) => {
-    if (!event.user) return;
-    await handleMention(services, client, {
-      teamId: (body.team_id as string | undefined) ?? context.teamId ?? "",
-      channel: event.channel,
-      user: event.user,
-      text: event.text,
-      ts: event.ts,
-      threadTs: event.thread_ts,
-      botUserId: context.botUserId,
-      requestId: context.requestId as string | undefined,
-    });
+    const user = event.user;
+    if (!user) return;
+    await services.work.run(
+      () =>
+        handleMention(services, client, {
+          teamId: (body.team_id as string | undefined) ?? context.teamId ?? "",
+          channel: event.channel,
+          user,
+          text: event.text,
+          ts: event.ts,
+          threadTs: event.thread_ts,
+          botUserId: context.botUserId,
+          requestId: context.requestId as string | undefined,
+        }),
+      busyInThread(client, event.channel, event.thread_ts ?? event.ts),
+    );
   });
 
-  app.event("message", async ({ event, client, context, body }) => {
-    const m = event as unknown as PlainMessage;
+  const onMessage = async (
+    m: PlainMessage,
+    client: WebClient,
+    context: Context,
+    body: { team_id?: unknown },
+  ): Promise<void> => {
     const teamId = (body.team_id as string | undefined) ?? context.teamId ?? "";
     const requestId = context.requestId as string | undefined;
     if (m.channel_type !== "im" && (await isDealChannel(services, teamId, m.channel))) {
@@ -64,21 +74,38 @@ export function register(app: App, services: Services): void {
         requestId,
       });
     }
+  };
+
+  app.event("message", async ({ event, client, context, body }) => {
+    const m = event as unknown as PlainMessage;
+    // Only a person's DM is told we are busy. A mention in a channel also arrives as app_mention, which
+    // answers for it; a deal channel's post (often a CRM bot's) is dropped, counted in the queue's log.
+    const dm = m.channel_type === "im" && m.subtype === undefined && !m.bot_id && m.user !== undefined;
+    await services.work.run(
+      () => onMessage(m, client, context, body),
+      dm ? busyInThread(client, m.channel, m.thread_ts ?? m.ts) : undefined,
+    );
   });
 
   app.event("app_home_opened", async ({ event, client, context, body }) => {
     if (event.tab !== "home") return;
     const key = { teamId: (body.team_id as string | undefined) ?? context.teamId ?? "", userId: event.user };
-    try {
-      await publishHome(services, client, key);
-    } catch (err) {
-      // No one to tell in a Home tab that failed to render; it is retried on the next open.
-      services.logger.error(
-        { err: errorSummary(err), requestId: context.requestId },
-        "app home publish failed",
-      );
-    }
+    // When the work queue is full Home is not published; the next open tries again.
+    await services.work.run(async () => {
+      try {
+        await publishHome(services, client, key);
+      } catch (err) {
+        // No one to tell in a Home tab that failed to render; it is retried on the next open.
+        services.logger.error(
+          { err: errorSummary(err), requestId: context.requestId },
+          "app home publish failed",
+        );
+      }
+    });
   });
+
+  // Uninstall and revoked tokens are not queued: they are rare, quick, and must never be turned away
+  // (they delete a workspace's data). Bolt's middleware tracks them for shutdown.
 
   app.event("app_uninstalled", async ({ body, context }) => {
     const teamId = (body.team_id as string | undefined) ?? context.teamId;

@@ -2,13 +2,14 @@ import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction 
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage } from "../../../coaching/taxonomy.js";
 import { setWeekly } from "../../../reflection/opt-in.js";
-import { notice } from "../../blocks/messages.js";
+import type { IsoWeekday } from "../../../store/types.js";
+import { BUSY_SETTINGS, notice } from "../../blocks/messages.js";
 import { reflectSavedView } from "../../blocks/modals.js";
 import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { WEEKLY_INPUT, WEEKLY_VIEW } from "../../blocks/weekly.js";
 import { coachAndRecord, publishHome } from "../../coaching.js";
 import { INPUT, VIEW } from "../../ids.js";
-import { errorSummary } from "../../reply.js";
+import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { inputValue, parseMetadata } from "./view-values.js";
 
@@ -43,6 +44,23 @@ export function register(app: App, services: Services): void {
       return;
     }
     await ack();
+    const key = keyOf(body);
+    const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    await services.work.run(
+      () => coachSituation({ body, view, client, context }),
+      // No response_url (an old modal): the busy reply comes by DM.
+      busyEphemeral(meta.r) ?? busyInThread(client, key.userId),
+    );
+  });
+
+  const coachSituation = async ({
+    view,
+    body,
+    client,
+    context,
+  }: Pick<Args, "view" | "body" | "client" | "context">): Promise<void> => {
+    const values = view.state.values;
+    const happened = inputValue(values, INPUT.happened)?.trim() ?? "";
     const deal = inputValue(values, INPUT.deal)?.trim();
     const stage = inputValue(values, INPUT.stage);
     const key = keyOf(body);
@@ -69,7 +87,7 @@ export function register(app: App, services: Services): void {
         } as never)
         .catch(() => undefined);
     }
-  });
+  };
 
   // Reflect: stored privately, never posted. The store write happens before the ack so a failure can be
   // shown in the modal instead of losing the user's words.
@@ -173,7 +191,23 @@ export function register(app: App, services: Services): void {
       });
       return;
     }
-    // After the ack (users.info may be slow): the weekly schedule follows the saved settings.
+    // After the ack (users.info may be slow), in the work queue: the weekly schedule follows the saved
+    // settings. When the queue is full the settings stay saved and the person is asked to save again.
+    const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    await services.work.run(
+      () => applySettings(client, key, { weekly, day, time, nudges }, meta.r, context.requestId),
+      busyEphemeral(meta.r, BUSY_SETTINGS) ?? busyInThread(client, key.userId, undefined, BUSY_SETTINGS),
+    );
+  });
+
+  const applySettings = async (
+    client: Args["client"],
+    key: { teamId: string; userId: string },
+    { weekly, day, time, nudges }: { weekly: boolean; day: IsoWeekday; time: string; nudges: boolean },
+    responseUrl: string | undefined,
+    requestId: unknown,
+  ): Promise<void> => {
+    const context = { requestId };
     await setWeekly(services.store, client, key, { on: weekly, day, time }, new Date()).catch((err) =>
       services.logger.error(
         { err: errorSummary(err), requestId: context.requestId },
@@ -181,14 +215,12 @@ export function register(app: App, services: Services): void {
       ),
     );
     const summary = `Saved. Weekly reflection ${weekly ? `on, ${dayLabel(day)}s at ${time}` : "off"}; deal nudges ${nudges ? "on" : "off"}.`;
-    await postToResponseUrl(parseMetadata<{ r: string }>(view.private_metadata).r, notice(summary)).catch(
-      () => false,
-    );
+    await postToResponseUrl(responseUrl, notice(summary)).catch(() => false);
     await publishHome(services, client, key).catch((err) =>
       services.logger.warn(
         { err: errorSummary(err), requestId: context.requestId },
         "home refresh after settings failed",
       ),
     );
-  });
+  };
 }
