@@ -1,16 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { runCli } from "../support/cli.js";
 import { FakeSlack, postToApp } from "../support/fake-slack.js";
+import { storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Exactly once across a crash: a process commits deliveries to the inbox (202) and is killed with
 // SIGKILL before it processes them; the next process on the same data directory processes each exactly
-// once, and a CRM retry of the same events is a duplicate.
+// once, and a CRM retry of the same events is a duplicate. Then the same under kill -9 at seeded random
+// points while receiving, processing and posting, on the store the suite runs on.
 
 const SECRET = "crash-secret";
 let slack: FakeSlack;
@@ -61,10 +65,10 @@ function start(env: Record<string, string>): {
   return { child, port, output: () => out };
 }
 
-function delivery(i: number): string {
+function delivery(i: number | string): string {
   return JSON.stringify({
     event_id: `crash-${i}`,
-    occurred_at: new Date(Date.now() - 60_000 + i).toISOString(),
+    occurred_at: new Date(Date.now() - 60_000).toISOString(),
     deal: {
       id: `CR-${i}`,
       name: `Crash deal ${i}`,
@@ -129,4 +133,197 @@ describe("a crash between receipt and processing", () => {
     }
     expect(worker.output()).toContain("Deal Coach stopped");
   }, 180_000);
+});
+
+// --- kill -9 at random points ----------------------------------------------------------------------
+// Each run sends a burst of signed deliveries (one deal each, every one raising a nudge for its own
+// owner, so each deal has its own DM) into a process that is killed with SIGKILL at seeded random points:
+// after the k-th delivery was accepted, a random time into the burst (while receiving and processing),
+// or at the k-th chat.postMessage reaching Slack, before Slack posts it, after it posted but before it
+// answered, or just after it answered. Deliveries that got no 202 are sent again (as a CRM retries),
+// and a process is started again on the same data until one runs to the end. Slack's copy of the DMs
+// then holds every deal's nudge exactly once. Runs share the store (a first start of the embedded store
+// costs an initdb) and use their own deal ids. CRASH_BUDGET_MS sets how long to keep running (2.5 min),
+// CRASH_SEED the first run's seed.
+
+const BUDGET_MS = Number(process.env.CRASH_BUDGET_MS ?? 150_000);
+const SEED = Number(process.env.CRASH_SEED ?? 20261212);
+const DEALS_PER_RUN = 24;
+const LEASE_MS = 1500;
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
+function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+type KillPoint =
+  | { kind: "accepted"; k: number }
+  | { kind: "delay"; ms: number }
+  | { kind: "post"; k: number; when: "before" | "posted" | "answered" };
+
+const POST_MODES = ["before", "posted", "answered"] as const;
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((r) => child.once("exit", r));
+}
+
+describe(`kill -9 at random points (${storeKind})`, () => {
+  let schema: string | undefined;
+  let storeEnv: Record<string, string>;
+
+  async function admin(statement: string): Promise<void> {
+    const client = new pg.Client({ connectionString: testDatabaseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    if (storeKind === "postgres") {
+      schema = `crash_${randomUUID().replaceAll("-", "")}`;
+      await admin(`CREATE SCHEMA ${schema}`);
+      const url = new URL(testDatabaseUrl);
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      storeEnv = { DATABASE_URL: url.toString() };
+    } else {
+      storeEnv = { DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-kill-")) };
+    }
+  });
+  afterAll(async () => {
+    slack.off("chat.postMessage");
+    if (schema) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  it(
+    "posts every deal's nudge exactly once, however often the process is killed",
+    async () => {
+      const started = Date.now();
+      const tally = {
+        runs: 0,
+        lives: 0,
+        startMs: 0,
+        kills: 0,
+        accepted: 0,
+        delay: 0,
+        post: 0,
+        lost: 0,
+        doubled: 0,
+        deals: 0,
+      };
+      const failures: string[] = [];
+      const env = { ...storeEnv, DEAL_LEASE_MS: String(LEASE_MS) };
+      /** Posts Slack holds in a DM (each deal's owner has their own). */
+      const postsIn = (channel: string) => slack.messages.filter((m) => m.channel === channel).length;
+
+      for (let run = 0; Date.now() - started < BUDGET_MS || run < 2; run++) {
+        const seed = SEED + run;
+        const rand = prng(seed);
+        const ids = Array.from({ length: DEALS_PER_RUN }, (_, i) => `r${seed}-${i}`);
+        const dmOfDeal = (id: string) => `D_U_owner${id}`;
+        const unacked = new Set(ids);
+        const allPosted = () => ids.every((id) => postsIn(dmOfDeal(id)) > 0);
+        const kills: KillPoint[] = Array.from({ length: 1 + rand(3) }, (): KillPoint => {
+          const kind = rand(3);
+          if (kind === 0) return { kind: "accepted", k: 1 + rand(DEALS_PER_RUN) };
+          if (kind === 1) return { kind: "delay", ms: rand(2500) };
+          return { kind: "post", k: 1 + rand(DEALS_PER_RUN), when: POST_MODES[rand(3)] ?? "posted" };
+        });
+
+        for (let life = 0; life <= kills.length; life++) {
+          const plan = kills[life];
+          const startedAt = Date.now();
+          const app = start(env);
+          tally.lives++;
+          let killed = false;
+          const kill = () => {
+            if (killed) return;
+            killed = true;
+            app.child.kill("SIGKILL");
+            tally.kills++;
+            if (plan) tally[plan.kind]++;
+          };
+          let posts = 0;
+          slack.on("chat.postMessage", () => {
+            if (plan?.kind !== "post" || killed || ++posts !== plan.k) return undefined;
+            if (plan.when === "before") {
+              kill();
+              return { status: 500 }; // Never reached Slack's storage: nothing posted.
+            }
+            if (plan.when === "posted")
+              kill(); // Posted (the default reply records it), never answered.
+            else setImmediate(kill); // Posted and answered; killed before the app can record it.
+            return undefined;
+          });
+          try {
+            await app.port;
+          } catch (err) {
+            failures.push(`seed ${seed} life ${life}: ${(err as Error).message.slice(0, 2000)}`);
+            kill();
+            break;
+          }
+          const port = await app.port;
+          tally.startMs += Date.now() - startedAt;
+          const timer = plan?.kind === "delay" ? setTimeout(kill, plan.ms) : undefined;
+          let accepted = 0;
+          const queue = [...unacked];
+          await Promise.all(
+            Array.from({ length: 8 }, async () => {
+              for (let id = queue.shift(); id !== undefined && !killed; id = queue.shift()) {
+                const res = await send(port, delivery(id)).catch(() => undefined);
+                if (res?.status !== 202) continue; // Refused or cut off: the CRM sends it again later.
+                unacked.delete(id);
+                if (plan?.kind === "accepted" && ++accepted === plan.k) kill();
+              }
+            }),
+          );
+          // Let the process work until it is killed or has posted everything.
+          const deadline = Date.now() + 60_000;
+          while (!killed && !(unacked.size === 0 && allPosted()) && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 50));
+          clearTimeout(timer);
+          if (plan) {
+            kill(); // A point past the end of the work still kills: the next life starts cold.
+            await exited(app.child);
+            continue;
+          }
+          // The last life: give a doubled post time to show (a lease to lapse, a poll), then stop cleanly.
+          await new Promise((r) => setTimeout(r, LEASE_MS + 2500));
+          app.child.kill("SIGTERM");
+          await exited(app.child);
+          if (unacked.size > 0) failures.push(`seed ${seed}: ${unacked.size} deliveries never accepted`);
+        }
+        slack.off("chat.postMessage");
+        tally.runs++;
+        tally.deals += ids.length;
+        for (const id of ids) {
+          const n = postsIn(dmOfDeal(id));
+          if (n === 0) tally.lost++;
+          if (n > 1) tally.doubled += n - 1;
+          if (n !== 1)
+            failures.push(`seed ${seed}: deal ${id} posted ${n} times (kills ${JSON.stringify(kills)})`);
+        }
+      }
+      console.log(
+        `crash test (${storeKind}): runs ${tally.runs}, deals ${tally.deals}, kill points ${tally.kills} ` +
+          `(after an accepted delivery ${tally.accepted}, at a random time ${tally.delay}, ` +
+          `at a chat.postMessage ${tally.post}), lost ${tally.lost}, doubled ${tally.doubled}, ` +
+          `first seed ${SEED}, ${tally.lives} starts (${Math.round(tally.startMs / tally.lives)} ms each to listen), ` +
+          `${Math.round((Date.now() - started) / 1000)} s`,
+      );
+      expect(failures).toEqual([]);
+      expect(tally.lost + tally.doubled).toBe(0);
+    },
+    BUDGET_MS + 240_000,
+  );
 });
