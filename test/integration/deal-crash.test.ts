@@ -136,19 +136,19 @@ describe("a crash between receipt and processing", () => {
 });
 
 // --- kill -9 at random points ----------------------------------------------------------------------
-// Each run sends a burst of signed deliveries (one deal each, every one raising a nudge for its own
-// owner, so each deal has its own DM) into a process that is killed with SIGKILL at seeded random points:
-// after the k-th delivery was accepted, a random time into the burst (while receiving and processing),
-// or at the k-th chat.postMessage reaching Slack, before Slack posts it, after it posted but before it
-// answered, or just after it answered. Deliveries that got no 202 are sent again (as a CRM retries),
-// and a process is started again on the same data until one runs to the end. Slack's copy of the DMs
-// then holds every deal's nudge exactly once. Runs share the store (a first start of the embedded store
-// costs an initdb) and use their own deal ids. CRASH_BUDGET_MS sets how long to keep running (2.5 min),
-// CRASH_SEED the first run's seed.
+// Each life of the process gets a burst of signed deliveries (one new deal each, every one raising a
+// nudge for its own owner, so each deal has its own DM), plus the deliveries no earlier life answered
+// with a 202 (as a CRM retries), and is killed with SIGKILL at a seeded random point: after the k-th
+// delivery was accepted, a random time into the burst (while receiving and processing), or at the k-th
+// chat.postMessage reaching Slack, before Slack stores it, after it stored it but before it answered,
+// or just after it answered. The next life starts on the same data, with the work of the dead ones
+// (leases lapse after DEAL_LEASE_MS) and a burst of its own. When the time is up a last life runs to
+// the end; Slack's copy of the DMs must then hold every deal's nudge exactly once. CRASH_BUDGET_MS sets
+// how long to keep killing (2.5 min), CRASH_SEED the first life's seed (life n uses seed + n).
 
 const BUDGET_MS = Number(process.env.CRASH_BUDGET_MS ?? 150_000);
 const SEED = Number(process.env.CRASH_SEED ?? 20261212);
-const DEALS_PER_RUN = 24;
+const DEALS_PER_LIFE = 24;
 const LEASE_MS = 1500;
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
@@ -210,116 +210,121 @@ describe(`kill -9 at random points (${storeKind})`, () => {
     async () => {
       const started = Date.now();
       const tally = {
-        runs: 0,
         lives: 0,
         startMs: 0,
         kills: 0,
+        idle: 0,
         accepted: 0,
         delay: 0,
         post: 0,
         lost: 0,
         doubled: 0,
-        deals: 0,
       };
       const failures: string[] = [];
       const env = { ...storeEnv, DEAL_LEASE_MS: String(LEASE_MS) };
-      /** Posts Slack holds in a DM (each deal's owner has their own). */
-      const postsIn = (channel: string) => slack.messages.filter((m) => m.channel === channel).length;
+      const deals: string[] = [];
+      const unacked = new Set<string>();
+      const plans: string[] = [];
+      /** Posts Slack holds in a deal owner's DM. */
+      const postsFor = (id: string) => slack.messages.filter((m) => m.channel === `D_U_owner${id}`).length;
+      const allPosted = () => unacked.size === 0 && deals.every((id) => postsFor(id) > 0);
 
-      for (let run = 0; Date.now() - started < BUDGET_MS || run < 2; run++) {
-        const seed = SEED + run;
-        const rand = prng(seed);
-        const ids = Array.from({ length: DEALS_PER_RUN }, (_, i) => `r${seed}-${i}`);
-        const dmOfDeal = (id: string) => `D_U_owner${id}`;
-        const unacked = new Set(ids);
-        const allPosted = () => ids.every((id) => postsIn(dmOfDeal(id)) > 0);
-        const kills: KillPoint[] = Array.from({ length: 1 + rand(3) }, (): KillPoint => {
+      for (let life = 0; ; life++) {
+        const last = life >= 2 && Date.now() - started >= BUDGET_MS;
+        const rand = prng(SEED + life);
+        let plan: KillPoint | undefined;
+        if (!last) {
+          for (let i = 0; i < DEALS_PER_LIFE; i++) {
+            deals.push(`s${SEED}-${life}-${i}`);
+            unacked.add(`s${SEED}-${life}-${i}`);
+          }
           const kind = rand(3);
-          if (kind === 0) return { kind: "accepted", k: 1 + rand(DEALS_PER_RUN) };
-          if (kind === 1) return { kind: "delay", ms: rand(2500) };
-          return { kind: "post", k: 1 + rand(DEALS_PER_RUN), when: POST_MODES[rand(3)] ?? "posted" };
-        });
-
-        for (let life = 0; life <= kills.length; life++) {
-          const plan = kills[life];
-          const startedAt = Date.now();
-          const app = start(env);
-          tally.lives++;
-          let killed = false;
-          const kill = () => {
-            if (killed) return;
-            killed = true;
-            app.child.kill("SIGKILL");
+          plan =
+            kind === 0
+              ? { kind: "accepted", k: 1 + rand(DEALS_PER_LIFE) }
+              : kind === 1
+                ? { kind: "delay", ms: rand(2500) }
+                : { kind: "post", k: 1 + rand(DEALS_PER_LIFE), when: POST_MODES[rand(3)] ?? "posted" };
+          plans.push(`${life}: ${JSON.stringify(plan)}`);
+        }
+        const startedAt = Date.now();
+        const app = start(env);
+        tally.lives++;
+        let killed = false;
+        const kill = (idle = false) => {
+          if (killed) return;
+          killed = true;
+          app.child.kill("SIGKILL");
+          if (idle) tally.idle++;
+          else if (plan) {
             tally.kills++;
-            if (plan) tally[plan.kind]++;
-          };
-          let posts = 0;
-          slack.on("chat.postMessage", () => {
-            if (plan?.kind !== "post" || killed || ++posts !== plan.k) return undefined;
-            if (plan.when === "before") {
-              kill();
-              return { status: 500 }; // Never reached Slack's storage: nothing posted.
-            }
-            if (plan.when === "posted")
-              kill(); // Posted (the default reply records it), never answered.
-            else setImmediate(kill); // Posted and answered; killed before the app can record it.
-            return undefined;
-          });
-          try {
-            await app.port;
-          } catch (err) {
-            failures.push(`seed ${seed} life ${life}: ${(err as Error).message.slice(0, 2000)}`);
+            tally[plan.kind]++;
+          }
+        };
+        let posts = 0;
+        slack.on("chat.postMessage", () => {
+          if (plan?.kind !== "post" || killed || ++posts !== plan.k) return undefined;
+          if (plan.when === "before") {
             kill();
-            break;
+            return { status: 500 }; // Never reached Slack's storage: nothing posted.
           }
-          const port = await app.port;
-          tally.startMs += Date.now() - startedAt;
-          const timer = plan?.kind === "delay" ? setTimeout(kill, plan.ms) : undefined;
-          let accepted = 0;
-          const queue = [...unacked];
-          await Promise.all(
-            Array.from({ length: 8 }, async () => {
-              for (let id = queue.shift(); id !== undefined && !killed; id = queue.shift()) {
-                const res = await send(port, delivery(id)).catch(() => undefined);
-                if (res?.status !== 202) continue; // Refused or cut off: the CRM sends it again later.
-                unacked.delete(id);
-                if (plan?.kind === "accepted" && ++accepted === plan.k) kill();
-              }
-            }),
-          );
-          // Let the process work until it is killed or has posted everything.
-          const deadline = Date.now() + 60_000;
-          while (!killed && !(unacked.size === 0 && allPosted()) && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 50));
-          clearTimeout(timer);
-          if (plan) {
-            kill(); // A point past the end of the work still kills: the next life starts cold.
-            await exited(app.child);
-            continue;
-          }
-          // The last life: give a doubled post time to show (a lease to lapse, a poll), then stop cleanly.
-          await new Promise((r) => setTimeout(r, LEASE_MS + 2500));
-          app.child.kill("SIGTERM");
+          if (plan.when === "posted")
+            kill(); // Stored (the default reply records it), never answered.
+          else setImmediate(kill); // Stored and answered; killed before the app can record it.
+          return undefined;
+        });
+        let port: number;
+        try {
+          port = await app.port;
+        } catch (err) {
+          failures.push(`life ${life}: ${(err as Error).message.slice(0, 2000)}`);
+          kill(true);
+          break;
+        }
+        tally.startMs += Date.now() - startedAt;
+        const timer = plan?.kind === "delay" ? setTimeout(kill, plan.ms) : undefined;
+        let accepted = 0;
+        const queue = [...unacked];
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            for (let id = queue.shift(); id !== undefined && !killed; id = queue.shift()) {
+              const res = await send(port, delivery(id)).catch(() => undefined);
+              if (res?.status !== 202) continue; // Refused or cut off: sent again to the next life.
+              unacked.delete(id);
+              if (plan?.kind === "accepted" && ++accepted === plan.k) kill();
+            }
+          }),
+        );
+        // The process works until it is killed or has posted everything.
+        const deadline = Date.now() + (last ? 120_000 : 60_000);
+        while (!killed && !allPosted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        clearTimeout(timer);
+        if (!last) {
+          kill(true); // The point came after the work was done: counted apart, not as a kill point.
           await exited(app.child);
-          if (unacked.size > 0) failures.push(`seed ${seed}: ${unacked.size} deliveries never accepted`);
+          continue;
         }
-        slack.off("chat.postMessage");
-        tally.runs++;
-        tally.deals += ids.length;
-        for (const id of ids) {
-          const n = postsIn(dmOfDeal(id));
-          if (n === 0) tally.lost++;
-          if (n > 1) tally.doubled += n - 1;
-          if (n !== 1)
-            failures.push(`seed ${seed}: deal ${id} posted ${n} times (kills ${JSON.stringify(kills)})`);
-        }
+        // The last life: give a doubled post time to show (a lease to lapse, a poll), then stop cleanly.
+        await new Promise((r) => setTimeout(r, LEASE_MS + 2500));
+        app.child.kill("SIGTERM");
+        await exited(app.child);
+        break;
       }
+      slack.off("chat.postMessage");
+      if (unacked.size > 0) failures.push(`${unacked.size} deliveries never accepted`);
+      for (const id of deals) {
+        const n = postsFor(id);
+        if (n === 0) tally.lost++;
+        if (n > 1) tally.doubled += n - 1;
+        if (n !== 1) failures.push(`deal ${id} posted ${n} times`);
+      }
+      if (failures.length > 0) failures.push(`kill points: ${plans.join("; ")}`);
       console.log(
-        `crash test (${storeKind}): runs ${tally.runs}, deals ${tally.deals}, kill points ${tally.kills} ` +
-          `(after an accepted delivery ${tally.accepted}, at a random time ${tally.delay}, ` +
-          `at a chat.postMessage ${tally.post}), lost ${tally.lost}, doubled ${tally.doubled}, ` +
-          `first seed ${SEED}, ${tally.lives} starts (${Math.round(tally.startMs / tally.lives)} ms each to listen), ` +
-          `${Math.round((Date.now() - started) / 1000)} s`,
+        `crash test (${storeKind}): ${tally.lives} process starts, ${deals.length} deals, ` +
+          `kill points ${tally.kills} (after an accepted delivery ${tally.accepted}, at a random time ${tally.delay}, ` +
+          `at a chat.postMessage ${tally.post}; ${tally.idle} more after the work was done), ` +
+          `lost ${tally.lost}, doubled ${tally.doubled}, first seed ${SEED}, ` +
+          `${Math.round(tally.startMs / tally.lives)} ms per start to listen, ${Math.round((Date.now() - started) / 1000)} s`,
       );
       expect(failures).toEqual([]);
       expect(tally.lost + tally.doubled).toBe(0);
