@@ -7,7 +7,8 @@ import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
 import type { DealSnapshot, DealState, DealUpdate, Trigger } from "./types.js";
 
 // Turns committed inbox rows into deal state and nudges. At-least-once processing with effects keyed so
-// that a repeat is harmless: the nudge table's (source, deal, trigger key) is unique.
+// that a repeat is harmless (the nudge table's (source, deal, trigger key) is unique), and committed
+// together with the row's completion, so that a process killed at any point leaves all of them or none.
 
 export interface ProcessorDeps {
   store: Store;
