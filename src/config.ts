@@ -118,6 +118,13 @@ const EnvSchema = z.object({
       .transform(Number)
       .optional(),
   ),
+  DEAL_LEASE_MS: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{3,7}$/, "must be milliseconds")
+      .transform(Number)
+      .optional(),
+  ),
   DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
@@ -188,6 +195,8 @@ export interface Config {
     channels: string[];
     /** false: this process only receives webhooks; another one processes the inbox and sends nudges. */
     worker: boolean;
+    /** DEAL_LEASE_MS: how long a claimed inbox row or nudge is held before another pass may take it. */
+    leaseMs: number;
   };
 }
 
@@ -296,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((c) => c.trim())
         .filter(Boolean),
       worker: (e.DEAL_WORKER ?? "on") === "on",
+      leaseMs: e.DEAL_LEASE_MS ?? 60_000,
     },
   };
 }

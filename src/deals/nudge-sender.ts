@@ -11,6 +11,9 @@ import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 
 // Sends due nudges: respects nudges-off, mute and snooze, then the policy (quiet hours and weekends in
 // the user's own timezone, daily and weekly caps), which defers a nudge and never drops it.
+// Exactly once across a crash: the nudge is marked as being posted before the Web API call and the
+// message carries the nudge's id in its metadata; a marked nudge leased again (the process died between
+// posting and recording it) is first looked for where it would have been posted.
 
 export interface NudgeSenderDeps {
   store: Store;
@@ -19,16 +22,28 @@ export interface NudgeSenderDeps {
   now: () => Date;
   policy: NudgePolicy;
   clientFor: (teamId: string) => Promise<WebClient>;
+  /** How long a claimed nudge is held before another pass may take it (default a minute). */
+  leaseMs?: number;
 }
 
-const LEASE_MS = 60_000;
+export const NUDGE_EVENT_TYPE = "deal_coach_nudge";
+const DEFAULT_LEASE_MS = 60_000;
 const PARALLEL = 4;
+/** Slack's clock and the store's may disagree a little: the search starts this much before the mark. */
+const CLOCK_SLACK_S = 600;
+/** Pages of history read looking for a nudge (a DM rarely has more than a page since the mark). */
+const MAX_PAGES = 5;
+
+interface NudgeMetadata {
+  event_type?: string;
+  event_payload?: { nudge_id?: string };
+}
 
 export class NudgeSender {
   constructor(private readonly deps: NudgeSenderDeps) {}
 
   async sendDue(limit = 50): Promise<number> {
-    const due = await this.deps.store.deals.claimDueNudges(limit, LEASE_MS);
+    const due = await this.deps.store.deals.claimDueNudges(limit, this.deps.leaseMs ?? DEFAULT_LEASE_MS);
     // Different people's nudges go out side by side; one person's go one after another, so the daily and
     // weekly caps are counted against what was really sent.
     const byUser = new Map<string, NudgeRow[]>();
@@ -55,7 +70,12 @@ export class NudgeSender {
   private async handle(nudge: NudgeRow): Promise<void> {
     const { store, now } = this.deps;
     const deals = store.deals;
-    if (!nudge.userId) return deals.deferNudge(nudge.id, new Date(now().getTime() + LEASE_MS), "no owner");
+    if (!nudge.userId)
+      return deals.deferNudge(nudge.id, new Date(now().getTime() + DEFAULT_LEASE_MS), "no owner");
+    if (nudge.postingAt && (await this.alreadyPosted(nudge, nudge.userId))) {
+      this.deps.logger.info({ nudge: nudge.id }, "nudge was posted before a restart; not posting again");
+      return deals.finishNudge(nudge.id, "sent");
+    }
     const key = { teamId: nudge.teamId, userId: nudge.userId };
     const user = await store.getUser(key);
     if (user && !user.settings.nudges) return deals.finishNudge(nudge.id, "skipped", "nudges off");
@@ -105,16 +125,13 @@ export class NudgeSender {
       dealId: nudge.dealId,
     });
     const client = await this.deps.clientFor(nudge.teamId);
-    let channel = p.channel;
-    if (!channel) {
-      const opened = await client.conversations.open({ users: userId });
-      channel = opened.channel?.id;
-      if (!channel) throw new Error("conversations.open returned no channel");
-    }
+    const channel = p.channel ?? (await this.dmOf(client, userId));
+    await store.deals.markNudgePosting(nudge.id);
     await client.chat.postMessage({
       channel,
       ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
       ...message,
+      metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudge.id } },
     } as never);
     await store.recordAsked(
       key,
@@ -124,5 +141,42 @@ export class NudgeSender {
       { team: nudge.teamId, user: userId, nudge: nudge.id, trigger: p.trigger.kind },
       "nudge sent",
     );
+  }
+
+  private async dmOf(client: WebClient, userId: string): Promise<string> {
+    const opened = await client.conversations.open({ users: userId });
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error("conversations.open returned no channel");
+    return channel;
+  }
+
+  /** Whether a message with this nudge's id in its metadata is in the DM (or the deal thread) already. */
+  private async alreadyPosted(nudge: NudgeRow, userId: string): Promise<boolean> {
+    const client = await this.deps.clientFor(nudge.teamId);
+    const p = nudge.payload;
+    const channel = p.channel ?? (await this.dmOf(client, userId));
+    const oldest = String(Math.floor((nudge.postingAt?.getTime() ?? 0) / 1000) - CLOCK_SLACK_S);
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const common = {
+        channel,
+        oldest,
+        include_all_metadata: true,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      };
+      const answer = p.threadTs
+        ? await client.conversations.replies({ ...common, ts: p.threadTs })
+        : await client.conversations.history(common);
+      const found = (answer.messages ?? []).some((m) => {
+        const meta = (m as { metadata?: NudgeMetadata }).metadata;
+        return meta?.event_type === NUDGE_EVENT_TYPE && meta.event_payload?.nudge_id === nudge.id;
+      });
+      if (found) return true;
+      cursor = answer.response_metadata?.next_cursor || undefined;
+      if (!answer.has_more || !cursor) return false;
+    }
+    // Not in the pages read: a DM this busy since the mark is unheard of; posting again is the lesser harm.
+    return false;
   }
 }

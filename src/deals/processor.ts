@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.js";
-import type { DealHistoryEntry, InboxRow } from "../store/deal-types.js";
+import type { DealHistoryEntry, InboxRow, NewNudge } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
 import { forEachLimit } from "./limit.js";
 import { situationText } from "./situation.js";
@@ -7,7 +7,8 @@ import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
 import type { DealSnapshot, DealState, DealUpdate, Trigger } from "./types.js";
 
 // Turns committed inbox rows into deal state and nudges. At-least-once processing with effects keyed so
-// that a repeat is harmless: the nudge table's (source, deal, trigger key) is unique.
+// that a repeat is harmless (the nudge table's (source, deal, trigger key) is unique), and committed
+// together with the row's completion, so that a process killed at any point leaves all of them or none.
 
 export interface ProcessorDeps {
   store: Store;
@@ -19,6 +20,8 @@ export interface ProcessorDeps {
   resolveOwner: (teamId: string, email: string) => Promise<string | null>;
   idleBusinessDays: number;
   maxAttempts?: number;
+  /** How long a claimed inbox row is held before another pass may take it (default a minute). */
+  leaseMs?: number;
 }
 
 const TRACKED: Array<keyof DealSnapshot> = [
@@ -30,7 +33,7 @@ const TRACKED: Array<keyof DealSnapshot> = [
   "ownerEmail",
   "discountPercent",
 ];
-const LEASE_MS = 60_000;
+const DEFAULT_LEASE_MS = 60_000;
 const PARALLEL = 4;
 
 function historyOf(before: DealSnapshot | undefined, after: DealSnapshot, at: Date): DealHistoryEntry[] {
@@ -73,7 +76,7 @@ export class DealProcessor {
   async processDue(limit = 50): Promise<number> {
     // At most one row per deal is claimed, so rows can be processed side by side without breaking a
     // deal's order; the CRM and Slack lookups of different deals overlap.
-    const rows = await this.deps.store.deals.claimInbox(limit, LEASE_MS);
+    const rows = await this.deps.store.deals.claimInbox(limit, this.deps.leaseMs ?? DEFAULT_LEASE_MS);
     await forEachLimit(rows, PARALLEL, (row) => this.processRow(row));
     return rows.length;
   }
@@ -82,7 +85,6 @@ export class DealProcessor {
     const { store, logger } = this.deps;
     try {
       await this.apply(row);
-      await store.deals.completeInbox(row.id);
     } catch (err) {
       const message = (err as Error).message;
       // A CRM answer that will never change (a 404, a malformed reply) is not worth retrying.
@@ -102,32 +104,55 @@ export class DealProcessor {
     const existing = await store.deals.getDeal(update.source, update.deal.id);
     const occurredAt = new Date(update.occurredAt);
     // An update older than what we already applied (delivered out of order) must not roll the deal back.
-    if (existing && existing.lastEventAt.getTime() > occurredAt.getTime()) return;
+    if (existing && existing.lastEventAt.getTime() > occurredAt.getTime()) {
+      await store.deals.completeInbox(row.id);
+      return;
+    }
     const { triggers, after } = detectTriggers(update, existing?.state, now());
-    await store.deals.saveDeal(
-      row.teamId,
-      after,
-      occurredAt,
-      historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
-    );
-    await this.nudge(row.teamId, after, triggers, update);
+    // Lookups first (the owner's Slack id), then one transaction for the deal's new state, the nudges it
+    // raises and the row's completion: were the state saved alone and the process killed before the
+    // nudge, the replay would find the state already there, detect no change and nudge nobody.
+    const nudges = await this.nudgesFor(row.teamId, after, triggers, update);
+    await store.deals.applyUpdate({
+      inboxId: row.id,
+      teamId: row.teamId,
+      deal: {
+        state: after,
+        lastEventAt: occurredAt,
+        history: historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
+      },
+      nudges,
+    });
   }
 
-  /** Creates a nudge per trigger for the deal's owner (or waiting for one). */
+  /** Creates a nudge per trigger for the deal's owner (or waiting for one); returns how many were new. */
   async nudge(
     teamId: string,
     state: DealState,
     triggers: readonly Trigger[],
     update?: DealUpdate,
   ): Promise<number> {
-    if (triggers.length === 0) return 0;
+    let created = 0;
+    for (const nudge of await this.nudgesFor(teamId, state, triggers, update))
+      if (await this.deps.store.deals.addNudge(nudge)) created++;
+    return created;
+  }
+
+  /** The nudges these triggers raise, addressed to the deal's owner once Slack has told us who that is. */
+  private async nudgesFor(
+    teamId: string,
+    state: DealState,
+    triggers: readonly Trigger[],
+    update?: DealUpdate,
+  ): Promise<NewNudge[]> {
+    if (triggers.length === 0) return [];
     const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
     const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
-    let created = 0;
     // One change, one message: triggers raised together (moved to negotiation with no risk recorded)
     // become one nudge that leads with the most pressing one.
-    for (const trigger of [mergeTriggers(triggers)]) {
-      const isNew = await this.deps.store.deals.addNudge({
+    const trigger = mergeTriggers(triggers);
+    return [
+      {
         teamId,
         userId,
         ownerEmail: email,
@@ -140,10 +165,8 @@ export class DealProcessor {
           situation: situationText(trigger, state.snapshot, update),
           stage: state.snapshot.stage,
         },
-      });
-      if (isNew) created++;
-    }
-    return created;
+      },
+    ];
   }
 
   /** The periodic sweep: idle deals and the won +30 / +90 day follow-ups. */

@@ -1,11 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
 import type { DealStore } from "../store/deal-types.js";
+import { type Rejected, screenUpdates } from "./screen.js";
 import type { DealUpdate } from "./types.js";
 
 // One HTTP route per CRM, the same rules for all: read at most 1 MB, verify (401), parse (400), commit
 // to the inbox before answering 202 {"accepted", "duplicates"}. A rejected delivery stores nothing, so the
-// same event sent again correctly is processed. Nothing a sender does can crash the process.
+// same event sent again correctly is processed. Nothing a sender does can crash the process, and no input
+// earns a 5xx (which a CRM retries for ever): text the database can't hold is repaired, and an item with
+// an id it can't hold is refused on its own (see screen.ts): 400 when that was every item, else 202 with
+// the refused ones listed under "rejected".
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -116,9 +120,18 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
       send(res, 400, { error: "unknown Slack workspace: add ?team=<Slack team id> to the webhook URL" });
       return;
     }
+    const { clean, rejected } = screenUpdates(parsed.updates);
+    if (rejected.length > 0) {
+      deps.logger.warn({ source: name, rejected }, "webhook items rejected");
+      if (clean.length === 0) {
+        const first = rejected[0] as Rejected;
+        send(res, 400, { error: `item ${first.item}: ${first.error}`, rejected });
+        return;
+      }
+    }
     try {
-      const result = await deps.store.accept(team, parsed.updates);
-      send(res, 202, result);
+      const result = await deps.store.accept(team, clean);
+      send(res, 202, rejected.length > 0 ? { ...result, rejected } : result);
       deps.logger.info({ source: name, team, ...result }, "webhook accepted");
       if (result.accepted > 0) deps.onAccepted?.();
     } catch (err) {

@@ -72,6 +72,7 @@ export function buildDeals(deps: DealsDeps): Deals {
     resolveOwner: async (teamId, email) =>
       resolveOwner(store.deals, await deps.clientFor(teamId), teamId, email),
     idleBusinessDays: d.idleDays,
+    leaseMs: d.leaseMs,
   });
   const sender = new NudgeSender({
     store,
@@ -79,6 +80,7 @@ export function buildDeals(deps: DealsDeps): Deals {
     logger,
     now,
     clientFor: deps.clientFor,
+    leaseMs: d.leaseMs,
     policy: {
       quietHours: parseQuietHours(d.quietHours),
       weekends: d.weekends,

@@ -46,6 +46,28 @@ export interface NudgeRow {
   dueAt: Date;
   deferReason: string | null;
   sentAt: Date | null;
+  /** When a post of this nudge was last begun; set means it may be in Slack already. */
+  postingAt: Date | null;
+}
+
+/** A nudge to insert; (source, dealId, payload.trigger.key) makes it unique. */
+export interface NewNudge {
+  teamId: string;
+  userId: string | null;
+  ownerEmail: string | null;
+  source: DealSource;
+  dealId: string;
+  payload: NudgePayload;
+  dueAt: Date;
+}
+
+/** Everything one processed inbox row changes, committed together or not at all. */
+export interface AppliedUpdate {
+  inboxId: string;
+  teamId: string;
+  /** Absent when the update changes nothing (an older update delivered late): only the row completes. */
+  deal?: { state: DealState; lastEventAt: Date; history: readonly DealHistoryEntry[] };
+  nudges: readonly NewNudge[];
 }
 
 export interface DealHistoryEntry {
@@ -64,6 +86,12 @@ export interface DealStore {
    */
   claimInbox(limit: number, leaseMs: number): Promise<InboxRow[]>;
   completeInbox(id: string): Promise<void>;
+  /**
+   * In one transaction: saves the deal and its history, inserts its nudges (a repeat of one is
+   * ignored) and marks the inbox row done, so that a crash leaves either all of it or none. Returns how
+   * many nudges were new.
+   */
+  applyUpdate(applied: AppliedUpdate): Promise<number>;
   /** Records a failed attempt: due again at `retryAt`, or dead when `retryAt` is null. */
   failInbox(id: string, error: string, retryAt: Date | null): Promise<void>;
   listInbox(statuses: readonly InboxStatus[]): Promise<InboxRow[]>;
@@ -89,16 +117,10 @@ export interface DealStore {
   saveOwnerLink(teamId: string, email: string, userId: string, origin: "link" | "lookup"): Promise<void>;
 
   /** Inserts a nudge unless one exists for (source, deal, trigger key); says whether it was new. */
-  addNudge(nudge: {
-    teamId: string;
-    userId: string | null;
-    ownerEmail: string | null;
-    source: DealSource;
-    dealId: string;
-    payload: NudgePayload;
-    dueAt: Date;
-  }): Promise<boolean>;
+  addNudge(nudge: NewNudge): Promise<boolean>;
   claimDueNudges(limit: number, leaseMs: number): Promise<NudgeRow[]>;
+  /** Records that a post is about to be made (see NudgeRow.postingAt). */
+  markNudgePosting(id: string): Promise<void>;
   deferNudge(id: string, until: Date, reason: string): Promise<void>;
   finishNudge(id: string, status: "sent" | "skipped" | "failed", reason?: string): Promise<void>;
   /** Nudges sent to a user since an instant (for the daily and weekly caps). */

@@ -124,6 +124,8 @@ export interface NudgesTable {
   defer_reason: string | null;
   sent_at: Timestamp | null;
   created_at: Timestamp;
+  /** Set just before the Web API call (migrations/005_nudge_posting.sql). */
+  posting_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface DealPrefsTable {

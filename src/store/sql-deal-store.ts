@@ -1,10 +1,12 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { DealSource, DealState, DealUpdate } from "../deals/types.js";
 import type {
+  AppliedUpdate,
   DealHistoryEntry,
   DealStore,
   InboxRow,
   InboxStatus,
+  NewNudge,
   NudgePayload,
   NudgeRow,
   NudgeStatus,
@@ -49,6 +51,7 @@ function toNudge(row: Selectable<NudgesTable>): NudgeRow {
     dueAt: new Date(row.due_at),
     deferReason: row.defer_reason,
     sentAt: row.sent_at ? new Date(row.sent_at) : null,
+    postingAt: row.posting_at ? new Date(row.posting_at) : null,
   };
 }
 
@@ -171,43 +174,66 @@ export class SqlDealStore implements DealStore {
     lastEventAt: Date,
     history: readonly DealHistoryEntry[],
   ): Promise<void> {
-    const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
+    await this.db
+      .transaction()
+      .execute((trx) => this.writeDeal(trx, teamId, { state, lastEventAt, history }));
+  }
+
+  async applyUpdate(applied: AppliedUpdate): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      if (applied.deal) await this.writeDeal(trx, applied.teamId, applied.deal);
+      let created = 0;
+      for (const nudge of applied.nudges) if (await this.insertNudge(trx, nudge)) created++;
       await trx
-        .insertInto("deals")
-        .values({
-          source: state.source,
-          deal_id: state.dealId,
-          team_id: teamId,
+        .updateTable("deal_inbox")
+        .set({ status: "done", locked_until: null, last_error: null })
+        .where("id", "=", applied.inboxId)
+        .execute();
+      return created;
+    });
+  }
+
+  private async writeDeal(
+    trx: Kysely<Database>,
+    teamId: string,
+    deal: NonNullable<AppliedUpdate["deal"]>,
+  ): Promise<void> {
+    const { state, lastEventAt, history } = deal;
+    const now = this.now();
+    await trx
+      .insertInto("deals")
+      .values({
+        source: state.source,
+        deal_id: state.dealId,
+        team_id: teamId,
+        state: JSON.stringify(state),
+        last_event_at: lastEventAt,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(["source", "deal_id"]).doUpdateSet({
           state: JSON.stringify(state),
           last_event_at: lastEventAt,
           updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(["source", "deal_id"]).doUpdateSet({
-            state: JSON.stringify(state),
-            last_event_at: lastEventAt,
-            updated_at: now,
-            team_id: teamId,
-          }),
+          team_id: teamId,
+        }),
+      )
+      .execute();
+    if (history.length > 0) {
+      await trx
+        .insertInto("deal_history")
+        .values(
+          history.map((h) => ({
+            source: state.source,
+            deal_id: state.dealId,
+            field: h.field,
+            old_value: h.oldValue,
+            new_value: h.newValue,
+            occurred_at: h.occurredAt,
+          })),
         )
         .execute();
-      if (history.length > 0) {
-        await trx
-          .insertInto("deal_history")
-          .values(
-            history.map((h) => ({
-              source: state.source,
-              deal_id: state.dealId,
-              field: h.field,
-              old_value: h.oldValue,
-              new_value: h.newValue,
-              occurred_at: h.occurredAt,
-            })),
-          )
-          .execute();
-      }
-    });
+    }
   }
 
   async dealHistory(source: DealSource, dealId: string): Promise<DealHistoryEntry[]> {
@@ -262,8 +288,12 @@ export class SqlDealStore implements DealStore {
     await insert.execute();
   }
 
-  async addNudge(n: Parameters<DealStore["addNudge"]>[0]): Promise<boolean> {
-    const inserted = await this.db
+  async addNudge(n: NewNudge): Promise<boolean> {
+    return this.insertNudge(this.db, n);
+  }
+
+  private async insertNudge(db: Kysely<Database>, n: NewNudge): Promise<boolean> {
+    const inserted = await db
       .insertInto("nudges")
       .values({
         team_id: n.teamId,
@@ -296,6 +326,15 @@ export class SqlDealStore implements DealStore {
         FOR UPDATE SKIP LOCKED)
       RETURNING *`.execute(this.db);
     return result.rows.map(toNudge);
+  }
+
+  async markNudgePosting(id: string): Promise<void> {
+    // The first mark is kept: a search for the nudge must reach back to the earliest post that may exist.
+    await this.db
+      .updateTable("nudges")
+      .set({ posting_at: sql<Date>`coalesce(posting_at, ${this.now()})` })
+      .where("id", "=", id)
+      .execute();
   }
 
   async deferNudge(id: string, until: Date, reason: string): Promise<void> {

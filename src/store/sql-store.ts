@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from "kysely";
 import { ProcessedEvents } from "./claims.js";
 import type { DealStore } from "./deal-types.js";
 import type { Database, UsersTable } from "./schema.js";
+import { ScrubPlugin } from "./scrub-plugin.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
 import { SqlDealStore } from "./sql-deal-store.js";
 import { SqlWeeklyStore } from "./sql-weekly-store.js";
@@ -46,12 +47,14 @@ export class SqlStore implements Store {
 
   constructor(parts: SqlStoreParts) {
     this.kind = parts.kind;
-    this.deals = new SqlDealStore(parts.db, parts.now);
-    this.weekly = new SqlWeeklyStore(parts.db, parts.now);
-    this.#db = parts.db;
+    // Every statement of every part goes through the scrub: text from outside can't fail a write.
+    const db = parts.db.withPlugin(new ScrubPlugin());
+    this.deals = new SqlDealStore(db, parts.now);
+    this.weekly = new SqlWeeklyStore(db, parts.now);
+    this.#db = db;
     this.#now = parts.now;
     this.#release = parts.release;
-    this.#processedEvents = new ProcessedEvents(parts.db, parts.now);
+    this.#processedEvents = new ProcessedEvents(db, parts.now);
   }
 
   async getUser(key: UserKey): Promise<UserRecord | undefined> {

@@ -1,16 +1,20 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { runCli } from "../support/cli.js";
 import { FakeSlack, postToApp } from "../support/fake-slack.js";
+import { storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Exactly once across a crash: a process commits deliveries to the inbox (202) and is killed with
 // SIGKILL before it processes them; the next process on the same data directory processes each exactly
-// once, and a CRM retry of the same events is a duplicate.
+// once, and a CRM retry of the same events is a duplicate. Then the same under kill -9 at seeded random
+// points while receiving, processing and posting, on the store the suite runs on.
 
 const SECRET = "crash-secret";
 let slack: FakeSlack;
@@ -61,10 +65,10 @@ function start(env: Record<string, string>): {
   return { child, port, output: () => out };
 }
 
-function delivery(i: number): string {
+function delivery(i: number | string): string {
   return JSON.stringify({
     event_id: `crash-${i}`,
-    occurred_at: new Date(Date.now() - 60_000 + i).toISOString(),
+    occurred_at: new Date(Date.now() - 60_000).toISOString(),
     deal: {
       id: `CR-${i}`,
       name: `Crash deal ${i}`,
@@ -129,4 +133,202 @@ describe("a crash between receipt and processing", () => {
     }
     expect(worker.output()).toContain("Deal Coach stopped");
   }, 180_000);
+});
+
+// --- kill -9 at random points ----------------------------------------------------------------------
+// Each life of the process gets a burst of signed deliveries (one new deal each, every one raising a
+// nudge for its own owner, so each deal has its own DM), plus the deliveries no earlier life answered
+// with a 202 (as a CRM retries), and is killed with SIGKILL at a seeded random point: after the k-th
+// delivery was accepted, a random time into the burst (while receiving and processing), or at the k-th
+// chat.postMessage reaching Slack, before Slack stores it, after it stored it but before it answered,
+// or just after it answered. The next life starts on the same data, with the work of the dead ones
+// (leases lapse after DEAL_LEASE_MS) and a burst of its own. When the time is up a last life runs to
+// the end; Slack's copy of the DMs must then hold every deal's nudge exactly once. CRASH_BUDGET_MS sets
+// how long to keep killing (2.5 min), CRASH_SEED the first life's seed (life n uses seed + n).
+
+const BUDGET_MS = Number(process.env.CRASH_BUDGET_MS ?? 150_000);
+const SEED = Number(process.env.CRASH_SEED ?? 20261212);
+const DEALS_PER_LIFE = 24;
+const LEASE_MS = 1500;
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
+function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+type KillPoint =
+  | { kind: "accepted"; k: number }
+  | { kind: "delay"; ms: number }
+  | { kind: "post"; k: number; when: "before" | "posted" | "answered" };
+
+const POST_MODES = ["before", "posted", "answered"] as const;
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((r) => child.once("exit", r));
+}
+
+describe(`kill -9 at random points (${storeKind})`, () => {
+  let schema: string | undefined;
+  let storeEnv: Record<string, string>;
+
+  async function admin(statement: string): Promise<void> {
+    const client = new pg.Client({ connectionString: testDatabaseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    if (storeKind === "postgres") {
+      schema = `crash_${randomUUID().replaceAll("-", "")}`;
+      await admin(`CREATE SCHEMA ${schema}`);
+      const url = new URL(testDatabaseUrl);
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      storeEnv = { DATABASE_URL: url.toString() };
+    } else {
+      storeEnv = { DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-kill-")) };
+    }
+  });
+  afterAll(async () => {
+    slack.off("chat.postMessage");
+    if (schema) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  it(
+    "posts every deal's nudge exactly once, however often the process is killed",
+    async () => {
+      const started = Date.now();
+      const tally = {
+        lives: 0,
+        startMs: 0,
+        kills: 0,
+        idle: 0,
+        accepted: 0,
+        delay: 0,
+        post: 0,
+        lost: 0,
+        doubled: 0,
+      };
+      const failures: string[] = [];
+      const env = { ...storeEnv, DEAL_LEASE_MS: String(LEASE_MS) };
+      const deals: string[] = [];
+      const unacked = new Set<string>();
+      const plans: string[] = [];
+      /** Posts Slack holds in a deal owner's DM. */
+      const postsFor = (id: string) => slack.messages.filter((m) => m.channel === `D_U_owner${id}`).length;
+      const allPosted = () => unacked.size === 0 && deals.every((id) => postsFor(id) > 0);
+
+      for (let life = 0; ; life++) {
+        const last = life >= 2 && Date.now() - started >= BUDGET_MS;
+        const rand = prng(SEED + life);
+        let plan: KillPoint | undefined;
+        if (!last) {
+          for (let i = 0; i < DEALS_PER_LIFE; i++) {
+            deals.push(`s${SEED}-${life}-${i}`);
+            unacked.add(`s${SEED}-${life}-${i}`);
+          }
+          const kind = rand(3);
+          plan =
+            kind === 0
+              ? { kind: "accepted", k: 1 + rand(DEALS_PER_LIFE) }
+              : kind === 1
+                ? { kind: "delay", ms: rand(2500) }
+                : { kind: "post", k: 1 + rand(DEALS_PER_LIFE), when: POST_MODES[rand(3)] ?? "posted" };
+          plans.push(`${life}: ${JSON.stringify(plan)}`);
+        }
+        const startedAt = Date.now();
+        const app = start(env);
+        tally.lives++;
+        let killed = false;
+        const kill = (idle = false) => {
+          if (killed) return;
+          killed = true;
+          app.child.kill("SIGKILL");
+          if (idle) tally.idle++;
+          else if (plan) {
+            tally.kills++;
+            tally[plan.kind]++;
+          }
+        };
+        let posts = 0;
+        slack.on("chat.postMessage", () => {
+          if (plan?.kind !== "post" || killed || ++posts !== plan.k) return undefined;
+          if (plan.when === "before") {
+            kill();
+            return { status: 500 }; // Never reached Slack's storage: nothing posted.
+          }
+          if (plan.when === "posted")
+            kill(); // Stored (the default reply records it), never answered.
+          else setImmediate(kill); // Stored and answered; killed before the app can record it.
+          return undefined;
+        });
+        let port: number;
+        try {
+          port = await app.port;
+        } catch (err) {
+          failures.push(`life ${life}: ${(err as Error).message.slice(0, 2000)}`);
+          kill(true);
+          break;
+        }
+        tally.startMs += Date.now() - startedAt;
+        const timer = plan?.kind === "delay" ? setTimeout(kill, plan.ms) : undefined;
+        let accepted = 0;
+        const queue = [...unacked];
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            for (let id = queue.shift(); id !== undefined && !killed; id = queue.shift()) {
+              const res = await send(port, delivery(id)).catch(() => undefined);
+              if (res?.status !== 202) continue; // Refused or cut off: sent again to the next life.
+              unacked.delete(id);
+              if (plan?.kind === "accepted" && ++accepted === plan.k) kill();
+            }
+          }),
+        );
+        // The process works until it is killed or has posted everything.
+        const deadline = Date.now() + (last ? 120_000 : 60_000);
+        while (!killed && !allPosted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        clearTimeout(timer);
+        if (!last) {
+          kill(true); // The point came after the work was done: counted apart, not as a kill point.
+          await exited(app.child);
+          continue;
+        }
+        // The last life: give a doubled post time to show (a lease to lapse, a poll), then stop cleanly.
+        await new Promise((r) => setTimeout(r, LEASE_MS + 2500));
+        app.child.kill("SIGTERM");
+        await exited(app.child);
+        break;
+      }
+      slack.off("chat.postMessage");
+      if (unacked.size > 0) failures.push(`${unacked.size} deliveries never accepted`);
+      for (const id of deals) {
+        const n = postsFor(id);
+        if (n === 0) tally.lost++;
+        if (n > 1) tally.doubled += n - 1;
+        if (n !== 1) failures.push(`deal ${id} posted ${n} times`);
+      }
+      if (failures.length > 0) failures.push(`kill points: ${plans.join("; ")}`);
+      console.log(
+        `crash test (${storeKind}): ${tally.lives} process starts, ${deals.length} deals, ` +
+          `kill points ${tally.kills} (after an accepted delivery ${tally.accepted}, at a random time ${tally.delay}, ` +
+          `at a chat.postMessage ${tally.post}; ${tally.idle} more after the work was done), ` +
+          `lost ${tally.lost}, doubled ${tally.doubled}, first seed ${SEED}, ` +
+          `${Math.round(tally.startMs / tally.lives)} ms per start to listen, ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+      expect(failures).toEqual([]);
+      expect(tally.lost + tally.doubled).toBe(0);
+    },
+    BUDGET_MS + 240_000,
+  );
 });

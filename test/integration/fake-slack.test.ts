@@ -170,6 +170,44 @@ describe("FakeSlack Web API", () => {
     expect((await client.chat.postMessage({ channel: CHANNEL_ID, text: "x" })).ok).toBe(true);
   });
 
+  it("serves posted messages back through conversations.history and .replies, metadata only when asked", async () => {
+    const slack = await startFake();
+    const client = webClient(slack);
+    const metadata = { event_type: "deal_coach_nudge", event_payload: { nudge_id: "7" } };
+    const first = await client.chat.postMessage({ channel: "U0FAKE1", text: "one", metadata });
+    expect(first.channel).toBe("D0FAKE1");
+    const reply = await client.chat.postMessage({
+      channel: "D0FAKE1",
+      text: "in thread",
+      thread_ts: first.ts,
+    });
+    const second = await client.chat.postMessage({ channel: "D0FAKE1", text: "two" });
+    await client.chat.postMessage({ channel: CHANNEL_ID, text: "elsewhere" });
+
+    // Newest first, top-level only, no metadata unless include_all_metadata.
+    const plain = await client.conversations.history({ channel: "D0FAKE1" });
+    expect(plain.messages?.map((m) => m.text)).toEqual(["two", "one"]);
+    expect(plain.messages?.some((m) => "metadata" in m)).toBe(false);
+    const withMeta = await client.conversations.history({ channel: "D0FAKE1", include_all_metadata: true });
+    expect(withMeta.messages?.find((m) => m.text === "one")?.metadata).toEqual(metadata);
+    // oldest is exclusive; limit pages with a cursor.
+    expect(
+      (await client.conversations.history({ channel: "D0FAKE1", oldest: first.ts })).messages?.map(
+        (m) => m.text,
+      ),
+    ).toEqual(["two"]);
+    const page1 = await client.conversations.history({ channel: "D0FAKE1", limit: 1 });
+    expect(page1.messages?.map((m) => m.ts)).toEqual([second.ts]);
+    expect(page1.has_more).toBe(true);
+    const cursor = page1.response_metadata?.next_cursor ?? "";
+    const page2 = await client.conversations.history({ channel: "D0FAKE1", limit: 1, cursor });
+    expect(page2.messages?.map((m) => m.ts)).toEqual([first.ts]);
+    expect(page2.has_more).toBe(false);
+    // A thread: the parent, then its replies, oldest first.
+    const thread = await client.conversations.replies({ channel: "D0FAKE1", ts: String(first.ts) });
+    expect(thread.messages?.map((m) => m.ts)).toEqual([first.ts, reply.ts]);
+  });
+
   it("waitFor resolves on past or future calls and fails with a list of what it saw", async () => {
     const slack = await startFake();
     const client = webClient(slack);

@@ -76,6 +76,22 @@ export interface ResponsePost {
   at: number;
 }
 
+/** A message the fake holds because chat.postMessage posted it (served back by conversations.history/replies). */
+export interface StoredMessage {
+  /** The conversation it is in (a user id given as channel is stored under the DM's id, see dmOf). */
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  type: "message";
+  user: string;
+  bot_id: string;
+  app_id: string;
+  text?: string;
+  blocks?: unknown;
+  /** As posted: { event_type, event_payload }. Returned only to include_all_metadata requests. */
+  metadata?: unknown;
+}
+
 /** A non-200 (or otherwise custom) HTTP answer. Recognised by a numeric `status` and no `ok` key. */
 export interface HttpReply {
   status: number;
@@ -241,6 +257,8 @@ export class FakeSlack {
   readonly calls: ApiCall[] = [];
   /** Recorded POSTs to response_url paths, oldest first. */
   readonly responses: ResponsePost[] = [];
+  /** Messages posted with chat.postMessage by the default handler, oldest first (what Slack now holds). */
+  readonly messages: StoredMessage[] = [];
   /** Envelopes sent to the app over Socket Mode. */
   readonly envelopes: SocketEnvelope[] = [];
   /** Frames received from the app over Socket Mode (acks). */
@@ -376,6 +394,7 @@ export class FakeSlack {
   /** Clears records, overrides and the response handler. Connections and pending waits are kept. */
   reset(): void {
     this.calls.length = 0;
+    this.messages.length = 0;
     this.responses.length = 0;
     this.envelopes.length = 0;
     this.socketFrames.length = 0;
@@ -713,6 +732,18 @@ export class FakeSlack {
         }
         const ts = nextTs();
         const { channel: _c, ...rest } = args;
+        this.messages.push({
+          channel: dmOf(channel),
+          ts,
+          ...(str(args.thread_ts) ? { thread_ts: str(args.thread_ts) } : {}),
+          type: "message",
+          user: BOT_USER_ID,
+          bot_id: BOT_ID,
+          app_id: APP_ID,
+          ...(args.text !== undefined ? { text: String(args.text) } : {}),
+          ...(args.blocks !== undefined ? { blocks: args.blocks } : {}),
+          ...(args.metadata !== undefined ? { metadata: args.metadata } : {}),
+        });
         return {
           ok: true,
           // A user id as the channel posts in the app's DM with that user; Slack answers with the DM's id.
@@ -792,9 +823,10 @@ export class FakeSlack {
         if (!first && !channel) return { ok: false, error: "users_list_not_supplied" };
         return { ok: true, channel: { id: channel ?? dmOf(first) } };
       }
-      case "conversations.replies":
       case "conversations.history":
-        return { ok: true, messages: [], has_more: false, response_metadata: { next_cursor: "" } };
+        return this.history(args);
+      case "conversations.replies":
+        return this.replies(args);
       case "users.info": {
         const id = str(args.user);
         if (!id) return { ok: false, error: "user_not_found" };
@@ -835,6 +867,64 @@ export class FakeSlack {
       default:
         return { ok: true };
     }
+  }
+
+  /**
+   * conversations.history over the posted messages, as Slack documents it: newest first, top-level
+   * messages only (thread replies stay in their thread), `oldest`/`latest` exclusive unless `inclusive`,
+   * `limit` (default 100) pages with an opaque cursor, and message metadata only when
+   * `include_all_metadata` is set.
+   */
+  private history(args: Obj): Obj {
+    const channel = str(args.channel);
+    if (!channel) return { ok: false, error: "channel_not_found" };
+    const inChannel = this.messages.filter(
+      (m) => m.channel === dmOf(channel) && (m.thread_ts === undefined || m.thread_ts === m.ts),
+    );
+    return this.page(inChannel.reverse(), args);
+  }
+
+  /**
+   * conversations.replies: the thread's parent then its replies, oldest first. A thread the fake never
+   * saw posted answers with no messages rather than thread_not_found, so that tests may name any ts.
+   */
+  private replies(args: Obj): Obj {
+    const channel = str(args.channel);
+    const ts = str(args.ts);
+    if (!channel || !ts) return { ok: false, error: channel ? "thread_not_found" : "channel_not_found" };
+    const thread = this.messages.filter(
+      (m) => m.channel === dmOf(channel) && (m.ts === ts || m.thread_ts === ts),
+    );
+    return this.page(thread, args);
+  }
+
+  private page(ordered: StoredMessage[], args: Obj): Obj {
+    const inclusive = args.inclusive === true || args.inclusive === "true" || args.inclusive === "1";
+    const after = (ts: string, bound: unknown) =>
+      bound === undefined ||
+      bound === "" ||
+      (inclusive ? Number(ts) >= Number(bound) : Number(ts) > Number(bound));
+    const before = (ts: string, bound: unknown) =>
+      bound === undefined ||
+      bound === "" ||
+      (inclusive ? Number(ts) <= Number(bound) : Number(ts) < Number(bound));
+    const withMeta =
+      args.include_all_metadata === true ||
+      args.include_all_metadata === "true" ||
+      args.include_all_metadata === "1";
+    const inRange = ordered.filter((m) => after(m.ts, args.oldest) && before(m.ts, args.latest));
+    const limit = Math.max(1, Math.min(999, Number(args.limit ?? 100) || 100));
+    const start = str(args.cursor) ? Number(Buffer.from(String(args.cursor), "base64").toString()) || 0 : 0;
+    const slice = inRange.slice(start, start + limit);
+    const more = start + limit < inRange.length;
+    return {
+      ok: true,
+      messages: slice.map(({ channel: _c, metadata, ...m }) =>
+        withMeta && metadata ? { ...m, metadata } : m,
+      ),
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(String(start + limit)).toString("base64") : "" },
+    };
   }
 
   private onConnection(ws: WebSocket): void {

@@ -1,3 +1,4 @@
+import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DealProcessor, mergeTriggers } from "../../src/deals/processor.js";
 import type { DealUpdate } from "../../src/deals/types.js";
@@ -129,5 +130,29 @@ describe("deal processor", () => {
       key: "late:negotiation+stage_change:negotiation",
       summary: "first",
     });
+  });
+
+  it("commits a deal's new state with its nudge or not at all, so a retry still nudges", async () => {
+    // The store's own connection, to make the nudge's insert fail as a crash between the two would.
+    const db = (store.deals as unknown as { db: Kysely<unknown> }).db;
+    await sql`CREATE FUNCTION refuse_nudge() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'nudge refused'; END $$`.execute(db);
+    await sql`CREATE TRIGGER refuse BEFORE INSERT ON nudges FOR EACH ROW EXECUTE FUNCTION refuse_nudge()`.execute(
+      db,
+    );
+    await store.deals.accept("T1", [
+      update("atomic", "2026-11-18T13:00:00Z", { stage: "negotiation" }, { stage: "proposal" }),
+    ]);
+    await processor.processDue();
+    expect(await store.deals.getDeal("deals", "D1")).toBeUndefined();
+    expect(await store.deals.dealHistory("deals", "D1")).toEqual([]);
+    expect((await store.deals.listInbox(["pending"])).map((r) => r.lastError)).toEqual(["nudge refused"]);
+
+    await sql`DROP TRIGGER refuse ON nudges`.execute(db);
+    clock = new Date(clock.getTime() + 60_000);
+    await processor.processDue();
+    expect((await store.deals.getDeal("deals", "D1"))?.state.snapshot.stage).toBe("negotiation");
+    expect(await store.deals.claimDueNudges(10, 60_000)).toHaveLength(1);
+    expect((await store.deals.listInbox(["done"])).map((r) => r.eventId)).toEqual(["atomic"]);
   });
 });

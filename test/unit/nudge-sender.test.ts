@@ -19,13 +19,28 @@ let store: Store;
 let posts: Array<Record<string, unknown>>;
 let sender: NudgeSender;
 
+/** What the post does: answer, or die (throw) before or after Slack has posted it. */
+let postFate: "ok" | "dies before" | "dies after" = "ok";
+let lookups: string[] = [];
+const withMetadata = (args: Record<string, unknown>) => (m: Record<string, unknown>) =>
+  m.channel === args.channel && (args.ts === undefined || m.thread_ts === args.ts);
 const fakeClient = {
   conversations: {
     open: async (args: { users: string }) => ({ ok: true, channel: { id: `D_${args.users}` } }),
+    history: async (args: Record<string, unknown>) => {
+      lookups.push(`history ${String(args.channel)} ${String(args.include_all_metadata)}`);
+      return { ok: true, messages: posts.filter(withMetadata(args)), has_more: false };
+    },
+    replies: async (args: Record<string, unknown>) => {
+      lookups.push(`replies ${String(args.channel)} ${String(args.ts)}`);
+      return { ok: true, messages: posts.filter(withMetadata(args)), has_more: false };
+    },
   },
   chat: {
     postMessage: async (args: Record<string, unknown>) => {
+      if (postFate === "dies before") throw new Error("socket hang up");
       posts.push(args);
+      if (postFate === "dies after") throw new Error("socket hang up");
       return { ok: true, ts: String(posts.length) };
     },
   },
@@ -38,7 +53,7 @@ const trigger = (key: string): Trigger => ({
   summary: "Acme moved to negotiation",
 });
 
-async function addNudge(key: string, userId = "U1") {
+async function addNudge(key: string, userId = "U1", where: { channel?: string; threadTs?: string } = {}) {
   await store.deals.addNudge({
     teamId: "T1",
     userId,
@@ -51,6 +66,7 @@ async function addNudge(key: string, userId = "U1") {
       dealName: "Acme",
       situation: "Acme moved to negotiation",
       stage: "negotiation",
+      ...where,
     },
   });
 }
@@ -59,6 +75,8 @@ beforeEach(async () => {
   clock = new Date("2026-11-18T14:00:00Z"); // a Wednesday, 14:00 in London
   store = await testStore({ now });
   posts = [];
+  lookups = [];
+  postFate = "ok";
   sender = new NudgeSender({
     store,
     library,
@@ -140,5 +158,49 @@ describe("nudge sender", () => {
     await sender.sendDue();
     expect(posts).toHaveLength(1);
     expect(JSON.stringify(posts[0]?.blocks)).toContain("D-g");
+  });
+
+  it("after a post whose answer never came, finds it in the DM by its metadata and does not post again", async () => {
+    await addNudge("x1");
+    postFate = "dies after"; // Slack posted it; the process never learned (killed, connection cut).
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.metadata).toMatchObject({ event_type: "deal_coach_nudge" });
+    postFate = "ok";
+    expect(await sender.sendDue()).toBe(0); // Still leased.
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await sender.sendDue()).toBe(1);
+    expect(posts).toHaveLength(1);
+    expect(lookups).toEqual(["history D_U1 true"]);
+    expect(await store.deals.countSent("T1", "U1", new Date(0))).toBe(1);
+  });
+
+  it("after a post that never reached Slack, looks, finds nothing and posts once", async () => {
+    await addNudge("x2");
+    postFate = "dies before";
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    postFate = "ok";
+    clock = new Date(clock.getTime() + 61_000);
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+    expect(lookups).toEqual(["history D_U1 true"]);
+    // Sent: no further look, no further post.
+    clock = new Date(clock.getTime() + 61_000);
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+    expect(lookups).toHaveLength(1);
+  });
+
+  it("looks in the deal channel's thread for a nudge that goes there", async () => {
+    await addNudge("x3", "U1", { channel: "C_DEALS", threadTs: "1700000000.000100" });
+    postFate = "dies after";
+    await sender.sendDue();
+    postFate = "ok";
+    clock = new Date(clock.getTime() + 61_000);
+    await sender.sendDue();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({ channel: "C_DEALS", thread_ts: "1700000000.000100" });
+    expect(lookups).toEqual(["replies C_DEALS 1700000000.000100"]);
   });
 });
