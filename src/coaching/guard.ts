@@ -71,13 +71,14 @@ const MODAL_BEFORE_YOU = "can|could|will|would|shall|might|should|must";
 const YOU_BEFORE_MODAL =
   "can|could|will|would|'ll|shall|might|should|'re going to|are going to|plan to|are planning to|want to|need to|have to|intend to|'re able to|are able to";
 
-interface Family {
+export interface Family {
   reason: GuardReason;
   patterns: TextTest[];
 }
 
 // Families checked on every sentence (after the sentence was lower-cased and quotes were blanked).
-const SENTENCE_FAMILIES: Family[] = [
+// Exported for the tests that time each pattern on long input.
+export const SENTENCE_FAMILIES: readonly Family[] = [
   {
     reason: "obligation",
     patterns: [
@@ -274,10 +275,11 @@ function wordCount(sentence: string): number {
   return sentence.split(/\s+/).filter(Boolean).length;
 }
 
-// A raw-text look for lists, headings, bold and code: the normaliser would erase the evidence.
-// Leading and trailing space stays within a line ([^\S\n\r\u2028\u2029]): a `\s*` that crossed lines read
-// every later blank line again from each line start, quadratic on a text of blank lines.
-const RAW_STRUCTURE = [
+// A raw-text look for lists, headings, bold and code: the normaliser would erase the evidence. Space
+// before and after stays within a line ([^\S\n\r\u2028\u2029]): a `\s*` that crossed lines read every
+// later blank line again from each line start, quadratic on a text of blank lines. Exported for the
+// tests that time each pattern.
+export const RAW_STRUCTURE: readonly RegExp[] = [
   /^[^\S\n\r\u2028\u2029]*(?:[-*•‣◦▪+]|\d+[.)]|#{1,6}|>)\s+\S/m,
   /\*\*[^*]+\*\*/,
   /```|`[^`]+`/,
