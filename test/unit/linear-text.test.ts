@@ -25,6 +25,7 @@ const ATTACKS: Record<string, string> = {
   quotes: run('"'),
   parens: run(")"),
   "a@ and dots": `a@${run(".")}`,
+  "a@, dots and a word": `a@${run(".")} a`,
   "word then stars": `a${run("*")}a`,
   "quotes after a full stop": `a.${run('"')}a`,
   "blank lines": `a${run("\n")}a`,
