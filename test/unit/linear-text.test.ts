@@ -7,6 +7,7 @@ import { clip, INPUT_LIMITS } from "../../src/coaching/input-limits.js";
 import { normalizeText, stripEmphasis } from "../../src/coaching/normalize.js";
 import { extractSignals } from "../../src/coaching/signals.js";
 import { followedInLine } from "../../src/coaching/text-scan.js";
+import { trimSlash } from "../../src/deals/sources/crm-fetch.js";
 import { recordsRisk } from "../../src/deals/triggers.js";
 import type { DealUpdate } from "../../src/deals/types.js";
 import { mentions, stripMention } from "../../src/slack/mentions.js";
@@ -215,6 +216,34 @@ describe("normalising, field dumps, signals and mentions", () => {
     expect(mentions("hi <@U0BOT12> there", "U0BOT1")).toBe(false);
     expect(stripMention("<@U0BOT1> ask <@U2|bo>  now", "U0BOT1")).toBe("ask <@U2|bo> now");
     expect(stripMention("<@U0BOT1> ask <@U2|bo> now", undefined)).toBe("ask now");
+  });
+
+  it("field dump values, trailing slashes, empty CRM text and vague next steps take under a second on 100 KB", () => {
+    const dumps = [
+      `Amount: ${run("1")}x`,
+      `Amount: 5${run(" ")}to`,
+      `Amount: 1${run(".1")}`,
+      `Close: a${run(" ")}b`,
+    ];
+    for (const text of dumps)
+      expect(timed(() => parseFieldDump(text)).ms, text.slice(0, 12)).toBeLessThan(BUDGET_MS);
+    expect(timed(() => trimSlash(`https://crm.test${run("/")}a`)).ms).toBeLessThan(BUDGET_MS);
+    expect(trimSlash("https://crm.test///")).toBe("https://crm.test");
+    const spaces = `${run(" ")}x`;
+    const update: DealUpdate = {
+      source: "deals",
+      eventId: "e2",
+      occurredAt: "2026-01-05T10:00:00Z",
+      deal: { id: "d2", competitor: spaces },
+      changedFields: [],
+    };
+    expect(timed(() => recordsRisk(update)).ms).toBeLessThan(BUDGET_MS);
+    expect(recordsRisk({ ...update, deal: { id: "d2", competitor: "  n/a  " } })).toBe(false);
+    const vague = timed(() => extractSignals({ text: "deal", deal: { next_step: `${run(" ")}x` } }));
+    expect(vague.ms).toBeLessThan(BUDGET_MS);
+    expect(
+      extractSignals({ text: "deal", deal: { next_step: "  follow up " } }).signals.map((s) => s.id),
+    ).toContain("vague_next_step");
   });
 
   it("a field dump after blank lines still reads", () => {
