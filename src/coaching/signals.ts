@@ -42,6 +42,8 @@ const TEXT_RULES: Rule[] = [
   // Adversarial first: they change how everything else is used (GUIDE 2.5 rule 4).
   {
     id: "injection_attempt",
+    // A role line ("\n system:") allows space after its line break but not more line breaks
+    // ([^\S\n]*): a `\s*` there re-read every later blank line from each line break (quadratic).
     pattern:
       /\b(?:ignore|disregard|forget|override) (?:all |any |your |the |my |previous |prior |above |earlier |these )*(?:instructions|rules|prompts?|guidelines|guidance|directions|programming)\b|\bsystem prompt\b|\b(?:print|show|reveal|repeat|output) (?:me )?your (?:prompt|instructions|rules|system)\b|\byou are now\b|\bact as\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:developer|dan|god) mode\b|\bjailbreak\b|\bnew instructions\b|(?:^|\n|\[)[^\S\n]*(?:system|assistant|ai assistant|developer)\s*[\]:]|<\/?(?:system|instructions?)>|\bai (?:assistant|model|bot)\s*:/,
   },
