@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parse, UsageError } from "./cli-args.js";
 import { coach, resultJson } from "./coaching/coach.js";
 import { checkReply } from "./coaching/guard.js";
+import { clipFor } from "./coaching/input-limits.js";
 import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
@@ -133,7 +134,11 @@ async function ask(args: string[]): Promise<number> {
         }
         const { text, stage, user } = parsed.data;
         const asked = user ? (history.get(user) ?? []) : [];
-        const result = coach(library, { text, stage: toStage(stage) }, { user, history: asked });
+        const result = coach(
+          library,
+          { text: clipFor("situation", text), stage: toStage(stage) },
+          { user, history: asked },
+        );
         if (user) history.set(user, [...result.questions.map((q) => q.id), ...asked]);
         process.stdout.write(`${JSON.stringify(resultJson(result))}\n`);
       } catch (err) {
@@ -148,7 +153,12 @@ async function ask(args: string[]): Promise<number> {
     throw new UsageError(
       'ask needs the situation as TEXT, e.g. deal-coach ask "they went quiet after the demo"',
     );
-  const result = coach(library, { text, stage: toStage(values.stage) }, { user: values.user });
+  // Only the first INPUT_LIMITS.situation characters are read, as on every surface (README "Input limits").
+  const result = coach(
+    library,
+    { text: clipFor("situation", text), stage: toStage(values.stage) },
+    { user: values.user },
+  );
   process.stdout.write(`${values.json ? JSON.stringify(resultJson(result)) : formatText(result)}\n`);
   return 0;
 }

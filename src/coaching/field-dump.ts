@@ -4,10 +4,13 @@ import { mapStageLabel } from "./stage-map.js";
 // Reps paste CRM records as "Stage: Negotiation | Amount: $84,000 | Close Date: 2026-12-15". Reading the
 // fields back out lets a paste count as structured data instead of as words.
 
-const PAIR = /(?:^|[|\n;])\s*([A-Za-z][A-Za-z .&/_-]{1,30}?)\s*[:=]\s*([^|\n;]*)/g;
+// Space before a key stays on its line: a `\s*` that crossed lines re-read every later blank line from
+// each line break (quadratic). A key after blank lines still matches, from the last line break.
+const PAIR = /(?:^|[|\n;])[^\S\n]*([A-Za-z][A-Za-z .&/_-]{1,30}?)\s*[:=]\s*([^|\n;]*)/g;
 
 function money(value: string): number | undefined {
-  const m = value.replace(/,/g, "").match(/(\d+(?:\.\d+)?)\s*(k|m)?\b/i);
+  // From the first digit of a number only (the (?<!\d)): from each digit of a long one it was quadratic.
+  const m = value.replace(/,/g, "").match(/(?<!\d)(\d+(?:\.\d+)?)\s*(k|m)?\b/i);
   if (!m?.[1]) return undefined;
   const scale = m[2]?.toLowerCase() === "k" ? 1_000 : m[2]?.toLowerCase() === "m" ? 1_000_000 : 1;
   return Number(m[1]) * scale;
@@ -19,7 +22,8 @@ function firstNumber(value: string): number | undefined {
 }
 
 function beforeAfter(value: string): [string, string | undefined] {
-  const parts = value.split(/\s*(?:->|→|=>|\bto\b)\s*/);
+  // From the first space of a run only: from each space of a long run it was quadratic.
+  const parts = value.split(/(?<!\s)\s*(?:->|→|=>|\bto\b)\s*/);
   return parts.length >= 2 ? [parts[parts.length - 1] ?? value, parts[0]] : [value, undefined];
 }
 

@@ -1,4 +1,6 @@
+import { INPUT_LIMITS } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
+import { followedInLine, type TextTest } from "./text-scan.js";
 
 // The non-directive guard (GUIDE 3.2-3.5, without the optional LLM judge). Two hard gates:
 // 1. shape allow-list: one or two sentences, each an open wh-question after an optional fronted clause;
@@ -69,13 +71,14 @@ const MODAL_BEFORE_YOU = "can|could|will|would|shall|might|should|must";
 const YOU_BEFORE_MODAL =
   "can|could|will|would|'ll|shall|might|should|'re going to|are going to|plan to|are planning to|want to|need to|have to|intend to|'re able to|are able to";
 
-interface Family {
+export interface Family {
   reason: GuardReason;
-  patterns: RegExp[];
+  patterns: TextTest[];
 }
 
 // Families checked on every sentence (after the sentence was lower-cased and quotes were blanked).
-const SENTENCE_FAMILIES: Family[] = [
+// Exported for the tests that time each pattern on long input.
+export const SENTENCE_FAMILIES: readonly Family[] = [
   {
     reason: "obligation",
     patterns: [
@@ -89,7 +92,9 @@ const SENTENCE_FAMILIES: Family[] = [
   {
     reason: "performative_advice",
     patterns: [
-      /\bi\s*(?:'d|would|will|'ll|strongly|)\s*(?:strongly\s+)?(?:recommend|suggest|advise|propose|encourage|urge)\b/,
+      // "i" + spaces + nothing + spaces: one optional group, not two `\s*` around an empty option that
+      // share every run of spaces between them (quadratic).
+      /\bi\s*(?:(?:'d|would|will|'ll|strongly)\s*)?(?:strongly\s+)?(?:recommend|suggest|advise|propose|encourage|urge)\b/,
       /\bmy (?:advice|recommendation|suggestion|tip|two cents|take|view)\b/,
       /\bif i were\b/,
       /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path)\b/,
@@ -137,7 +142,7 @@ const SENTENCE_FAMILIES: Family[] = [
     reason: "presupposed_action",
     patterns: [
       /\bwhat(?:'s| is| are)\s+(?:stopping|keeping|preventing|holding)\s+(?:you|u)\b/,
-      /\bhow (?:quickly|soon|fast)\b.*\byou\b/,
+      followedInLine(/\bhow (?:quickly|soon|fast)\b/, /\byou\b/),
       /\bwhat(?:'s| is) the (?:best|fastest|quickest|easiest|right|smartest) way to\b/,
       new RegExp(`\\b(?:${MODAL_BEFORE_YOU})\\s+(?:you|we)\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
       new RegExp(
@@ -176,7 +181,8 @@ const SENTENCE_FAMILIES: Family[] = [
       /\bour\b/,
       /\bwe (?:offer|provide|can|could|have|deliver|support|integrate|are|do|will|'ll|'re|make|help|built|sell)\b/,
       /\b(?:roi|uptime|soc ?2|slas?|iso ?27001|best-in-class|industry-leading|cutting-edge|world-class|seamless(?:ly)?|state-of-the-art|game-changer)\b/,
-      /\d+(?:\.\d+)?\s*(?:x|times) (?:faster|cheaper|better|more)\b/,
+      // Tried from the first digit of a number only: from each digit of a long one it was quadratic.
+      /(?<!\d)\d+(?:\.\d+)?\s*(?:x|times) (?:faster|cheaper|better|more)\b/,
     ],
   },
   {
@@ -224,24 +230,60 @@ const TACTIC_OR_AMOUNT =
 const PROBES_ASSUMPTION =
   /\b(?:what makes you (?:think|believe|expect|feel|sure)|why do you (?:think|believe|expect|feel)|what do you (?:think|believe|expect|assume|know)|how do you know|where(?:'s| is| does) the (?:pressure|push|request|idea)|who (?:is|was) asking for|coming from|come from)\b/;
 
-/** Splits normalised text into sentences: ., ! and ? end one, and so does a line break. */
+const SENTENCE_END = new Set([".", "!", "?"]);
+const AFTER_SENTENCE_END = new Set(['"', "'", ")", "]"]);
+const SPACE = /\s/;
+
+/**
+ * Splits normalised text into sentences: ., ! and ? end one, and so does a line break. The split is
+ * `split(/(?<=[.!?]["')\]]*)\s+|\n+/)` read in one pass: the lookbehind re-read a run of closing quotes
+ * from each of its characters, quadratic on a long run.
+ */
 export function splitSentences(text: string): string[] {
-  return text
-    .split(/(?<=[.!?]["')\]]*)\s+|\n+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const pieces: string[] = [];
+  let from = 0;
+  // Whether the text read so far ends with ., ! or ? and then only closing quotes and brackets.
+  let afterEnd = false;
+  let at = 0;
+  while (at < text.length) {
+    const ch = text.charAt(at);
+    let end = -1;
+    if (afterEnd && SPACE.test(ch)) {
+      end = at + 1;
+      while (end < text.length && SPACE.test(text.charAt(end))) end++;
+    } else if (ch === "\n") {
+      end = at + 1;
+      while (text.charAt(end) === "\n") end++;
+    }
+    if (end >= 0) {
+      pieces.push(text.slice(from, at));
+      from = end;
+      at = end;
+      afterEnd = false;
+      continue;
+    }
+    afterEnd = SENTENCE_END.has(ch) || (afterEnd && AFTER_SENTENCE_END.has(ch));
+    at++;
+  }
+  pieces.push(text.slice(from));
+  return pieces.map((s) => s.trim()).filter((s) => s.length > 0);
 }
+
+const EITHER_OR = followedInLine(/\beither\b/, /\bor\b/);
 
 function wordCount(sentence: string): number {
   return sentence.split(/\s+/).filter(Boolean).length;
 }
 
-// A raw-text look for lists, headings, bold and code: the normaliser would erase the evidence.
-const RAW_STRUCTURE = [
-  /^\s*(?:[-*•‣◦▪+]|\d+[.)]|#{1,6}|>)\s+\S/m,
+// A raw-text look for lists, headings, bold and code: the normaliser would erase the evidence. Space
+// before and after stays within a line ([^\S\n\r\u2028\u2029]): a `\s*` that crossed lines read every
+// later blank line again from each line start, quadratic on a text of blank lines. Exported for the
+// tests that time each pattern.
+export const RAW_STRUCTURE: readonly RegExp[] = [
+  /^[^\S\n\r\u2028\u2029]*(?:[-*•‣◦▪+]|\d+[.)]|#{1,6}|>)\s+\S/m,
   /\*\*[^*]+\*\*/,
   /```|`[^`]+`/,
-  /^\s*\|.*\|\s*$/m,
+  /^[^\S\n\r\u2028\u2029]*\|.*\|[^\S\n\r\u2028\u2029]*$/m,
 ];
 
 /**
@@ -265,7 +307,7 @@ function splitFronted(sentence: string): { core: string; fronted: string } {
 }
 
 function firstWord(text: string): string {
-  return (text.match(/^[a-z']+/)?.[0] ?? "").replace(/^'+|'+$/g, "");
+  return (text.match(/^[a-z']+/)?.[0] ?? "").replace(/^'+|(?<!')'+$/g, "");
 }
 
 function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
@@ -289,7 +331,7 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
   if (isQuestion) {
     if (fronted && !FRONTED_OPENER.test(fronted)) reasons.add("not_open_question");
     if (!WH_OPENER.test(core)) reasons.add(AUXILIARY.test(core) ? "closed_question" : "not_open_question");
-    if (/\beither\b.*\bor\b|\bor not\s*\?$/.test(core)) reasons.add("closed_question");
+    if (EITHER_OR.test(core) || /\bor not\s*\?$/.test(core)) reasons.add("closed_question");
     // A diagnosis may hide in front of a question: "The real blocker is the COO, so who else matters?"
     if (
       fronted &&
@@ -322,8 +364,11 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
 /** The guard: is this candidate reply made only of open, non-directive questions? */
 export function checkReply(raw: string): GuardVerdict {
   const reasons = new Set<GuardReason>();
-  if (RAW_STRUCTURE.some((p) => p.test(raw))) reasons.add("structure");
-  const text = normalizeText(raw);
+  // Only the first INPUT_LIMITS.reply characters are read; a reply longer than that is too long anyway.
+  if (raw.length > INPUT_LIMITS.reply) reasons.add("too_long");
+  const clipped = raw.slice(0, INPUT_LIMITS.reply);
+  if (RAW_STRUCTURE.some((p) => p.test(clipped))) reasons.add("structure");
+  const text = normalizeText(clipped);
   const sentences = splitSentences(text);
   if (sentences.length === 0) return { ok: false, reasons: ["empty"] };
   if (sentences.length > MAX_SENTENCES) reasons.add("too_many_sentences");

@@ -1,5 +1,6 @@
 import type { DealFields, Situation } from "./deal.js";
 import { parseFieldDump } from "./field-dump.js";
+import { clipFor } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
 import type { SignalId } from "./signal-catalog.js";
 import { isStage, LATE_STAGES, type Stage, type Theme } from "./taxonomy.js";
@@ -41,8 +42,10 @@ const TEXT_RULES: Rule[] = [
   // Adversarial first: they change how everything else is used (GUIDE 2.5 rule 4).
   {
     id: "injection_attempt",
+    // A role line ("\n system:") allows space after its line break but not more line breaks
+    // ([^\S\n]*): a `\s*` there re-read every later blank line from each line break (quadratic).
     pattern:
-      /\b(?:ignore|disregard|forget|override) (?:all |any |your |the |my |previous |prior |above |earlier |these )*(?:instructions|rules|prompts?|guidelines|guidance|directions|programming)\b|\bsystem prompt\b|\b(?:print|show|reveal|repeat|output) (?:me )?your (?:prompt|instructions|rules|system)\b|\byou are now\b|\bact as\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:developer|dan|god) mode\b|\bjailbreak\b|\bnew instructions\b|(?:^|\n|\[)\s*(?:system|assistant|ai assistant|developer)\s*[\]:]|<\/?(?:system|instructions?)>|\bai (?:assistant|model|bot)\s*:/,
+      /\b(?:ignore|disregard|forget|override) (?:all |any |your |the |my |previous |prior |above |earlier |these )*(?:instructions|rules|prompts?|guidelines|guidance|directions|programming)\b|\bsystem prompt\b|\b(?:print|show|reveal|repeat|output) (?:me )?your (?:prompt|instructions|rules|system)\b|\byou are now\b|\bact as\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:developer|dan|god) mode\b|\bjailbreak\b|\bnew instructions\b|(?:^|\n|\[)[^\S\n]*(?:system|assistant|ai assistant|developer)\s*[\]:]|<\/?(?:system|instructions?)>|\bai (?:assistant|model|bot)\s*:/,
   },
   {
     id: "answer_request",
@@ -266,7 +269,8 @@ function fieldSignals(f: DealFields, stage: Stage | undefined, signals: Signal[]
   }
   if (
     f.next_step !== undefined &&
-    /^\s*(?:follow[- ]?up|check[- ]?in|touch base|circle back|tbd|none|n\/a|-|)\s*$/i.test(f.next_step)
+    // Trimmed first: `^\s*(?:...|)\s*$` split every run of spaces between its two `\s*` (quadratic).
+    /^(?:follow[- ]?up|check[- ]?in|touch base|circle back|tbd|none|n\/a|-|)$/i.test(f.next_step.trim())
   ) {
     add(signals, "vague_next_step", "fields", "next_step");
   }
@@ -283,7 +287,8 @@ function inferStage(lower: string): Stage | undefined {
 
 /** Text and deal fields -> signals, stage and foundation evidence. Pure and deterministic. */
 export function extractSignals(situation: Situation): SignalReport {
-  const text = normalizeText(situation.text);
+  // Every surface clips already; this is the backstop for a caller that forgot (README "Input limits").
+  const text = normalizeText(clipFor("situation", situation.text));
   const lower = correctTypos(text.toLowerCase());
   const dumped = parseFieldDump(text);
   const fields: DealFields = { ...dumped, ...situation.deal };

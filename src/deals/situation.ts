@@ -1,3 +1,4 @@
+import { clipFor } from "../coaching/input-limits.js";
 import type { DealSnapshot, DealUpdate, Trigger } from "./types.js";
 
 // The text the coach reads for a deal change: what changed, the deal's fields, the CRM's note. It goes
@@ -6,8 +7,8 @@ import type { DealSnapshot, DealUpdate, Trigger } from "./types.js";
 
 export function situationText(trigger: Trigger, snapshot: DealSnapshot, update?: DealUpdate): string {
   const parts = [trigger.summary];
-  if (snapshot.nextStep) parts.push(`Next step: ${snapshot.nextStep}`);
-  if (snapshot.competitor) parts.push(`Competitor: ${snapshot.competitor}`);
-  if (update?.note) parts.push(update.note);
-  return parts.join("\n").slice(0, 4000);
+  if (snapshot.nextStep) parts.push(`Next step: ${clipFor("crmField", snapshot.nextStep)}`);
+  if (snapshot.competitor) parts.push(`Competitor: ${clipFor("crmField", snapshot.competitor)}`);
+  if (update?.note) parts.push(clipFor("crmNote", update.note));
+  return clipFor("situation", parts.join("\n"));
 }

@@ -1,3 +1,4 @@
+import { clipFor } from "../coaching/input-limits.js";
 import { extractSignals } from "../coaching/signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "../coaching/taxonomy.js";
 import { businessDaysBetween, utcDate } from "./business-days.js";
@@ -30,7 +31,8 @@ const RISK_SIGNALS = new Set(["concern_raised", "price_objection", "competitor"]
 const RISK_WORDS =
   /\b(?:risks?|risky|blockers?|blocking|red flags?|hesitat\w*|reservations?|threat\w*|objections?|push ?back|worried|worries|concerns?|competitors?)\b/g;
 const NEGATION = /\b(?:no|not|nobody|never|without|zero|none|nothing|didn't|don't|dont|isn't|aren't)\b/;
-const EMPTY_TEXT = /^\s*(?:|-|none|n\/a|na|no|null|unknown|tbd)\s*$/i;
+// Tested on trimmed text: `^\s*(?:|...)\s*$` split every run of spaces between its two `\s*` (quadratic).
+const EMPTY_TEXT = /^(?:|-|none|n\/a|na|no|null|unknown|tbd)$/i;
 
 interface Context {
   update: DealUpdate;
@@ -76,12 +78,13 @@ function outcomeOf(deal: Partial<DealSnapshot>): Outcome {
 }
 
 function hasText(value: string | undefined): value is string {
-  return value !== undefined && !EMPTY_TEXT.test(value);
+  return value !== undefined && !EMPTY_TEXT.test(value.trim());
 }
 
 /** A risk word counts unless a negation sits in the few words before it ("no concerns so far"). */
 function noteMentionsRisk(note: string): boolean {
-  const report = extractSignals({ text: note });
+  // The note is stored whole; only its first INPUT_LIMITS.crmNote characters are read for risk.
+  const report = extractSignals({ text: clipFor("crmNote", note) });
   if (report.signals.some((s) => RISK_SIGNALS.has(s.id))) return true;
   for (const match of report.lower.matchAll(RISK_WORDS)) {
     const before = report.lower.slice(Math.max(0, match.index - 30), match.index);

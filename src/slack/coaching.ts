@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { type CoachQuestion, type CoachResult, coach, goDeeper } from "../coaching/coach.js";
+import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
 import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
@@ -9,7 +10,7 @@ import type { Services } from "./services.js";
 // The few things every surface does the same way: coach with the user's history, record what was asked,
 // render; go deeper; publish Home. Listeners stay thin around these.
 
-export const MAX_INPUT_CHARS = 4000;
+export const MAX_INPUT_CHARS = INPUT_LIMITS.situation;
 const HISTORY_DAYS = 30;
 
 export interface CoachRequest {

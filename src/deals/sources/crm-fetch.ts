@@ -82,5 +82,6 @@ function networkReason(err: Error & { cause?: { code?: string } }): string {
 }
 
 export function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
+  // From the first slash of the run only: `/\/+$/` re-read the run from each slash (quadratic).
+  return url.replace(/(?<!\/)\/+$/, "");
 }

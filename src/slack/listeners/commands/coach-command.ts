@@ -61,7 +61,7 @@ async function weeklyAdmin(
     return `The workspace default is now ${parsed.day ? dayLabel(parsed.day) : "unchanged day"}${parsed.time ? ` at ${parsed.time}` : ""}, in each rep's own timezone. It applies to reps who opt in without choosing.`;
   }
   const channel =
-    rest.match(/<#([CG][A-Z0-9]+)(?:\|[^>]*)?>/)?.[1] ?? rest.match(/\b([CG][A-Z0-9]{6,})\b/)?.[1];
+    rest.match(/<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>/)?.[1] ?? rest.match(/\b([CG][A-Z0-9]{6,})\b/)?.[1];
   if (!channel) return "Try `/coach weekly invite #channel`.";
   const members = await client.conversations.members({ channel, limit: 1000 });
   let invited = 0;
@@ -77,7 +77,14 @@ async function weeklyAdmin(
   return `Invited ${invited} member${invited === 1 ? "" : "s"} of <#${channel}> (people already invited or opted in are skipped). Each decides for themselves.`;
 }
 
-const EMAIL = /^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$/;
+// A local part, "@", and a domain with a dot that has a character on each side. The dot is found by
+// indexOf: `@[^\s@<>|]+\.[^\s@<>|]+$` tried every dot against the rest of the text (quadratic on "a@....").
+const EMAIL_PARTS = /^[^\s@<>|]+@([^\s@<>|]+)$/;
+
+function isEmail(text: string): boolean {
+  const domain = EMAIL_PARTS.exec(text)?.[1];
+  return domain?.slice(1, -1).includes(".") === true;
+}
 
 /** `/coach link <crm email>`: deal updates owned by that CRM email come to this user. */
 async function linkOwner(services: Services, key: { teamId: string; userId: string }, raw: string) {
@@ -86,7 +93,7 @@ async function linkOwner(services: Services, key: { teamId: string; userId: stri
     .replace(/^<mailto:([^|>]+)(?:\|[^>]*)?>$/, "$1")
     .trim()
     .toLowerCase();
-  if (!EMAIL.test(email)) {
+  if (!isEmail(email)) {
     return notice("Give the email address your CRM uses for you, e.g. `/coach link ann.lee@acme.com`.");
   }
   await services.store.deals.saveOwnerLink(key.teamId, email, key.userId, "link");

@@ -1,0 +1,258 @@
+import { performance } from "node:perf_hooks";
+import { type AttackPattern, check, type Diagnostics } from "recheck";
+import { describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/paths.js";
+import { type RegexSite, regexSites, topLevelAlternatives } from "../support/regex-census.js";
+
+// Every regular expression in src/ must run in linear time on any input: Slack, user and CRM text
+// reach them (README "Input limits"). This finds them itself, the literals by parsing the sources and
+// the ones built at run time by recording every RegExp the modules build while they load, and checks
+// each with recheck (a ReDoS checker). recheck uses its native binary when the optional
+// recheck-linux-x64 package is installed and falls back to pure JS; both work offline.
+//
+// Budget: recheck gets RECHECK_BUDGET_MS in all and RECHECK_TIMEOUT_MS per part. A part it could not
+// decide in time, and every part after the budget, gets a measured check instead: the whole pattern
+// against 50,000-character runs of each character and word it names, each under MEASURED_LIMIT_MS
+// (a quadratic pattern needs seconds on those, a linear one well under a millisecond).
+
+const RECHECK_BUDGET_MS = 150_000;
+const RECHECK_TIMEOUT_MS = 5_000;
+const STRESS_LENGTH = 50_000;
+const MEASURED_LIMIT_MS = 400;
+
+/**
+ * Patterns recheck calls super-linear whose extra factor is a bounded repeat: a keyword, then at most
+ * 60 (or 40) characters to the next one, so the work per position is bounded and the search linear
+ * (with a constant factor). They keep the measured check. An entry that no longer matches a pattern
+ * fails the test, so the list cannot outlive its reason.
+ */
+const BOUNDED_REPEAT: Array<{ file: string; startsWith: string }> = [
+  // "Key: value" pairs: a key is at most 31 characters, so the space after it is read at most 31 times.
+  { file: "src/coaching/field-dump.ts", startsWith: "(?:^|[|\\n;])" },
+  // "cut ... sign ... by": at most 60 and 40 characters between the three words.
+  { file: "src/coaching/signals.ts", startsWith: "\\b(?:cut|trimmed|reduced" },
+];
+
+interface Pattern {
+  source: string;
+  flags: string;
+  /** Where it comes from, "src/x.ts:12" or "src/x.ts (built at run time)". */
+  where: string;
+}
+
+/** recheck's verdict on one part, or a measured one when recheck could not decide. */
+async function recheckVerdict(
+  source: string,
+  flags: string,
+  deadline: number,
+): Promise<Diagnostics | undefined> {
+  // Whole milliseconds: the native agent never answers a request whose timeout is fractional.
+  const left = Math.floor(deadline - performance.now());
+  if (left < 500) return undefined;
+  return check(source, flags.replace(/[gy]/g, ""), {
+    timeout: Math.min(RECHECK_TIMEOUT_MS, left),
+    // Fuzzing is seeded (recheck's default seed, stated): the same verdicts on every run.
+    randomSeed: 0,
+  });
+}
+
+/** Inputs that make a backtracking pattern show its worst: long runs of what the pattern names. */
+function stressInputs(source: string): string[] {
+  const chars = new Set([..." \n\t.,;:!?\"')(]*_~@<>|#=-/+a1xA"]);
+  for (const ch of source.replace(/\\[a-zA-Z]/g, "")) if (ch.charCodeAt(0) > 31) chars.add(ch);
+  const words = new Set(source.toLowerCase().match(/[a-z']{2,}/g) ?? []);
+  const runs = (unit: string) => unit.repeat(Math.ceil(STRESS_LENGTH / unit.length)).slice(0, STRESS_LENGTH);
+  return [
+    ...[...chars].map((ch) => runs(ch)),
+    ...[...chars].map((ch) => runs(`a${ch}`)),
+    ...[...chars].map((ch) => `a${runs(ch)}a`),
+    ...[...words].map((w) => runs(`${w} `)),
+    ...[...words].map((w) => runs(`${w}\n`)),
+    `a@${runs(".")}`,
+  ];
+}
+
+/** recheck's attack string with each pump repeated to make it about STRESS_LENGTH long. */
+function scaledAttack(attack: AttackPattern): string {
+  const pumped = attack.pumps.reduce((n, p) => n + p.pump.length, 0) || 1;
+  const times = Math.ceil(STRESS_LENGTH / pumped);
+  return attack.pumps.map((p) => p.prefix + p.pump.repeat(times)).join("") + attack.suffix;
+}
+
+/** The slowest of the stress inputs through the pattern, in ms, and which input it was. */
+function measure(pattern: Pattern, extra: string[] = []): { ms: number; input: string } {
+  const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+  let worst = { ms: 0, input: "" };
+  for (const input of [...stressInputs(pattern.source), ...extra]) {
+    const started = performance.now();
+    re.exec(input);
+    const ms = performance.now() - started;
+    if (ms > worst.ms) worst = { ms, input: input.slice(0, 12) };
+  }
+  return worst;
+}
+
+/** What the run did, printed at its end: how many parts recheck decided and how many were measured. */
+const tally = { patterns: 0, parts: 0, safeByRecheck: 0, measured: 0 };
+
+/** Problems with a pattern: empty when linear by recheck or, where recheck could not say, by measure. */
+async function problemsWith(pattern: Pattern, deadline: number): Promise<string[]> {
+  const problems: string[] = [];
+  let undecided = false;
+  const attacks: string[] = [];
+  const bounded = BOUNDED_REPEAT.some(
+    (b) => pattern.where.startsWith(b.file) && pattern.source.startsWith(b.startsWith),
+  );
+  tally.patterns++;
+  for (const part of topLevelAlternatives(pattern.source)) {
+    tally.parts++;
+    const verdict = await recheckVerdict(part, pattern.flags, deadline);
+    if (verdict?.status === "safe") {
+      tally.safeByRecheck++;
+      continue;
+    }
+    if (verdict?.status !== "vulnerable") undecided = true;
+    if (verdict?.status === "vulnerable") attacks.push(scaledAttack(verdict.attack));
+    if (verdict?.status === "vulnerable" && !bounded) {
+      problems.push(
+        `${pattern.where} /${pattern.source}/${pattern.flags}: ${verdict.complexity.summary} in ` +
+          `/${part}/, e.g. ${JSON.stringify(verdict.attack.string.slice(0, 40))}`,
+      );
+    }
+  }
+  // Parts recheck could not decide, and bounded repeats, are measured, on recheck's attacks as well.
+  if (problems.length === 0 && (attacks.length > 0 || undecided)) {
+    tally.measured++;
+    const worst = measure(pattern, attacks);
+    if (worst.ms > MEASURED_LIMIT_MS) {
+      problems.push(
+        `${pattern.where} /${pattern.source}/${pattern.flags}: ${worst.ms.toFixed(0)} ms on ` +
+          `${STRESS_LENGTH} chars starting ${JSON.stringify(worst.input)}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The patterns the modules with `new RegExp(...)` build while they load, and the library's cues. */
+async function patternsBuiltAtRunTime(
+  sites: RegexSite[],
+): Promise<{ patterns: Pattern[]; seen: Set<string> }> {
+  const patterns: Pattern[] = [];
+  const seen = new Set<string>();
+  const Native = globalThis.RegExp;
+  const record = (re: RegExp) => {
+    // The frame that called RegExp: recorded only when it is our code (yaml and zod build their own).
+    const caller = new Error().stack?.split("\n")[3] ?? "";
+    const at = caller.match(/\/(src\/[^:)]+\.ts):(\d+)/);
+    if (!at || caller.includes("node_modules")) return;
+    seen.add(`${at[1]}:${at[2]}`);
+    patterns.push({ source: re.source, flags: re.flags, where: `${at[1]}:${at[2]} (built at run time)` });
+  };
+  const recording = new Proxy(Native, {
+    construct(target, args, newTarget) {
+      const re = Reflect.construct(target, args, newTarget === recording ? target : newTarget) as RegExp;
+      record(re);
+      return re;
+    },
+    apply(target, self, args) {
+      const re = Reflect.apply(target, self, args) as RegExp;
+      record(re);
+      return re;
+    },
+  });
+  globalThis.RegExp = recording;
+  try {
+    const files = [...new Set(sites.filter((s) => s.source === undefined).map((s) => s.file))];
+    for (const file of files) await import(/* @vite-ignore */ `../../${file}`);
+  } finally {
+    globalThis.RegExp = Native;
+  }
+  // The cues of the built-in library, compiled at load (library.ts cuePattern).
+  const { library } = await import("../support/library.js");
+  for (const q of library.questions.values()) {
+    if ("cuePattern" in q && q.cuePattern) {
+      patterns.push({
+        source: q.cuePattern.source,
+        flags: q.cuePattern.flags,
+        where: `library cues of ${q.id}`,
+      });
+    }
+  }
+  return { patterns, seen };
+}
+
+describe("every regular expression in src/ runs in linear time", () => {
+  const sites = regexSites(PACKAGE_ROOT, "src");
+  // Modules load once per test file: the run-time patterns are recorded on the first load only.
+  let census: ReturnType<typeof patternsBuiltAtRunTime> | undefined;
+  const builtAtRunTime = () => {
+    census ??= patternsBuiltAtRunTime(sites);
+    return census;
+  };
+
+  it("finds the patterns: literals by parsing, run-time ones by loading the modules that build them", async () => {
+    expect(sites.filter((s) => s.source !== undefined).length).toBeGreaterThan(150);
+    const { patterns, seen } = await builtAtRunTime();
+    expect(patterns.length).toBeGreaterThan(5);
+    // Each `new RegExp` must have run while its module loaded (or be the library's cues): a pattern
+    // built later, from arguments, would escape this test. Build it at load, or use a literal.
+    const unseen = sites
+      .filter((s) => s.source === undefined)
+      .map((s) => `${s.file}:${s.line}`)
+      .filter((at) => !seen.has(at) && !at.startsWith("src/coaching/library.ts"));
+    expect(unseen, "new RegExp(...) not built while its module loads").toEqual([]);
+  });
+
+  it("each is linear by recheck, or by measure where recheck cannot decide in time", async () => {
+    const literals: Pattern[] = sites
+      .filter((s): s is Required<RegexSite> => s.source !== undefined)
+      .map((s) => ({ source: s.source, flags: s.flags, where: `${s.file}:${s.line}` }));
+    const { patterns: built } = await builtAtRunTime();
+    const unique = new Map<string, Pattern>();
+    for (const p of [...literals, ...built]) {
+      const key = `${p.flags}/${p.source}`;
+      if (!unique.has(key)) unique.set(key, p);
+    }
+    const deadline = performance.now() + RECHECK_BUDGET_MS;
+    const problems: string[] = [];
+    for (const pattern of unique.values()) problems.push(...(await problemsWith(pattern, deadline)));
+    for (const b of BOUNDED_REPEAT) {
+      const still = [...unique.values()].some(
+        (p) => p.where.startsWith(b.file) && p.source.startsWith(b.startsWith),
+      );
+      if (!still) problems.push(`BOUNDED_REPEAT entry ${b.file} ${b.startsWith} matches no pattern any more`);
+    }
+    const seconds = (performance.now() - deadline + RECHECK_BUDGET_MS) / 1000;
+    console.log(
+      `regex census: ${tally.patterns} patterns, ${tally.parts} parts, ${tally.safeByRecheck} linear by ` +
+        `recheck, ${tally.measured} patterns measured, ${seconds.toFixed(0)} s`,
+    );
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it("the check rejects the patterns that were quadratic before (so it can fail)", async () => {
+    const deadline = performance.now() + 120_000;
+    const old: Pattern[] = [
+      {
+        source: String.raw`(^|\s)[*_~]+(?=\S)|(?<=\S)[*_~]+(?=\s|$|[.,!?;:])`,
+        flags: "g",
+        where: "src/coaching/normalize.ts (emphasis, before)",
+      },
+      {
+        source: String.raw`^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$`,
+        flags: "",
+        where: "coach-command.ts (e-mail, before)",
+      },
+      {
+        source: String.raw`\beither\b.*\bor\b|\bor not\s*\?$`,
+        flags: "",
+        where: "guard.ts (either/or, before)",
+      },
+    ];
+    for (const pattern of old) {
+      const problems = await problemsWith(pattern, deadline);
+      expect(problems.join("\n")).toContain(pattern.where);
+    }
+  }, 300_000);
+});
