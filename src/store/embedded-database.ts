@@ -1,6 +1,5 @@
-import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -17,6 +16,7 @@ import type { WorkerReport, WorkerRequest, WorkerStart } from "./pglite-worker.j
 const MAX_SOCKET_PATH = 100;
 /** PostgreSQL names its socket after the port; pg connects to HOST/.s.PGSQL.PORT. */
 const SOCKET_PORT = 5432;
+const SOCKET_NAME = `.s.PGSQL.${SOCKET_PORT}`;
 /** How long a clean stop may take (a checkpoint of the data directory) before the thread is ended. */
 const STOP_TIMEOUT_MS = 60_000;
 
@@ -64,11 +64,11 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions = {}): Prom
 }
 
 async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const socket = socketFor(options.dataDir);
   const start: WorkerStart = {
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,
-    socketPath: socket.path,
+    socketDir: preferredSocketDir(options.dataDir),
+    socketName: SOCKET_NAME,
     settings: { ...EMBEDDED_SETTINGS, ...options.settings },
   };
   const entry = workerEntry();
@@ -92,10 +92,12 @@ async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
 
   let stopping = false;
   let exited = false;
+  // Where the thread listens, once it says.
+  let socket: { dir: string; temporary: boolean } | undefined;
   const exit = new Promise<number>((resolve) =>
     worker.once("exit", (code) => {
       exited = true;
-      socket.cleanUp();
+      if (socket?.temporary) rmSync(socket.dir, { recursive: true, force: true });
       resolve(code);
     }),
   );
@@ -119,7 +121,7 @@ async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
     });
 
   try {
-    await Promise.race([
+    socket = await Promise.race([
       next("ready"),
       exit.then((code) => {
         throw failure ?? threadEnded(code, fatal, stderr);
@@ -129,6 +131,7 @@ async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
     await exit;
     throw error;
   }
+  const socketDir = socket.dir;
   void exit.then((code) => {
     if (!stopping) options.onCrash?.(failure ?? threadEnded(code, fatal, stderr));
   });
@@ -137,7 +140,7 @@ async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   let stopped: Promise<void> | undefined;
   return {
     poolConfig: {
-      host: socket.dir,
+      host: socketDir,
       port: SOCKET_PORT,
       user: "postgres",
       database: "postgres",
@@ -181,18 +184,14 @@ function threadEnded(code: number, fatal: string | undefined, stderr: string): E
 }
 
 /**
- * The socket lives in the data directory when its path is short enough (the directory's permissions
- * guard it, and its lock makes a leftover socket file safe to replace), else in a private temporary
- * directory removed again when the thread ends.
+ * The socket lives in the data directory when its path is short enough: the directory's permissions
+ * guard it, and its lock makes a leftover socket file safe to replace. Else, or where the directory's
+ * filesystem has no sockets, the thread makes a private temporary directory for it.
  */
-function socketFor(dataDir: string | undefined): { dir: string; path: string; cleanUp: () => void } {
-  const name = `.s.PGSQL.${SOCKET_PORT}`;
-  if (dataDir !== undefined) {
-    const dir = realpathSync(dataDir);
-    if (join(dir, name).length <= MAX_SOCKET_PATH) return { dir, path: join(dir, name), cleanUp: () => {} };
-  }
-  const dir = mkdtempSync(join(tmpdir(), "deal-coach-db-"));
-  return { dir, path: join(dir, name), cleanUp: () => rmSync(dir, { recursive: true, force: true }) };
+function preferredSocketDir(dataDir: string | undefined): string | undefined {
+  if (dataDir === undefined) return undefined;
+  const dir = realpathSync(dataDir);
+  return join(dir, SOCKET_NAME).length <= MAX_SOCKET_PATH ? dir : undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
@@ -15,8 +17,10 @@ export interface WorkerStart {
   dataDir?: string;
   /** A data directory's tarball to start from instead of initdb (tests' migrated template). */
   loadDataDir?: Uint8Array<ArrayBuffer>;
-  /** Where to listen: a unix socket path, named as PostgreSQL names them (…/.s.PGSQL.5432). */
-  socketPath: string;
+  /** Where to listen if it can: a directory for the unix socket; else a temporary one. */
+  socketDir?: string;
+  /** The socket's name, as PostgreSQL names them (.s.PGSQL.5432). */
+  socketName: string;
   /** PostgreSQL settings (postgres -c NAME=VALUE) beyond PGlite's defaults. */
   settings: Record<string, string>;
 }
@@ -26,7 +30,7 @@ export type WorkerRequest = { type: "stop" } | { type: "dump" };
 
 /** What this thread reports. A start-up failure is thrown instead and reaches the Worker's "error". */
 export type WorkerReport =
-  | { type: "ready" }
+  | { type: "ready"; dir: string; temporary: boolean }
   | { type: "stopped" }
   | { type: "dumped"; tarball: Uint8Array<ArrayBuffer> }
   | { type: "fatal"; message: string };
@@ -66,14 +70,36 @@ pglite.execProtocolRawStream = async (...args) => {
   }
 };
 
-// A socket file left by a process that was killed (the data directory's lock says it is gone).
-rmSync(start.socketPath, { force: true });
 // The app keeps one connection (pg.Pool max 1): PGlite is a single session, and the server's
 // multiplexer keeps transactions apart but not session state. More than one slot only lets a
 // reconnect in before the server has noticed the old connection close.
-const server = new PGLiteSocketServer({ db: pglite, path: start.socketPath, maxConnections: 4 });
-await server.start();
-report({ type: "ready" });
+async function listen(dir: string): Promise<PGLiteSocketServer> {
+  const path = join(dir, start.socketName);
+  // A socket file left by a process that was killed (the data directory's lock says it is gone).
+  rmSync(path, { force: true });
+  const server = new PGLiteSocketServer({ db: pglite, path, maxConnections: 4 });
+  await server.start();
+  return server;
+}
+
+let socket: { dir: string; temporary: boolean } | undefined;
+let server: PGLiteSocketServer | undefined;
+if (start.socketDir !== undefined) {
+  try {
+    server = await listen(start.socketDir);
+    socket = { dir: start.socketDir, temporary: false };
+  } catch {
+    // A filesystem without sockets (some network and container mounts): a temporary directory.
+  }
+}
+if (!server || !socket) {
+  // The starting thread removes it when this one ends.
+  socket = { dir: mkdtempSync(join(tmpdir(), "deal-coach-db-")), temporary: true };
+  server = await listen(socket.dir);
+}
+const serving = server;
+const socketPath = join(socket.dir, start.socketName);
+report({ type: "ready", ...socket });
 
 port.on("message", async (request: WorkerRequest) => {
   if (request.type === "dump") {
@@ -81,10 +107,10 @@ port.on("message", async (request: WorkerRequest) => {
     port.postMessage({ type: "dumped", tarball } satisfies WorkerReport, [tarball.buffer]);
     return;
   }
-  await server.stop();
+  await serving.stop();
   // Checkpoints and closes the data directory.
   await pglite.close();
-  rmSync(start.socketPath, { force: true });
+  rmSync(socketPath, { force: true });
   report({ type: "stopped" });
   port.close();
 });

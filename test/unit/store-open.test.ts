@@ -1,6 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import pg from "pg";
@@ -149,6 +158,20 @@ describe("an embedded store in a data directory", () => {
     expect(readFileSync(join(dataDir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(process.pid));
     await store.close();
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
+  });
+
+  it("serves from a temporary directory when its socket cannot be made in the data directory", async () => {
+    // A directory where the socket would go stands in for a filesystem without sockets.
+    const blocker = join(dataDir, SOCKET_NAME);
+    mkdirSync(blocker);
+    try {
+      const store = await openStore({ dataDir });
+      expect((await store.getUser({ teamId: "T1", userId: "U1" }))?.tz).toBe("Europe/Paris");
+      await store.close();
+      expect(statSync(blocker).isDirectory()).toBe(true);
+    } finally {
+      rmSync(blocker, { recursive: true });
+    }
   });
 
   it("opens again, with what was committed, after its process was killed with SIGKILL", async () => {
