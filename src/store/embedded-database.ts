@@ -94,10 +94,16 @@ async function launch(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   let exited = false;
   // Where the thread listens, once it says.
   let socket: { dir: string; temporary: boolean } | undefined;
+  // Also when the process exits with the thread running (tests leave idle ones to the exit).
+  const removeTemporarySocket = () => {
+    if (socket?.temporary) rmSync(socket.dir, { recursive: true, force: true });
+  };
+  process.once("exit", removeTemporarySocket);
   const exit = new Promise<number>((resolve) =>
     worker.once("exit", (code) => {
       exited = true;
-      if (socket?.temporary) rmSync(socket.dir, { recursive: true, force: true });
+      removeTemporarySocket();
+      process.off("exit", removeTemporarySocket);
       resolve(code);
     }),
   );

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { afterAll } from "vitest";
 import {
   type EmbeddedDatabase,
   type EmbeddedOptions,
@@ -39,6 +40,12 @@ export async function testStore(options: TestStoreOptions = {}): Promise<Store> 
 
 let template: Promise<Uint8Array<ArrayBuffer>> | undefined;
 const idle: EmbeddedDatabase[] = [];
+
+// Each test file's idle databases stop with it, so their threads remove their temporary sockets (the
+// test runner may end a file's process without an "exit" event).
+afterAll(async () => {
+  await Promise.all(idle.splice(0).map((embedded) => embedded.stop()));
+});
 
 /** An embedded database of its own, migrated and empty, as a test store starts; stop it when done. */
 export async function testEmbeddedDatabase(options: Pick<EmbeddedOptions, "onCrash"> = {}) {
