@@ -58,7 +58,7 @@ export interface StoreWiring {
   afterClose?: () => Promise<void> | void;
 }
 
-/** Opens a migrated store over a PGlite instance or pg pool made elsewhere (tests, tools). */
+/** Opens a migrated store over an embedded database or pg pool made elsewhere (tests, tools). */
 export async function openStoreWith(source: StoreSource, wiring: StoreWiring = {}): Promise<Store> {
   const connection =
     "embedded" in source
@@ -83,6 +83,7 @@ async function connect(options: OpenStoreOptions): Promise<Connection> {
   const logger = options.logger;
   let embedded: EmbeddedDatabase;
   try {
+    // PGlite itself loads only in the database's thread: a PostgreSQL deployment never loads it.
     const where = resolve(dataDir);
     const creating = !existsSync(join(dataDir, "PG_VERSION"));
     // initdb takes seconds (over ten on a small VM): say so before, not after.
