@@ -3,7 +3,9 @@
 // resolving and loading modules one by one (kysely alone is 280 files); bundled, `deal-coach ask` and
 // `deal-coach weekly send` start in about half the time (BENCHMARKS.md). The app (`npm start`,
 // dist/main.js) is not bundled, nor are PGlite (it loads its WebAssembly from its own package) and
-// pg-native (optional, never installed by us).
+// pg-native (optional, never installed by us). PGlite's worker thread (src/store/pglite-worker.ts) is
+// no entry here: the bundled store code starts tsc's dist/store/pglite-worker.js, which loads PGlite and
+// its socket server from node_modules.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -21,7 +23,7 @@ await build({
   platform: "node",
   target: "node20",
   chunkNames: "chunks/[name]-[hash]",
-  external: ["@electric-sql/pglite", "pg-native"],
+  external: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg-native"],
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __dealCoachRequire } from 'node:module'; const require = __dealCoachRequire(import.meta.url);",

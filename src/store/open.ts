@@ -1,8 +1,9 @@
-import type { PGlite } from "@electric-sql/pglite";
-import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { lockDataDir } from "./data-dir-lock.js";
+import { type EmbeddedDatabase, startEmbeddedDatabase } from "./embedded-database.js";
 import { applyMigrations } from "./migrate.js";
 import type { Database } from "./schema.js";
 import { SqlStore } from "./sql-store.js";
@@ -11,8 +12,9 @@ import type { Store } from "./types.js";
 export const DEFAULT_DATA_DIR = "./data";
 
 export interface StoreLogger {
+  /** Migrations applied; the embedded database being created (seconds, the first time) or opened. */
   info: (o: object, msg: string) => void;
-  /** For errors of idle PostgreSQL connections, which would otherwise go unseen. */
+  /** For errors of idle connections and an embedded database that stopped, which would otherwise go unseen. */
   error?: (o: object, msg: string) => void;
 }
 
@@ -43,10 +45,10 @@ export async function migrate(options: OpenStoreOptions = {}): Promise<string[]>
 }
 
 /**
- * What a store is opened over. The store owns it from then on and closes it on close(), except a
- * PGlite marked borrowed, which stays open for its lender (tests reuse one across stores).
+ * What a store is opened over. The store owns it from then on and closes it on close(), except an
+ * embedded database marked borrowed, which keeps running for its lender (tests reuse one across stores).
  */
-export type StoreSource = { pglite: PGlite; borrowed?: boolean } | { pool: pg.Pool };
+export type StoreSource = { embedded: EmbeddedDatabase; borrowed?: boolean } | { pool: pg.Pool };
 
 export interface StoreWiring {
   logger?: StoreLogger;
@@ -56,10 +58,12 @@ export interface StoreWiring {
   afterClose?: () => Promise<void> | void;
 }
 
-/** Opens a migrated store over a PGlite instance or pg pool made elsewhere (tests, tools). */
+/** Opens a migrated store over an embedded database or pg pool made elsewhere (tests, tools). */
 export async function openStoreWith(source: StoreSource, wiring: StoreWiring = {}): Promise<Store> {
   const connection =
-    "pglite" in source ? overPglite(source.pglite, source.borrowed) : overPool(source.pool, wiring.logger);
+    "embedded" in source
+      ? overEmbedded(source.embedded, wiring.logger, source.borrowed)
+      : overPool(source.pool, wiring.logger);
   return finishOpening({ ...connection, close: withAfter(connection.close, wiring.afterClose) }, wiring);
 }
 
@@ -76,33 +80,41 @@ async function connect(options: OpenStoreOptions): Promise<Connection> {
   }
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const unlock = lockDataDir(dataDir);
-  let pglite: PGlite;
+  const logger = options.logger;
+  let embedded: EmbeddedDatabase;
   try {
-    // Imported here: a PostgreSQL deployment never loads the embedded database.
-    const { PGlite } = await import("@electric-sql/pglite");
-    pglite = await PGlite.create(dataDir);
+    // PGlite itself loads only in the database's thread: a PostgreSQL deployment never loads it.
+    const where = resolve(dataDir);
+    const creating = !existsSync(join(dataDir, "PG_VERSION"));
+    // initdb takes seconds (over ten on a small VM): say so before, not after.
+    if (creating) logger?.info({ dataDir: where }, `creating the embedded database in ${where} …`);
+    else logger?.info({ dataDir: where }, `opening the embedded database in ${where}`);
+    const started = Date.now();
+    embedded = await startEmbeddedDatabase({
+      dataDir,
+      onCrash: (error) => logger?.error?.({ err: error }, "the embedded database stopped; every query fails"),
+    });
+    if (creating) logger?.info({ dataDir: where, ms: Date.now() - started }, "created the embedded database");
   } catch (error) {
     unlock();
     throw error;
   }
-  const connection = overPglite(pglite);
+  const connection = overEmbedded(embedded, logger);
   return { ...connection, close: withAfter(connection.close, unlock) };
 }
 
-function overPglite(pglite: PGlite, borrowed = false): Connection {
-  // PGlite is one session: one pooled client, never reaped when idle, since every client created by
-  // this config shares the same PGlite connection object.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+function overEmbedded(
+  embedded: EmbeddedDatabase,
+  logger: StoreLogger | undefined,
+  borrowed = false,
+): Connection {
+  // poolConfig keeps one connection, never reaped: PGlite is one session.
+  const { close, ...connection } = overPool(new pg.Pool(embedded.poolConfig), logger);
   return {
+    ...connection,
     kind: "pglite",
-    pool,
-    close: async () => {
-      try {
-        await endPool(pool);
-      } finally {
-        if (!borrowed) await pglite.close();
-      }
-    },
+    // The pool first, so no query is cut off; then PGlite checkpoints and its thread ends.
+    close: withAfter(close, borrowed ? undefined : () => embedded.stop()),
   };
 }
 

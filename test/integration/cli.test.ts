@@ -166,4 +166,15 @@ describe.skipIf(!distBuilt())("the installed bin (dist/cli.js)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/themes: absence_of_no/);
   });
+
+  it("migrates a fresh embedded store, and lists its inbox, with PGlite's thread started from the bundle", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-migrate-dist-"));
+    const env = { DATA_DIR: dataDir, DATABASE_URL: "" };
+    const migrated = await runCli(["migrate"], { env, dist: true });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/applied: 001_/);
+    const inbox = await runCli(["inbox"], { env, dist: true });
+    expect(inbox.code, inbox.stderr).toBe(0);
+    expect(inbox.stdout).toBe("");
+  }, 90_000);
 });

@@ -3,8 +3,13 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { afterAll } from "vitest";
+import {
+  type EmbeddedDatabase,
+  type EmbeddedOptions,
+  startEmbeddedDatabase,
+} from "../../src/store/embedded-database.js";
 import { loadMigrations } from "../../src/store/migrate.js";
 import { openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
@@ -26,29 +31,37 @@ export async function testStore(options: TestStoreOptions = {}): Promise<Store> 
 }
 
 // --- PGlite -------------------------------------------------------------------------------------
-// initdb of a new PGlite costs seconds, and loading a migrated data directory from a tarball still
-// costs ~0.4 s, so a closed store's PGlite is emptied (tens of ms) and handed to the next store. The
-// tarball is built once per migration set and PGlite version and kept in the temp directory, so
-// workers and later runs skip initdb altogether. PGlite instances hold no handles: a worker exits
-// with its idle ones open.
+// The embedded database as the app runs it: PGlite in a worker thread, reached over its socket. initdb
+// costs seconds, and loading a migrated data directory from a tarball still costs ~0.4 s, so a closed
+// store's database is emptied (tens of ms) and handed to the next store of this test file's process.
+// The tarball is built once per migration set and PGlite version and kept in the temp directory, so
+// other processes and later runs skip initdb altogether. The idle databases' threads do not keep the
+// process alive.
 
-let template: Promise<Blob> | undefined;
-const idle: PGlite[] = [];
+let template: Promise<Uint8Array<ArrayBuffer>> | undefined;
+const idle: EmbeddedDatabase[] = [];
+
+// Each test file's idle databases stop with it, so their threads remove their temporary sockets (the
+// test runner may end a file's process without an "exit" event).
+afterAll(async () => {
+  await Promise.all(idle.splice(0).map((embedded) => embedded.stop()));
+});
+
+/** An embedded database of its own, migrated and empty, as a test store starts; stop it when done. */
+export async function testEmbeddedDatabase(options: Pick<EmbeddedOptions, "onCrash"> = {}) {
+  return startEmbeddedDatabase({ loadDataDir: await migratedTemplate(), ref: false, ...options });
+}
+
+/** The migrated template's tarball, for a PGlite of the test's own (in this thread). */
+export function migratedTemplate(): Promise<Uint8Array<ArrayBuffer>> {
+  template ??= loadTemplate();
+  return template;
+}
 
 async function pgliteStore(options: TestStoreOptions): Promise<Store> {
-  let pglite = idle.pop();
-  if (!pglite) {
-    template ??= loadTemplate();
-    pglite = await PGlite.create({
-      loadDataDir: await template,
-      // Starting from a loaded tarball arms PostgreSQL's 10 s startup-progress timer, which would keep
-      // a worker's event loop alive while its idle instances wait here.
-      startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0"],
-    });
-  }
-  const lent = pglite;
+  const lent = idle.pop() ?? (await testEmbeddedDatabase());
   return openStoreWith(
-    { pglite: lent, borrowed: true },
+    { embedded: lent, borrowed: true },
     { now: options.now, afterClose: () => recycle(lent) },
   );
 }
@@ -57,31 +70,38 @@ async function pgliteStore(options: TestStoreOptions): Promise<Store> {
  * Empties every table but the migration record and resets the session (settings, advisory locks,
  * prepared statements), leaving the database as the template had it.
  */
-async function recycle(pglite: PGlite): Promise<void> {
-  await pglite.exec("DISCARD ALL");
-  const { rows } = await pglite.query<{ name: string }>(
-    `SELECT quote_ident(tablename) AS name FROM pg_tables
-      WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
-  );
-  await pglite.exec(`TRUNCATE ${rows.map((row) => row.name).join(", ")} RESTART IDENTITY`);
-  idle.push(pglite);
+async function recycle(embedded: EmbeddedDatabase): Promise<void> {
+  const client = new pg.Client(embedded.poolConfig);
+  await client.connect();
+  try {
+    await client.query("DISCARD ALL");
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT quote_ident(tablename) AS name FROM pg_tables
+        WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
+    );
+    await client.query(`TRUNCATE ${rows.map((row) => row.name).join(", ")} RESTART IDENTITY`);
+  } finally {
+    await client.end();
+  }
+  idle.push(embedded);
 }
 
-async function loadTemplate(): Promise<Blob> {
+async function loadTemplate(): Promise<Uint8Array<ArrayBuffer>> {
   const file = join(tmpdir(), "deal-coach-test", `pglite-template-${templateKey()}.tar`);
   try {
-    return new Blob([readFileSync(file)]);
+    return new Uint8Array(readFileSync(file));
   } catch {
-    const pglite = await PGlite.create();
-    const store = await openStoreWith({ pglite });
-    const tarball = await pglite.dumpDataDir("none");
+    const embedded = await startEmbeddedDatabase({ ref: false });
+    const store = await openStoreWith({ embedded, borrowed: true });
     await store.close();
-    // Written aside and renamed, so a worker never reads a half-written template. Only a cache: a
-    // read-only temp directory costs each worker an initdb, nothing more.
+    const tarball = await embedded.dump();
+    await embedded.stop();
+    // Written aside and renamed, so a process never reads a half-written template. Only a cache: a
+    // read-only temp directory costs each process an initdb, nothing more.
     try {
       mkdirSync(join(file, ".."), { recursive: true });
       const partial = `${file}.${randomUUID()}`;
-      writeFileSync(partial, new Uint8Array(await tarball.arrayBuffer()));
+      writeFileSync(partial, tarball);
       renameSync(partial, file);
     } catch {}
     return tarball;

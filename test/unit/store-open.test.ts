@@ -1,10 +1,20 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { LOCK_FILE_NAME, lockDataDir } from "../../src/store/data-dir-lock.js";
 import { loadMigrations } from "../../src/store/migrate.js";
 import { migrate, openStore } from "../../src/store/open.js";
@@ -12,6 +22,9 @@ import { storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Opening the store: migrations, the embedded data directory's lock, closing. The Store methods
 // themselves are in store.test.ts.
+
+/** PostgreSQL's name for a socket, where pg looks for it. */
+const SOCKET_NAME = ".s.PGSQL.5432";
 
 const ALL_MIGRATIONS = loadMigrations().map((migration) => migration.name);
 
@@ -86,10 +99,15 @@ describe("the data directory lock", () => {
 
 describe("an embedded store in a data directory", () => {
   let dataDir: string;
-  const logged: string[][] = [];
+  /** What was logged, and whether the database existed yet when it was. */
+  const logged: { msg: string; migrations?: string[]; initialised: boolean }[] = [];
   const logger = {
     info: (o: object, msg: string) =>
-      logged.push([msg, ...((o as { migrations?: string[] }).migrations ?? [])]),
+      logged.push({
+        msg,
+        migrations: (o as { migrations?: string[] }).migrations,
+        initialised: existsSync(join(dataDir, "PG_VERSION")),
+      }),
   };
 
   // One initdb (seconds) for the whole block; the tests below reopen the same directory.
@@ -100,19 +118,28 @@ describe("an embedded store in a data directory", () => {
     await store.close();
   });
 
-  it("applied every migration on first open and none after", async () => {
-    expect(logged).toEqual([["applied database migrations", ...ALL_MIGRATIONS]]);
+  it("says it is creating the database before initdb's long silence, and briefly that it opens one", async () => {
+    const where = resolve(dataDir);
+    expect(logged).toEqual([
+      { msg: `creating the embedded database in ${where} …`, initialised: false },
+      { msg: "created the embedded database", initialised: true },
+      { msg: "applied database migrations", migrations: ALL_MIGRATIONS, initialised: true },
+    ]);
+    logged.length = 0;
     expect(await migrate({ dataDir })).toEqual([]);
     const store = await openStore({ dataDir, logger });
     await store.close();
-    expect(logged).toHaveLength(1);
+    expect(logged).toEqual([{ msg: `opening the embedded database in ${where}`, initialised: true }]);
   });
 
-  it("keeps its data across reopening", async () => {
+  it("keeps its data across reopening, served on a socket in the data directory while open", async () => {
     const store = await openStore({ dataDir });
     expect(store.kind).toBe("pglite");
+    expect(existsSync(join(dataDir, SOCKET_NAME))).toBe(true);
     expect((await store.getUser({ teamId: "T1", userId: "U1" }))?.tz).toBe("Europe/Paris");
     await store.close();
+    // Closed: the server stopped and PGlite's thread removed its socket on the way out.
+    expect(existsSync(join(dataDir, SOCKET_NAME))).toBe(false);
   });
 
   it("cannot be opened twice at once, and opens again once closed", async () => {
@@ -132,6 +159,53 @@ describe("an embedded store in a data directory", () => {
     await store.close();
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
   });
+
+  it("serves from a temporary directory when its socket cannot be made in the data directory", async () => {
+    // A directory where the socket would go stands in for a filesystem without sockets.
+    const blocker = join(dataDir, SOCKET_NAME);
+    mkdirSync(blocker);
+    try {
+      const store = await openStore({ dataDir });
+      expect((await store.getUser({ teamId: "T1", userId: "U1" }))?.tz).toBe("Europe/Paris");
+      await store.close();
+      expect(statSync(blocker).isDirectory()).toBe(true);
+    } finally {
+      rmSync(blocker, { recursive: true });
+    }
+  });
+
+  it("opens again, with what was committed, after its process was killed with SIGKILL", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(PACKAGE_ROOT, "test", "support", "open-store-child.ts"), dataDir],
+      { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const deadline = Date.now() + 90_000;
+    while (!out.includes("committed")) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the child did not open the store: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    // What a killed process leaves: its lock and its socket.
+    expect(readFileSync(join(dataDir, LOCK_FILE_NAME), "utf8").trim()).toBe(String(child.pid));
+    expect(existsSync(join(dataDir, SOCKET_NAME))).toBe(true);
+    const store = await openStore({ dataDir });
+    try {
+      expect((await store.getUser({ teamId: "T1", userId: "U_KILLED" }))?.tz).toBe("Asia/Tokyo");
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
 
 describe.runIf(storeKind === "postgres")("a PostgreSQL store (TEST_STORE=postgres)", () => {

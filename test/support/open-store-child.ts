@@ -1,0 +1,11 @@
+import { openStore } from "../../src/store/open.js";
+
+// A process that opens the embedded store in the data directory given, commits a user, says so and
+// waits to be killed (store-open.test.ts kills it with SIGKILL).
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error("usage: open-store-child.ts DATA_DIR");
+const store = await openStore({ dataDir });
+await store.upsertUser({ teamId: "T1", userId: "U_KILLED" }, { tz: "Asia/Tokyo" });
+process.stdout.write("committed\n");
+setInterval(() => undefined, 60_000);
