@@ -129,3 +129,44 @@ export async function seedWeekly(
     await db.close();
   }
 }
+
+export interface FakeSlackProcess {
+  apiUrl: string;
+  /** A fresh response_url on the fake. */
+  responseUrl: () => string;
+  counts: () => Promise<{ posts: number; responses: number }>;
+  close: () => Promise<void>;
+}
+
+/** The fake Slack in its own process (bench/fake-slack-proc.ts). */
+export async function startFakeSlack(): Promise<FakeSlackProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "bench/fake-slack-proc.ts")], {
+    cwd: PACKAGE_ROOT,
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  const deadline = Date.now() + 60_000;
+  let started: { apiUrl: string; responseUrl: string } | undefined;
+  while (!started) {
+    const line = out.split("\n").find((l) => l.startsWith("{"));
+    if (line) started = JSON.parse(line);
+    else if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`fake Slack did not start:\n${out}`);
+    else await new Promise((r) => setTimeout(r, 50));
+  }
+  const base = started.responseUrl;
+  let seq = 0;
+  return {
+    apiUrl: started.apiUrl,
+    responseUrl: () => `${base}b${++seq}`,
+    counts: () =>
+      new Promise((resolve) => {
+        child.once("message", (m) => resolve(m as { posts: number; responses: number }));
+        child.send("counts");
+      }),
+    close: () => stopAll([{ name: "fake Slack", child, port: 0 }]),
+  };
+}

@@ -3,8 +3,16 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEAL_MESSAGES } from "../test/fixtures/deal-messages.js";
-import { FakeSlack, signRequest, slashCommandBody } from "../test/support/fake-slack.js";
-import { freshDatabase, launch, rssMb, stopAll, type Target } from "./proc.js";
+import { signRequest, slashCommandBody } from "../test/support/fake-slack.js";
+import {
+  type FakeSlackProcess,
+  freshDatabase,
+  launch,
+  rssMb,
+  startFakeSlack,
+  stopAll,
+  type Target,
+} from "./proc.js";
 import { fmt } from "./stats.js";
 
 // Memory a user's operator pays for: resident set size of Deal Coach and of a bare Bolt app, idle after
@@ -32,7 +40,7 @@ function post(agent: Agent, port: number, body: string): Promise<void> {
   });
 }
 
-async function commands(targets: Target[], run: string): Promise<void> {
+async function commands(slack: FakeSlackProcess, targets: Target[], run: string): Promise<void> {
   // An agent per burst: a socket kept alive across the idle pauses would be closed by the server's
   // keep-alive timeout just as the next burst reused it.
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -45,6 +53,7 @@ async function commands(targets: Target[], run: string): Promise<void> {
       const body = slashCommandBody({
         text: DEAL_MESSAGES[i % DEAL_MESSAGES.length]?.text ?? "they went quiet",
         user_id: `U${run}${t.name[0]}${i}`,
+        response_url: slack.responseUrl(),
       });
       pending.push(post(agent, t.port, body));
     }
@@ -52,12 +61,12 @@ async function commands(targets: Target[], run: string): Promise<void> {
   await Promise.all(pending).finally(() => agent.destroy());
 }
 
-async function settle(slack: FakeSlack, expected: number, timeoutMs: number): Promise<number> {
+async function settle(slack: FakeSlackProcess, expected: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  while (slack.responses.length < expected && Date.now() < deadline)
+  while ((await slack.counts()).responses < expected && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, 5000));
-  return slack.responses.length;
+  return (await slack.counts()).responses;
 }
 
 export async function benchRss(): Promise<string[]> {
@@ -68,7 +77,7 @@ export async function benchRss(): Promise<string[]> {
       rows.push("| RSS, PostgreSQL | skipped: PostgreSQL not reachable | |");
       continue;
     }
-    const slack = await FakeSlack.start();
+    const slack = await startFakeSlack();
     const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-bench-rss-"));
     const common = {
       SLACK_SIGNING_SECRET: SECRET,
@@ -92,11 +101,11 @@ export async function benchRss(): Promise<string[]> {
       await new Promise((r) => setTimeout(r, 5000));
       const idle = rss();
       const t0 = performance.now();
-      await commands(targets, `${run}a`);
+      await commands(slack, targets, `${run}a`);
       const burst = rss();
       const answered = await settle(slack, COMMANDS, 300_000);
       const settled = rss();
-      await commands(targets, `${run}b`);
+      await commands(slack, targets, `${run}b`);
       const answered2 = await settle(slack, 2 * COMMANDS, 300_000);
       const second = rss();
       const seconds = (performance.now() - t0) / 1000;
