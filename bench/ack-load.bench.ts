@@ -61,7 +61,13 @@ function send(port: number, path: string, body: string, headers: Record<string, 
         );
       },
     );
-    req.on("error", reject);
+    // A kept-alive socket the server closed just as it was reused: Node's documented remedy is to retry
+    // (timed from the retry, which is when the request really left).
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      req.reusedSocket && err.code === "ECONNRESET"
+        ? send(port, path, body, headers).then(resolve, reject)
+        : reject(err),
+    );
     req.end(body);
   });
 }

@@ -23,6 +23,7 @@ import { fmt } from "./stats.js";
 const COMMANDS = Number(process.env.BENCH_RSS_COMMANDS ?? 10_000);
 const RATE = Number(process.env.BENCH_RSS_RATE ?? 250);
 const SECRET = "bench-secret";
+
 function post(agent: Agent, port: number, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const headers = { ...signRequest(SECRET, body), "content-length": String(Buffer.byteLength(body)) };
@@ -35,7 +36,12 @@ function post(agent: Agent, port: number, body: string): Promise<void> {
         );
       },
     );
-    req.on("error", reject);
+    // A kept-alive socket the server closed just as it was reused: Node's documented remedy is to retry.
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      req.reusedSocket && err.code === "ECONNRESET"
+        ? post(agent, port, body).then(resolve, reject)
+        : reject(err),
+    );
     req.end(body);
   });
 }
