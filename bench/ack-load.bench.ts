@@ -161,8 +161,8 @@ export async function benchAckLoad(): Promise<string[]> {
       PORT: "0",
       LOG_LEVEL: "warn",
     };
-    const bare = await launch("bare Bolt", "bench/bare-bolt.ts", common);
-    const coach = await launch("Deal Coach", "src/main.ts", {
+    const bare = await launch("bare Bolt", "bench/bare-bolt.mjs", common);
+    const coach = await launch("Deal Coach", "dist/main.js", {
       ...common,
       ...storeEnv,
       LOG_LEVEL: "info",

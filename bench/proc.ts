@@ -21,7 +21,10 @@ export function rssMb(pid: number): number {
 }
 
 export async function launch(name: string, script: string, env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, script)], {
+  // Built JavaScript runs under plain node, as users run it (`npm start` is `node dist/main.js`); only a
+  // TypeScript script goes through tsx.
+  const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...loader, join(PACKAGE_ROOT, script)], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -91,8 +91,8 @@ export async function benchRss(): Promise<string[]> {
       PORT: "0",
       LOG_LEVEL: "warn",
     };
-    const bare = await launch("bare Bolt", "bench/bare-bolt.ts", common);
-    const coach = await launch("Deal Coach", "src/main.ts", {
+    const bare = await launch("bare Bolt", "bench/bare-bolt.mjs", common);
+    const coach = await launch("Deal Coach", "dist/main.js", {
       ...common,
       DATABASE_URL: db?.url ?? "",
       DATA_DIR: dataDir,

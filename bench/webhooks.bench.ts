@@ -59,7 +59,7 @@ export async function benchWebhooks(): Promise<string[]> {
       return undefined;
     });
     const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-bench-wh-"));
-    const coach = await launch("Deal Coach", "src/main.ts", {
+    const coach = await launch("Deal Coach", "dist/main.js", {
       ...storeEnv,
       SLACK_SIGNING_SECRET: "bench",
       SLACK_BOT_TOKEN: "xoxb-bench",
