@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
-import { ACTION, NUDGE_ACTION } from "../../src/slack/ids.js";
+import { ACTION, NUDGE_ACTION, VIEW } from "../../src/slack/ids.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { postToApp } from "../support/fake-slack.js";
-import { appHomeOpened, blockActions, TEAM_ID } from "../support/slack-payloads.js";
+import { appHomeOpened, blockActions, TEAM_ID, viewSubmission } from "../support/slack-payloads.js";
 
 // Nudges are chosen, end to end: signed CRM deliveries -> the app -> the fake Slack, and the rep's clicks
 // as signed Bolt requests. A new rep gets the invitation only; Keep them coming lets the waiting nudges
@@ -201,5 +201,34 @@ describe("nudges on by default (admins)", () => {
     expect(off.text).toMatch(/No deal nudges/);
     const what = await h.commandReply({ text: "nudges maybe", user_id: "U_SELF" });
     expect(what.text).toMatch(/Try `\/coach nudges on`/);
+  });
+
+  it("saving /coach settings without touching nudges does not choose them for the rep", async () => {
+    const from = h.slack.calls.length;
+    await h.command({ text: "settings", user_id: "U_FORM" });
+    const modal = JSON.stringify(
+      (await h.slack.waitFor((c) => c.method === "views.open", { from })).args.view,
+    );
+    expect(modal).toContain("Not chosen yet");
+    const sel = (value: string) => ({ type: "static_select", selected_option: { value } });
+    const values = (nudges: string) => ({
+      settings_weekly: { weekly: sel("off") },
+      settings_weekly_day: { day: sel("5") },
+      settings_weekly_time: { time: sel("15:00") },
+      settings_nudges: { nudges: sel(nudges) },
+      settings_quiet_hours: { quiet_hours: sel("default") },
+    });
+    const res = await h.interact(
+      viewSubmission({ callback_id: VIEW.settings, user: "U_FORM", values: values("unset") }),
+    );
+    expect(res.status).toBe(200);
+    expect((await h.store.getUser({ teamId: TEAM_ID, userId: "U_FORM" }))?.settings.nudges).toBeNull();
+    await dealMoved("form", "Massive Dynamic");
+    await eventually(() => expect(dm("U_FORM")).toHaveLength(1));
+    expect(blocksOf(dm("U_FORM")[0])).toContain("nudge_invitation");
+    // Choosing "on" in the form is a choice: the held nudge follows.
+    await h.interact(viewSubmission({ callback_id: VIEW.settings, user: "U_FORM", values: values("on") }));
+    await eventually(() => expect(dm("U_FORM")).toHaveLength(2));
+    expect(blocksOf(dm("U_FORM")[1])).toContain("Massive Dynamic");
   });
 });
