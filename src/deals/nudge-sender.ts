@@ -4,16 +4,20 @@ import type { Library } from "../coaching/library.js";
 import { isStage, isTheme } from "../coaching/taxonomy.js";
 import type { Logger } from "../logger.js";
 import { nudgeBlocks } from "../slack/blocks/nudge.js";
+import { nudgeInvitation } from "../slack/blocks/nudge-choice.js";
 import type { NudgeRow } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
 import { forEachLimit } from "./limit.js";
+import { introFor, nudgeChoice, nudgeIntent, settleIfChosen } from "./nudge-choice.js";
 import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 
-// Sends due nudges: respects nudges-off, mute and snooze, then the policy (quiet hours and weekends in
+// Sends due nudges: respects the rep's choice of nudges, mute and snooze, then the policy (quiet hours and weekends in
 // the user's own timezone, daily and weekly caps), which defers a nudge and never drops it.
 // Exactly once across a crash: the nudge is marked as being posted before the Web API call and the
 // message carries the nudge's id in its metadata; a marked nudge leased again (the process died between
 // posting and recording it) is first looked for where it would have been posted.
+// Nudges are chosen (nudge-choice.ts): a rep who has not chosen gets, in place of this nudge, the one-time
+// invitation, posted the same exactly-once way under this nudge's id, and the nudge is held.
 
 export interface NudgeSenderDeps {
   store: Store;
@@ -34,9 +38,13 @@ const CLOCK_SLACK_S = 600;
 /** Pages of history read looking for a nudge (a DM rarely has more than a page since the mark). */
 const MAX_PAGES = 5;
 
+/** What a nudge's post was: the nudge itself, or the invitation sent in its place. */
+type PostKind = "nudge" | "invitation";
+
 interface NudgeMetadata {
   event_type?: string;
-  event_payload?: { nudge_id?: string };
+  /** kind is absent on posts from before nudges were chosen: those were nudges. */
+  event_payload?: { nudge_id?: string; kind?: PostKind };
 }
 
 export class NudgeSender {
@@ -72,14 +80,26 @@ export class NudgeSender {
     const deals = store.deals;
     if (!nudge.userId)
       return deals.deferNudge(nudge.id, new Date(now().getTime() + DEFAULT_LEASE_MS), "no owner");
-    if (nudge.postingAt && (await this.alreadyPosted(nudge, nudge.userId))) {
-      this.deps.logger.info({ nudge: nudge.id }, "nudge was posted before a restart; not posting again");
-      return deals.finishNudge(nudge.id, "sent");
-    }
-    const key = { teamId: nudge.teamId, userId: nudge.userId };
+    const userId = nudge.userId;
+    const key = { teamId: nudge.teamId, userId };
     const user = await store.getUser(key);
-    if (user && !user.settings.nudges) return deals.finishNudge(nudge.id, "skipped", "nudges off");
-    const pref = await deals.dealPref(nudge.teamId, nudge.userId, nudge.source, nudge.dealId);
+    const choice = nudgeChoice(user?.settings.nudges, await deals.nudgesDefaultOn(nudge.teamId));
+    if (nudge.postingAt) {
+      // Until the rep chooses, this nudge's post was its invitation; once they chose, it is the nudge.
+      const kind =
+        choice === "unchosen" && (await deals.nudgeIntro(nudge.teamId, userId))?.inviteNudgeId === nudge.id
+          ? "invitation"
+          : "nudge";
+      if (await this.alreadyPosted(nudge, userId, kind)) {
+        this.deps.logger.info(
+          { nudge: nudge.id, kind },
+          "nudge was posted before a restart; not posting again",
+        );
+        return kind === "invitation" ? this.hold(nudge, userId) : deals.finishNudge(nudge.id, "sent");
+      }
+    }
+    if (choice === "off") return deals.finishNudge(nudge.id, "skipped", "nudges off");
+    const pref = await deals.dealPref(nudge.teamId, userId, nudge.source, nudge.dealId);
     if (pref.muted) return deals.finishNudge(nudge.id, "skipped", "deal muted");
     if (pref.snoozedUntil && pref.snoozedUntil > now())
       return deals.deferNudge(nudge.id, pref.snoozedUntil, "snoozed");
@@ -99,15 +119,46 @@ export class NudgeSender {
       now: now(),
       tz,
       policy,
-      sentToday: await deals.countSent(nudge.teamId, nudge.userId, dayStart),
-      sentThisWeek: await deals.countSent(nudge.teamId, nudge.userId, weekStart),
+      sentToday: await deals.countSent(nudge.teamId, userId, dayStart),
+      sentThisWeek: await deals.countSent(nudge.teamId, userId, weekStart),
     });
     if (decision.action === "defer") return deals.deferNudge(nudge.id, decision.until, decision.reason);
-    await this.post(nudge, nudge.userId);
-    await deals.finishNudge(nudge.id, "sent");
+    const intro = introFor(choice);
+    const owns = intro ? await deals.claimNudgeIntro(nudge.teamId, userId, nudge.id, intro) : false;
+    const intent = nudgeIntent(choice, owns);
+    switch (intent.kind) {
+      case "skip":
+        return deals.finishNudge(nudge.id, "skipped", "nudges off");
+      case "hold":
+        return this.hold(nudge, userId);
+      case "invite":
+        await this.invite(nudge, userId);
+        return this.hold(nudge, userId);
+      case "post":
+        await this.post(nudge, userId, intent.notice);
+        await deals.finishNudge(nudge.id, "sent");
+    }
   }
 
-  private async post(nudge: NudgeRow, userId: string): Promise<void> {
+  /** Held until the rep chooses; settled at once if they chose while this nudge was in hand. */
+  private async hold(nudge: NudgeRow, userId: string): Promise<void> {
+    const key = { teamId: nudge.teamId, userId };
+    await this.deps.store.deals.holdNudge(nudge.id);
+    await settleIfChosen(this.deps.store, key, this.deps.now());
+  }
+
+  private async invite(nudge: NudgeRow, userId: string): Promise<void> {
+    const client = await this.deps.clientFor(nudge.teamId);
+    const message = nudgeInvitation({
+      dealName: nudge.payload.dealName,
+      summary: nudge.payload.trigger.summary,
+    });
+    // Always by DM, wherever the nudge itself would have gone: the choice is the rep's alone.
+    await this.postMarked(client, nudge, await this.dmOf(client, userId), message, "invitation");
+    this.deps.logger.info({ team: nudge.teamId, user: userId, nudge: nudge.id }, "nudge invitation sent");
+  }
+
+  private async post(nudge: NudgeRow, userId: string, defaultOnNotice: boolean): Promise<void> {
     const { store, library } = this.deps;
     const key = { teamId: nudge.teamId, userId };
     const p = nudge.payload;
@@ -123,16 +174,11 @@ export class NudgeSender {
       questions: result.questions,
       source: nudge.source,
       dealId: nudge.dealId,
+      defaultOnNotice,
     });
     const client = await this.deps.clientFor(nudge.teamId);
     const channel = p.channel ?? (await this.dmOf(client, userId));
-    await store.deals.markNudgePosting(nudge.id);
-    await client.chat.postMessage({
-      channel,
-      ...(p.threadTs ? { thread_ts: p.threadTs } : {}),
-      ...message,
-      metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudge.id } },
-    } as never);
+    await this.postMarked(client, nudge, channel, message, "nudge", p.threadTs);
     await store.recordAsked(
       key,
       result.questions.map((q) => ({ questionId: q.id, theme: q.theme, surface: "nudge" as const })),
@@ -143,6 +189,24 @@ export class NudgeSender {
     );
   }
 
+  /** Marks the nudge as being posted, then posts with its id in the metadata (see alreadyPosted). */
+  private async postMarked(
+    client: WebClient,
+    nudge: NudgeRow,
+    channel: string,
+    message: { text: string; blocks: unknown[] },
+    kind: PostKind,
+    threadTs?: string,
+  ): Promise<void> {
+    await this.deps.store.deals.markNudgePosting(nudge.id);
+    await client.chat.postMessage({
+      channel,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...message,
+      metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudge.id, kind } },
+    } as never);
+  }
+
   private async dmOf(client: WebClient, userId: string): Promise<string> {
     const opened = await client.conversations.open({ users: userId });
     const channel = opened.channel?.id;
@@ -150,10 +214,13 @@ export class NudgeSender {
     return channel;
   }
 
-  /** Whether a message with this nudge's id in its metadata is in the DM (or the deal thread) already. */
-  private async alreadyPosted(nudge: NudgeRow, userId: string): Promise<boolean> {
+  /**
+   * Whether a message with this nudge's id in its metadata is in the DM (or the deal thread) already.
+   * An invitation is looked for in the DM, where it always goes.
+   */
+  private async alreadyPosted(nudge: NudgeRow, userId: string, kind: PostKind): Promise<boolean> {
     const client = await this.deps.clientFor(nudge.teamId);
-    const p = nudge.payload;
+    const p: { channel?: string; threadTs?: string } = kind === "invitation" ? {} : nudge.payload;
     const channel = p.channel ?? (await this.dmOf(client, userId));
     const oldest = String(Math.floor((nudge.postingAt?.getTime() ?? 0) / 1000) - CLOCK_SLACK_S);
     let cursor: string | undefined;
@@ -170,7 +237,11 @@ export class NudgeSender {
         : await client.conversations.history(common);
       const found = (answer.messages ?? []).some((m) => {
         const meta = (m as { metadata?: NudgeMetadata }).metadata;
-        return meta?.event_type === NUDGE_EVENT_TYPE && meta.event_payload?.nudge_id === nudge.id;
+        return (
+          meta?.event_type === NUDGE_EVENT_TYPE &&
+          meta.event_payload?.nudge_id === nudge.id &&
+          (meta.event_payload.kind ?? "nudge") === kind
+        );
       });
       if (found) return true;
       cursor = answer.response_metadata?.next_cursor || undefined;

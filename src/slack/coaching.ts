@@ -88,11 +88,12 @@ async function isAdmin(client: WebClient, userId: string): Promise<boolean> {
 /** Publishes the user's own Home tab. Reading it never creates a user record. */
 export async function publishHome(services: Services, client: WebClient, key: UserKey): Promise<void> {
   const { store } = services;
-  const [user, reflections, stats, admin] = await Promise.all([
+  const [user, reflections, stats, admin, nudgesDefaultOn] = await Promise.all([
     store.getUser(key),
     store.listReflections(key, 10),
     store.userStats(key),
     isAdmin(client, key.userId),
+    store.deals.nudgesDefaultOn(key.teamId),
   ]);
   const adminInput = admin
     ? {
@@ -111,6 +112,7 @@ export async function publishHome(services: Services, client: WebClient, key: Us
       reflections,
       stats,
       tz: user?.tz ?? null,
+      nudgesDefaultOn,
       admin: adminInput,
     }) as never,
   });

@@ -13,6 +13,7 @@ export const ACTION = {
   homeWeeklyDay: "home_weekly_day",
   homeWeeklyTime: "home_weekly_time",
   homeNudgesToggle: "home_nudges_toggle",
+  homeNudgesDecline: "home_nudges_decline",
   homeQuietHours: "home_quiet_hours",
   homeDealChannels: "home_deal_channels",
 } as const;
@@ -40,4 +41,8 @@ export const INPUT = {
 export const NUDGE_ACTION = {
   snooze: "nudge_snooze",
   mute: "nudge_mute",
+  /** The one-time invitation's Keep them coming / No thanks, and Stop on a default-on first nudge. */
+  keep: "nudge_keep",
+  decline: "nudge_decline",
+  stop: "nudge_stop",
 } as const;

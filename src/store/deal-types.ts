@@ -19,7 +19,23 @@ export interface InboxRow {
   lastError: string | null;
 }
 
-export type NudgeStatus = "waiting_owner" | "pending" | "sending" | "sent" | "skipped" | "failed";
+/** awaiting_choice: held until the rep chooses whether they want nudges (README "Deal nudges"). */
+export type NudgeStatus =
+  | "waiting_owner"
+  | "pending"
+  | "sending"
+  | "awaiting_choice"
+  | "sent"
+  | "skipped"
+  | "failed";
+
+/** The one-time introduction to nudges a rep gets: the invitation, or the notice on a default-on first nudge. */
+export type NudgeIntroKind = "invitation" | "notice";
+
+export interface NudgeIntro {
+  inviteNudgeId: string | null;
+  noticeNudgeId: string | null;
+}
 
 /** What a nudge needs to be rendered later, whatever happens to the deal meanwhile. */
 export interface NudgePayload {
@@ -148,6 +164,23 @@ export interface DealStore {
   dealsOwnedBy(teamId: string, userId: string): Promise<Array<{ state: DealState; lastEventAt: Date }>>;
   dealChannels(teamId: string): Promise<string[]>;
   setDealChannel(teamId: string, channelId: string, on: boolean, userId?: string): Promise<void>;
+
+  /**
+   * Claims the rep's one-time introduction of this kind for a nudge. True when it is this nudge's (newly,
+   * or already: a retry of the same nudge); false when another nudge has it.
+   */
+  claimNudgeIntro(teamId: string, userId: string, nudgeId: string, kind: NudgeIntroKind): Promise<boolean>;
+  nudgeIntro(teamId: string, userId: string): Promise<NudgeIntro | undefined>;
+  /** Holds a nudge until its rep chooses (status awaiting_choice). */
+  holdNudge(id: string): Promise<void>;
+  /**
+   * The rep chose: held nudges created since `freshSince` become due now, older ones are skipped (when
+   * `keep`); or all of them are skipped. Returns how many were released.
+   */
+  settleHeldNudges(teamId: string, userId: string, keep: boolean, freshSince: Date): Promise<number>;
+  /** Whether an admin made nudges on by default in this workspace. */
+  nudgesDefaultOn(teamId: string): Promise<boolean>;
+  setNudgesDefaultOn(teamId: string, on: boolean): Promise<void>;
 
   /** Deletes a user's deal data (/coach forget): links, prefs, their nudges. */
   forgetUser(teamId: string, userId: string): Promise<number>;

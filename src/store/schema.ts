@@ -144,6 +144,16 @@ export interface DealChannelsTable {
   created_at: Timestamp;
 }
 
+/** migrations/008_nudge_choice.sql: the nudge that carried each rep's invitation or first-nudge notice. */
+export interface NudgeIntrosTable {
+  team_id: string;
+  user_id: string;
+  invite_nudge_id: string | null;
+  invited_at: Timestamp | null;
+  notice_nudge_id: string | null;
+  noticed_at: Timestamp | null;
+}
+
 export interface DealTables {
   deal_inbox: DealInboxTable;
   deals: DealsTable;
@@ -152,6 +162,7 @@ export interface DealTables {
   nudges: NudgesTable;
   deal_prefs: DealPrefsTable;
   deal_channels: DealChannelsTable;
+  nudge_intros: NudgeIntrosTable;
 }
 
 // --- weekly reflection prompts (migrations/003_weekly.sql) ---
@@ -192,6 +203,8 @@ export interface WorkspaceSettingsTable {
   weekly_time: string | null;
   default_tz: string | null;
   updated_at: Timestamp;
+  /** migrations/008_nudge_choice.sql */
+  nudges_default_on: Generated<boolean>;
 }
 
 /** migrations/004_weekly_delivery.sql: each workspace's next free chat.postMessage slot. */

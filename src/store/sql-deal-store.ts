@@ -7,11 +7,13 @@ import type {
   InboxRow,
   InboxStatus,
   NewNudge,
+  NudgeIntroKind,
   NudgePayload,
   NudgeRow,
   NudgeStatus,
 } from "./deal-types.js";
 import type { Database, DealInboxTable, NudgesTable } from "./schema.js";
+import * as choice from "./sql-nudge-choice.js";
 
 // Deal updates in SQL. Work that must happen once across processes (inbox rows, nudges) is leased with
 // FOR UPDATE SKIP LOCKED and keyed with unique constraints, so a second instance or a restart after a
@@ -467,6 +469,30 @@ export class SqlDealStore implements DealStore {
     }
   }
 
+  claimNudgeIntro(teamId: string, userId: string, nudgeId: string, kind: NudgeIntroKind): Promise<boolean> {
+    return choice.claimNudgeIntro(this.db, this.now(), { teamId, userId, nudgeId, kind });
+  }
+
+  nudgeIntro(teamId: string, userId: string) {
+    return choice.nudgeIntro(this.db, teamId, userId);
+  }
+
+  holdNudge(id: string): Promise<void> {
+    return choice.holdNudge(this.db, id);
+  }
+
+  settleHeldNudges(teamId: string, userId: string, keep: boolean, freshSince: Date): Promise<number> {
+    return choice.settleHeldNudges(this.db, this.now(), { teamId, userId, keep, freshSince });
+  }
+
+  nudgesDefaultOn(teamId: string): Promise<boolean> {
+    return choice.nudgesDefaultOn(this.db, teamId);
+  }
+
+  setNudgesDefaultOn(teamId: string, on: boolean): Promise<void> {
+    return choice.setNudgesDefaultOn(this.db, this.now(), teamId, on);
+  }
+
   async forgetUser(teamId: string, userId: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const links = await trx
@@ -484,13 +510,30 @@ export class SqlDealStore implements DealStore {
         .where("team_id", "=", teamId)
         .where("user_id", "=", userId)
         .executeTakeFirst();
-      return Number(links.numDeletedRows) + Number(prefs.numDeletedRows) + Number(nudges.numDeletedRows);
+      const intros = await trx
+        .deleteFrom("nudge_intros")
+        .where("team_id", "=", teamId)
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      return (
+        Number(links.numDeletedRows) +
+        Number(prefs.numDeletedRows) +
+        Number(nudges.numDeletedRows) +
+        Number(intros.numDeletedRows)
+      );
     });
   }
 
   async forgetTeam(teamId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const table of ["owner_links", "deal_prefs", "nudges", "deal_channels", "deal_inbox"] as const) {
+      for (const table of [
+        "owner_links",
+        "deal_prefs",
+        "nudges",
+        "nudge_intros",
+        "deal_channels",
+        "deal_inbox",
+      ] as const) {
         await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
       }
       const deals = await trx

@@ -14,14 +14,18 @@ export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 export interface UserSettings {
   weekly: { enabled: boolean; day: IsoWeekday; time: string /* "HH:MM" local */ };
-  nudges: boolean;
+  /**
+   * Deal nudges: true or false once the rep has chosen; null until then (they get a one-time invitation,
+   * or the workspace default when an admin made nudges on by default). See README "Deal nudges".
+   */
+  nudges: boolean | null;
   /** Local quiet hours; null means use the workspace default. "off" is { start: "00:00", end: "00:00" }. */
   quietHours: { start: string; end: string } | null;
 }
 
 export const DEFAULT_SETTINGS: UserSettings = {
   weekly: { enabled: false, day: 5, time: "15:00" },
-  nudges: true,
+  nudges: null,
   quietHours: null,
 };
 

@@ -127,6 +127,8 @@ describe("a crash between receipt and processing", () => {
       const posts = slack.callsTo("chat.postMessage");
       expect(posts).toHaveLength(5);
       expect(new Set(posts.map((p) => p.args.channel)).size).toBe(5);
+      // These owners have not chosen nudges yet: each one's first is the one-time invitation.
+      for (const p of posts) expect(JSON.stringify(p.args.blocks)).toContain("nudge_invitation");
     } finally {
       worker.child.kill("SIGTERM");
       await new Promise((r) => worker.child.once("exit", r));
@@ -143,7 +145,9 @@ describe("a crash between receipt and processing", () => {
 // chat.postMessage reaching Slack, before Slack stores it, after it stored it but before it answered,
 // or just after it answered. The next life starts on the same data, with the work of the dead ones
 // (leases lapse after DEAL_LEASE_MS) and a burst of its own. When the time is up a last life runs to
-// the end; Slack's copy of the DMs must then hold every deal's nudge exactly once. CRASH_BUDGET_MS sets
+// the end; Slack's copy of the DMs must then hold every deal's nudge exactly once. The owners have not
+// chosen nudges, so that post is the one-time invitation sent in the nudge's place (README "Deal nudges:
+// your choice"); it goes out by the same exactly-once path as a nudge. CRASH_BUDGET_MS sets
 // how long to keep killing (2.5 min), CRASH_SEED the first life's seed (life n uses seed + n).
 
 const BUDGET_MS = Number(process.env.CRASH_BUDGET_MS ?? 150_000);
@@ -225,8 +229,12 @@ describe(`kill -9 at random points (${storeKind})`, () => {
       const deals: string[] = [];
       const unacked = new Set<string>();
       const plans: string[] = [];
-      /** Posts Slack holds in a deal owner's DM. */
+      /** Posts Slack holds in a deal owner's DM; each must be the invitation. */
       const postsFor = (id: string) => slack.messages.filter((m) => m.channel === `D_U_owner${id}`).length;
+      const notInvitations = () =>
+        slack.messages.filter(
+          (m) => m.channel.startsWith("D_U_owner") && !JSON.stringify(m.blocks).includes("nudge_invitation"),
+        ).length;
       const allPosted = () => unacked.size === 0 && deals.every((id) => postsFor(id) > 0);
 
       for (let life = 0; ; life++) {
@@ -328,6 +336,7 @@ describe(`kill -9 at random points (${storeKind})`, () => {
       );
       expect(failures).toEqual([]);
       expect(tally.lost + tally.doubled).toBe(0);
+      expect(notInvitations()).toBe(0);
     },
     BUDGET_MS + 240_000,
   );

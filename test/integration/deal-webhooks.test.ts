@@ -10,6 +10,7 @@ import {
   startFakePipedrive,
 } from "../support/fake-crm.js";
 import { postToApp } from "../support/fake-slack.js";
+import { optInToNudges } from "../support/nudges.js";
 import {
   appHomeOpened,
   BOT_ID,
@@ -60,6 +61,8 @@ beforeAll(async () => {
       : { ok: false, error: "users_not_found" };
   });
   h.slack.on("conversations.open", (args) => ({ ok: true, channel: { id: `D_${String(args.users)}` } }));
+  // These reps chose nudges; the invitation a rep gets before choosing is tested in nudge-choice-slack.
+  await optInToNudges(h.store, TEAM_ID, ...Object.values(OWNERS));
 });
 afterAll(async () => {
   await h?.close();

@@ -85,7 +85,8 @@ beforeEach(async () => {
     policy: DEFAULT_POLICY,
     clientFor: async () => fakeClient,
   });
-  await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/London" });
+  // U1 chose to get nudges (the choice itself is tested in nudge-choice.test.ts).
+  await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/London", settings: { nudges: true } });
 });
 afterEach(async () => {
   await store.close();

@@ -1,7 +1,9 @@
+import { nudgeChoice } from "../../deals/nudge-choice.js";
 import type { ReflectionRecord, UserSettings } from "../../store/types.js";
 import { ACTION } from "../ids.js";
 import { actions, type Block, button, context, divider, header, type option, plain, section } from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
+import { homeNudgeBlocks } from "./nudge-choice.js";
 import {
   dayLabel,
   dayOptions,
@@ -19,6 +21,8 @@ export interface HomeInput {
   reflections: readonly ReflectionRecord[];
   stats: { asked: number; answered: number };
   tz: string | null;
+  /** Whether an admin made deal nudges on by default in this workspace. */
+  nudgesDefaultOn?: boolean;
   /** Only for workspace admins: deal updates waiting for an owner, and the deal channels. */
   admin?: {
     waiting: ReadonlyArray<{ email: string | null; dealName: string }>;
@@ -109,18 +113,7 @@ export function homeView(input: HomeInput): { type: "home"; blocks: Block[] } {
       select(ACTION.homeWeeklyDay, "Day", dayOptions(), String(weekly.day)),
       select(ACTION.homeWeeklyTime, "Time", timeOptions(), weekly.time),
     ]),
-    section(
-      settings.nudges
-        ? "*Deal nudges:* on. A private question when a deal of yours changes."
-        : "*Deal nudges:* off.",
-      {
-        accessory: button(
-          settings.nudges ? "Turn off" : "Turn on",
-          ACTION.homeNudgesToggle,
-          settings.nudges ? "off" : "on",
-        ),
-      },
-    ),
+    ...homeNudgeBlocks(nudgeChoice(settings.nudges, input.nudgesDefaultOn === true)),
     section(
       `*Quiet hours:* ${QUIET_HOURS.find(([v]) => v === quietValue(settings))?.[1] ?? "Workspace default"}`,
       {

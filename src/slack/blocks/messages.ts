@@ -15,6 +15,7 @@ export function helpMessage(): Rendered {
     "• `/coach`: a short form (deal, stage, what happened)\n" +
     "• `/coach settings`: weekly reflection, deal nudges, quiet hours\n" +
     "• `/coach link you@company.com`: get nudges for the deals your CRM assigns to that email\n" +
+    "• `/coach nudges on` / `off`: whether deal nudges come to you at all\n" +
     "• `/coach forget`: delete everything Deal Coach stores about you\n" +
     "• Mention @Deal Coach in a thread, or DM it, to be coached there";
   return {

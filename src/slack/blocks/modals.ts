@@ -109,7 +109,14 @@ export function settingsModal(settings: UserSettings, metadata = ""): View {
       input(INPUT.weekly, "Weekly reflection by DM", staticSelect(toggle, onOff(settings.weekly.enabled))),
       input(INPUT.weeklyDay, "Day", staticSelect(dayOptions(), String(settings.weekly.day))),
       input(INPUT.weeklyTime, "Time (your local time)", staticSelect(timeOptions(), settings.weekly.time)),
-      input(INPUT.nudges, "Deal nudges", staticSelect(toggle, onOff(settings.nudges))),
+      input(
+        INPUT.nudges,
+        "Deal nudges",
+        // Until the rep chooses, saving the form must not choose for them.
+        settings.nudges === null
+          ? staticSelect([...toggle, option("Not chosen yet", "unset")], "unset")
+          : staticSelect(toggle, onOff(settings.nudges)),
+      ),
       input(INPUT.quietHours, "Quiet hours", staticSelect(quietOptions(), quietValue(settings))),
     ],
     "Save",

@@ -2,9 +2,11 @@ import type { CoachQuestion } from "../../coaching/coach.js";
 import { ACTION, NUDGE_ACTION } from "../ids.js";
 import { actions, type Block, button, context, section } from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
+import { defaultOnNotice, stopButton } from "./nudge-choice.js";
 
 // A deal nudge: names the deal and what changed (a fact, not advice), asks its questions, and offers
-// Reflect, Snooze this deal (1 week) and Mute this deal. Pure.
+// Reflect, Snooze this deal (1 week) and Mute this deal. The first nudge of a rep whose workspace made
+// nudges on by default says so, and adds Stop. Pure.
 
 export interface NudgeButtonValue {
   /** source */
@@ -19,10 +21,13 @@ export function nudgeBlocks(input: {
   questions: readonly CoachQuestion[];
   source: string;
   dealId: string;
+  /** The rep's first nudge under their workspace's default-on: say so, and offer Stop. */
+  defaultOnNotice?: boolean;
 }): { text: string; blocks: Block[] } {
   const deal: NudgeButtonValue = { s: input.source, d: input.dealId };
   const value = clip(JSON.stringify(deal), LIMITS.buttonValue);
   const blocks: Block[] = [
+    ...(input.defaultOnNotice ? [section(defaultOnNotice(), { block_id: "nudge_default_on" })] : []),
     context([`*${escapeMrkdwn(clip(input.dealName, 150))}*: ${escapeMrkdwn(clip(input.summary, 500))}`]),
     ...input.questions.map((q, i) =>
       section(escapeMrkdwn(q.text), { block_id: clip(`q_${i}_${q.id}`, LIMITS.blockId) }),
@@ -33,6 +38,7 @@ export function nudgeBlocks(input: {
       }),
       button("Snooze this deal (1 week)", NUDGE_ACTION.snooze, value),
       button("Mute this deal", NUDGE_ACTION.mute, value),
+      ...(input.defaultOnNotice ? [stopButton()] : []),
     ]),
   ];
   const text = `${input.dealName}: ${input.questions.map((q) => q.text).join(" ")}`;

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { chooseNudges } from "../../../deals/nudge-choice.js";
 import { setWeekly } from "../../../reflection/opt-in.js";
 import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
@@ -24,6 +25,7 @@ function patchFor(actionId: string, value: string, current: UserSettings): Parti
       return time ? { weekly: { ...current.weekly, time } } : undefined;
     }
     case ACTION.homeNudgesToggle:
+    case ACTION.homeNudgesDecline:
       return { nudges: value === "on" };
     case ACTION.homeQuietHours: {
       const quiet = parseQuiet(value);
@@ -84,6 +86,10 @@ export function homeSetting(services: Services) {
           { on: patch.weekly.enabled, day: patch.weekly.day, time: patch.weekly.time },
           new Date(),
         );
+      } else if (typeof patch?.nudges === "boolean") {
+        // A choice about nudges also releases or drops the nudges held until the rep chose.
+        await chooseNudges(services.store, key, patch.nudges, new Date());
+        services.wakeDeals?.();
       } else if (patch) await services.store.upsertUser(key, { settings: patch });
       await publishHome(services, client, key);
     } catch (err) {

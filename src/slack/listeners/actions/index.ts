@@ -5,7 +5,7 @@ import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
 import { forgetCancel, forgetConfirm } from "./forget-actions.js";
 import { homeDealChannels, homeSetting } from "./home-actions.js";
-import { nudgePref } from "./nudge-actions.js";
+import { nudgeChoiceAction, nudgePref } from "./nudge-actions.js";
 import { weeklyAction } from "./weekly-actions.js";
 
 export function register(app: App, services: Services): void {
@@ -18,11 +18,15 @@ export function register(app: App, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.forgetCancel, forgetCancel(services));
   app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.snooze, nudgePref(services, "snooze"));
   app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.mute, nudgePref(services, "mute"));
+  app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.keep, nudgeChoiceAction(services, "keep"));
+  app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.decline, nudgeChoiceAction(services, "decline"));
+  app.action<BlockAction<ButtonAction>>(NUDGE_ACTION.stop, nudgeChoiceAction(services, "stop"));
   const home = [
     ACTION.homeWeeklyToggle,
     ACTION.homeWeeklyDay,
     ACTION.homeWeeklyTime,
     ACTION.homeNudgesToggle,
+    ACTION.homeNudgesDecline,
     ACTION.homeQuietHours,
   ];
   for (const id of home) app.action(id, homeSetting(services));

@@ -1,10 +1,13 @@
+import { chooseNudges } from "../../../deals/nudge-choice.js";
 import type { DealSource } from "../../../deals/types.js";
 import { notice } from "../../blocks/messages.js";
 import type { NudgeButtonValue } from "../../blocks/nudge.js";
+import { nudgeChoiceReply } from "../../blocks/nudge-choice.js";
 import type { Services } from "../../services.js";
-import { buttonListener, clicker } from "./button.js";
+import { type ButtonArgs, buttonListener, clicker, privately, type Tell } from "./button.js";
 
-// Snooze this deal (1 week) and Mute this deal, under a nudge. Both are per user and per deal.
+// Snooze this deal (1 week) and Mute this deal, under a nudge: per user and per deal. And the rep's
+// choice of nudges: Keep them coming / No thanks on the invitation, Stop on a default-on first nudge.
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 const SOURCES: readonly string[] = ["deals", "hubspot", "pipedrive", "slack"];
@@ -40,4 +43,26 @@ export function nudgePref(services: Services, kind: "snooze" | "mute") {
       await tell(notice("Muted: no more nudges about this deal."));
     }
   });
+}
+
+/**
+ * The invitation is replaced by the answer (its buttons go, so it can't be answered twice by mistake);
+ * Stop answers privately under the nudge, which keeps its questions.
+ */
+const replacing =
+  (args: ButtonArgs): Tell =>
+  (m) =>
+    args.respond({ replace_original: true, text: m.text });
+
+export function nudgeChoiceAction(services: Services, kind: "keep" | "decline" | "stop") {
+  return buttonListener(
+    services,
+    `nudge ${kind}`,
+    async ({ body }, tell) => {
+      const reply = await chooseNudges(services.store, clicker(body), kind === "keep", new Date());
+      if (reply.released > 0) services.wakeDeals?.();
+      await tell(nudgeChoiceReply(reply));
+    },
+    kind === "stop" ? privately : replacing,
+  );
 }

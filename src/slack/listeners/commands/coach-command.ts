@@ -10,6 +10,7 @@ import { weeklyInvitation } from "../../blocks/weekly.js";
 import { coachAndRecord } from "../../coaching.js";
 import { busyEphemeral, ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { nudgesCommand } from "./nudges-command.js";
 
 // /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after, in the
 // bounded work queue (a busy reply when it is full).
@@ -176,6 +177,12 @@ export function coachCommand(services: Services) {
             response_type: "ephemeral",
             ...(await linkOwner(services, key, text.slice(4).trim())),
           } as never);
+          return;
+        }
+        if (sub === "nudges" || sub.startsWith("nudges ")) {
+          // Plain text: the reply is one mrkdwn line, and needs no blocks.
+          const reply = await nudgesCommand(services, client, key, text.slice("nudges".length));
+          await respond({ response_type: "ephemeral", text: reply.text });
           return;
         }
         if (sub === "forget") {

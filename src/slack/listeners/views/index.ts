@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage } from "../../../coaching/taxonomy.js";
+import { chooseNudges } from "../../../deals/nudge-choice.js";
 import { setWeekly } from "../../../reflection/opt-in.js";
 import type { IsoWeekday } from "../../../store/types.js";
 import { BUSY_SETTINGS, notice } from "../../blocks/messages.js";
@@ -166,7 +167,8 @@ export function register(app: App, services: Services): void {
     const time = parseTime(inputValue(v, INPUT.weeklyTime) ?? "");
     const quiet = parseQuiet(inputValue(v, INPUT.quietHours) ?? "default");
     const weekly = inputValue(v, INPUT.weekly) === "on";
-    const nudges = inputValue(v, INPUT.nudges) !== "off";
+    const chosen = inputValue(v, INPUT.nudges);
+    const nudges = chosen === "on" ? true : chosen === "off" ? false : undefined;
     if (!day || !time || quiet === undefined) {
       await ack({
         response_action: "errors",
@@ -177,7 +179,11 @@ export function register(app: App, services: Services): void {
     const key = keyOf(body);
     try {
       await services.store.upsertUser(key, {
-        settings: { weekly: { enabled: weekly, day, time }, nudges, quietHours: quiet },
+        settings: {
+          weekly: { enabled: weekly, day, time },
+          quietHours: quiet,
+          ...(nudges === undefined ? {} : { nudges }),
+        },
       });
       await ack();
     } catch (err) {
@@ -203,7 +209,12 @@ export function register(app: App, services: Services): void {
   const applySettings = async (
     client: Args["client"],
     key: { teamId: string; userId: string },
-    { weekly, day, time, nudges }: { weekly: boolean; day: IsoWeekday; time: string; nudges: boolean },
+    {
+      weekly,
+      day,
+      time,
+      nudges,
+    }: { weekly: boolean; day: IsoWeekday; time: string; nudges: boolean | undefined },
     responseUrl: string | undefined,
     requestId: unknown,
   ): Promise<void> => {
@@ -214,7 +225,18 @@ export function register(app: App, services: Services): void {
         "weekly schedule update failed",
       ),
     );
-    const summary = `Saved. Weekly reflection ${weekly ? `on, ${dayLabel(day)}s at ${time}` : "off"}; deal nudges ${nudges ? "on" : "off"}.`;
+    if (nudges !== undefined) {
+      // Nudges held until the rep chose follow or go.
+      await chooseNudges(services.store, key, nudges, new Date()).then(
+        () => services.wakeDeals?.(),
+        (err) =>
+          services.logger.error(
+            { err: errorSummary(err), requestId: context.requestId },
+            "nudge choice failed",
+          ),
+      );
+    }
+    const summary = `Saved. Weekly reflection ${weekly ? `on, ${dayLabel(day)}s at ${time}` : "off"}; deal nudges ${nudges === undefined ? "not chosen yet" : nudges ? "on" : "off"}.`;
     await postToResponseUrl(responseUrl, notice(summary)).catch(() => false);
     await publishHome(services, client, key).catch((err) =>
       services.logger.warn(
