@@ -67,6 +67,8 @@ export interface ApiCall {
   status?: number;
   /** Whether the request carried HTTP Basic credentials (client id and secret, for oauth.v2.access). */
   basicAuth?: boolean;
+  /** The `error` of an `ok: false` answer (e.g. `token_expired`), set once the reply is sent. */
+  error?: string;
 }
 
 /** One recorded POST to a response_url. */
@@ -751,6 +753,7 @@ export class FakeSlack {
           ? this.defaultReply(method, args)
           : { ok: false, error: "not_authed" };
     }
+    if (!isHttpReply(reply) && reply.ok === false) call.error = str(reply.error);
     call.status = this.send(res, reply);
   }
 
