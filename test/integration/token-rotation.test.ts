@@ -258,15 +258,17 @@ describe("concurrent refresh", () => {
   });
 
   it("refreshes once for 20 callers in two processes, who all use the new token", async () => {
-    const first = slack.issueTokens(1);
+    const first = slack.issueTokens(LIFE_S);
     await databaseInstallationStore(store, KEY).storeInstallation(installationWith(first));
     const logger = createLogger("silent");
     // Two factories share nothing in memory, as two processes would not; only the store.
-    const a = slackClients(config, store, logger, { retries: 0, refreshMarginMs: MARGIN_MS });
-    const b = slackClients(config, store, logger, { retries: 0, refreshMarginMs: MARGIN_MS });
-    // Both have read the first pair before it expires.
+    // A margin of 0: each refreshes only once the token has expired, so both meet it expired at once.
+    const a = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0 });
+    const b = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0 });
+    // Both have read (and used) the first pair before it expires.
     await (await a.clientFor(TEAM_ID)).auth.test();
     await (await b.clientFor(TEAM_ID)).auth.test();
+    expect(slack.refreshCalls).toHaveLength(0);
     await pastExpiry(slack, first.accessToken);
     // Slack takes its time answering, so the refreshes overlap.
     slack.on("oauth.v2.access", async () => {
