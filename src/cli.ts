@@ -312,12 +312,13 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
   const store = await opening;
   try {
-    const { config, createLogger, makeClientFor, WeeklySender, library } = prepared;
+    const { config, createLogger, slackClients, WeeklySender, library } = prepared;
+    const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never);
     const sender = new WeeklySender({
       store,
       library,
-      logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never),
-      clientFor: makeClientFor(config, store),
+      logger,
+      clientFor: slackClients(config, store, logger).clientFor,
       ratePerSec: config.weekly.ratePerSec,
       leaseMs: config.weekly.leaseMs,
     });
@@ -334,9 +335,9 @@ async function prepareSender() {
   const { loadConfig } = await import("./config.js");
   const config = loadConfig();
   const { createLogger } = await import("./logger.js");
-  const { makeClientFor } = await import("./slack/clients.js");
+  const { slackClients } = await import("./slack/clients.js");
   const { WeeklySender } = await import("./reflection/sender.js");
-  return { config, createLogger, makeClientFor, WeeklySender, library: load() };
+  return { config, createLogger, slackClients, WeeklySender, library: load() };
 }
 
 /** The app's entry, beside this file in src/ and in dist/ alike. */

@@ -8,7 +8,7 @@ import { WeeklyPoller } from "./reflection/poller.js";
 import { WeeklySender } from "./reflection/sender.js";
 import { createAppServer, type ServerLimits } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
-import { makeClientFor } from "./slack/clients.js";
+import { slackClients } from "./slack/clients.js";
 import type { Services } from "./slack/services.js";
 import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
 import { openStore } from "./store/open.js";
@@ -47,6 +47,8 @@ export interface StartOptions {
   httpLimits?: Partial<ServerLimits>;
   /** Work queue limits beyond the config's. */
   workLimits?: Partial<WorkLimits>;
+  /** Refresh a rotating token this long before it expires (tests shorten it to seconds). */
+  tokenRefreshMarginMs?: number;
 }
 
 export async function startDealCoach(options: StartOptions): Promise<Running> {
@@ -65,7 +67,12 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     logger,
   );
   const services: Services = { library, store, logger, work, config };
-  const slack = buildSlackApp(config, services, { retries: options.retries });
+  // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
+  const clients = slackClients(config, store, logger, {
+    retries: options.retries,
+    refreshMarginMs: options.tokenRefreshMarginMs,
+  });
+  const slack = buildSlackApp(config, services, clients, { retries: options.retries });
   let defaultTeam: string | undefined;
   const deals = buildDeals({
     config,
@@ -102,7 +109,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       store,
       library,
       logger,
-      clientFor: makeClientFor(config, store),
+      clientFor: clients.clientFor,
       ratePerSec: config.weekly.ratePerSec,
       leaseMs: config.weekly.leaseMs,
     }),

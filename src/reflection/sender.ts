@@ -33,7 +33,6 @@ export interface PassResult {
 }
 
 const MAX_ATTEMPTS = 3;
-const CLIENT_TTL_MS = 60_000;
 /** Due schedules claimed (and turned into pending sends) per transaction. */
 const CLAIM_BATCH = 200;
 /** Pending sends nobody has leased yet beyond which claiming waits (a second of 10 lanes at 50/s). */
@@ -54,22 +53,7 @@ const LEASE_SAFE_SHARE = 0.8;
 const sendKey = (send: WeeklySend) => `${send.teamId}:${send.userId}:${send.week}`;
 
 export class WeeklySender {
-  private readonly clients = new Map<string, { client: Promise<WebClient>; at: number }>();
-
   constructor(private readonly deps: WeeklySenderDeps) {}
-
-  /**
-   * The workspace's client, looked up at most once a minute: with OAuth each lookup reads and decrypts
-   * the installation, which cost a statement per prompt. A minute is well inside a token's 12 hours.
-   */
-  private clientFor(teamId: string): Promise<WebClient> {
-    const cached = this.clients.get(teamId);
-    if (cached && Date.now() - cached.at < CLIENT_TTL_MS) return cached.client;
-    const client = this.deps.clientFor(teamId);
-    this.clients.set(teamId, { client, at: Date.now() });
-    client.catch(() => this.clients.delete(teamId));
-    return client;
-  }
 
   /** Claims everyone due at `start`, then delivers every pending send, workspace by workspace. */
   async runOnce(start: Date): Promise<PassResult> {
@@ -273,7 +257,9 @@ export class WeeklySender {
         finish({ status: "skipped" });
         return "skipped";
       }
-      const client = await this.clientFor(send.teamId);
+      // The one client factory (src/slack/clients.ts) keeps the workspace's client and token in memory
+      // and refreshes a rotating token before it expires, so this costs no statement per prompt.
+      const client = await this.deps.clientFor(send.teamId);
       if (send.attempts > 1) {
         const found = await this.findSent(client, pacer, send);
         if (found) {

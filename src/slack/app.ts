@@ -2,7 +2,7 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/b
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import { installedClientFor } from "./clients.js";
+import type { SlackClients } from "./clients.js";
 import { databaseInstallationStore } from "./installation-store.js";
 import { register as registerActions } from "./listeners/actions/index.js";
 import { register as registerCommands } from "./listeners/commands/index.js";
@@ -72,6 +72,7 @@ function boltLogger(logger: Logger): BoltLogger {
 export function buildSlackApp(
   config: Config,
   services: Services,
+  clients: SlackClients,
   options: { retries?: number } = {},
 ): SlackApp {
   const s = config.slack;
@@ -105,6 +106,11 @@ export function buildSlackApp(
           }
         : {};
     receiver = new HTTPReceiver({ signingSecret: s.signingSecret as string, logger, ...oauth });
+    // Incoming requests take their token from the same path as nudges and weekly prompts, which refreshes
+    // a rotating token once for every caller and every process (src/slack/tokens.ts), rather than from
+    // the InstallProvider's own authorize, which would refresh on its own. Bolt reads the installer's
+    // authorize when the App is built, so it is swapped here, before.
+    if (receiver.installer && clients.authorize) receiver.installer.authorize = clients.authorize;
     app = new App({ receiver, logger, clientOptions, ...(s.mode === "http" ? { token: s.botToken } : {}) });
   }
   registerMiddleware(app, services);
@@ -112,16 +118,12 @@ export function buildSlackApp(
   registerEvents(app, services);
   registerActions(app, services);
   registerViews(app, services);
-  const oauthClientFor =
-    s.mode === "oauth"
-      ? installedClientFor(services.store, config.tokenEncryptionKey as Buffer, clientOptions)
-      : undefined;
   let team: Promise<string | undefined> | undefined;
   return {
     app,
     mode: s.mode,
     handleHttp: receiver ? receiver.requestListener : undefined,
-    clientFor: async (teamId) => (oauthClientFor ? oauthClientFor(teamId) : app.client),
+    clientFor: clients.clientFor,
     defaultTeam: () => {
       if (s.mode === "oauth") return Promise.resolve(undefined);
       team ??= app.client.auth.test().then(

@@ -3,8 +3,8 @@ import type { Installation, InstallationQuery, InstallationStore } from "@slack/
 import type { Store } from "../store/types.js";
 
 // OAuth installations in the database, bot tokens encrypted at rest with AES-256-GCM. Keyed by enterprise
-// id for org-wide installs, else by team id (PLATFORM.md 2.10). Token rotation needs nothing extra here:
-// Bolt's InstallProvider refreshes and calls storeInstallation with the new tokens.
+// id for org-wide installs, else by team id. Token rotation (refreshing an expiring pair and storing the
+// new one) goes through src/slack/tokens.ts, which seals and opens records with the helpers below.
 
 const VERSION = "v1";
 
@@ -28,7 +28,21 @@ export function decrypt(key: Buffer, sealed: string): string {
   return Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]).toString("utf8");
 }
 
-function keyOf(q: { isEnterpriseInstall?: boolean; enterpriseId?: string; teamId?: string }): string {
+/** An installation as stored: JSON, encrypted. */
+export function sealInstallation(key: Buffer, installation: Installation): string {
+  return encrypt(key, JSON.stringify(installation));
+}
+
+export function openInstallation(key: Buffer, sealed: string): Installation {
+  return JSON.parse(decrypt(key, sealed)) as Installation;
+}
+
+/** The row key of an installation: the enterprise id for org-wide installs, else the team id. */
+export function installationKeyOf(q: {
+  isEnterpriseInstall?: boolean;
+  enterpriseId?: string;
+  teamId?: string;
+}): string {
   const key = q.isEnterpriseInstall ? q.enterpriseId : q.teamId;
   if (!key) throw new Error("installation query has neither a team nor an enterprise id");
   return key;
@@ -37,20 +51,20 @@ function keyOf(q: { isEnterpriseInstall?: boolean; enterpriseId?: string; teamId
 export function databaseInstallationStore(store: Store, encryptionKey: Buffer): InstallationStore {
   return {
     async storeInstallation(installation: Installation) {
-      const key = keyOf({
+      const key = installationKeyOf({
         isEnterpriseInstall: installation.isEnterpriseInstall,
         enterpriseId: installation.enterprise?.id,
         teamId: installation.team?.id,
       });
-      await store.saveInstallation(key, encrypt(encryptionKey, JSON.stringify(installation)));
+      await store.saveInstallation(key, sealInstallation(encryptionKey, installation));
     },
     async fetchInstallation(query: InstallationQuery<boolean>) {
-      const sealed = await store.fetchInstallation(keyOf(query));
+      const sealed = await store.fetchInstallation(installationKeyOf(query));
       if (!sealed) throw new Error("no installation for this workspace");
-      return JSON.parse(decrypt(encryptionKey, sealed)) as Installation;
+      return openInstallation(encryptionKey, sealed);
     },
     async deleteInstallation(query: InstallationQuery<boolean>) {
-      await store.deleteInstallation(keyOf(query));
+      await store.deleteInstallation(installationKeyOf(query));
     },
   };
 }

@@ -53,6 +53,8 @@ export interface InstallationsTable {
   install_key: string;
   data: string;
   updated_at: Timestamp;
+  /** A token refresh under way until then (migrations/009_installation_refresh.sql). */
+  refreshing_until: Date | null;
 }
 
 export interface Database extends DealTables, WeeklyTables {

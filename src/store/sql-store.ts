@@ -296,6 +296,8 @@ export class SqlStore implements Store {
         oc.column("install_key").doUpdateSet((eb) => ({
           data: eb.ref("excluded.data"),
           updated_at: eb.ref("excluded.updated_at"),
+          // A reinstall replaces the tokens a refresh under way was renewing: its lease is moot.
+          refreshing_until: null,
         })),
       )
       .execute();
@@ -312,6 +314,37 @@ export class SqlStore implements Store {
 
   async deleteInstallation(installKey: string): Promise<void> {
     await this.#db.deleteFrom("installations").where("install_key", "=", installKey).execute();
+  }
+
+  async claimInstallationRefresh(installKey: string, current: string, leaseMs: number): Promise<boolean> {
+    const now = this.#now();
+    const claimed = await this.#db
+      .updateTable("installations")
+      .set({ refreshing_until: new Date(now.getTime() + leaseMs) })
+      .where("install_key", "=", installKey)
+      .where("data", "=", current)
+      .where((eb) => eb.or([eb("refreshing_until", "is", null), eb("refreshing_until", "<=", now)]))
+      .executeTakeFirst();
+    return claimed.numUpdatedRows > 0n;
+  }
+
+  async finishInstallationRefresh(installKey: string, current: string, next: string): Promise<boolean> {
+    const done = await this.#db
+      .updateTable("installations")
+      .set({ data: next, updated_at: this.#now(), refreshing_until: null })
+      .where("install_key", "=", installKey)
+      .where("data", "=", current)
+      .executeTakeFirst();
+    return done.numUpdatedRows > 0n;
+  }
+
+  async releaseInstallationRefresh(installKey: string, current: string): Promise<void> {
+    await this.#db
+      .updateTable("installations")
+      .set({ refreshing_until: null })
+      .where("install_key", "=", installKey)
+      .where("data", "=", current)
+      .execute();
   }
 
   close(): Promise<void> {

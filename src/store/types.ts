@@ -111,6 +111,15 @@ export interface Store {
   saveInstallation(installKey: string, encrypted: string): Promise<void>;
   fetchInstallation(installKey: string): Promise<string | undefined>;
   deleteInstallation(installKey: string): Promise<void>;
+  /**
+   * Token rotation, across processes: takes the refresh lease of an installation whose record is still
+   * `current`, unless another holder's lease runs. False when the record changed or the lease is held.
+   */
+  claimInstallationRefresh(installKey: string, current: string, leaseMs: number): Promise<boolean>;
+  /** Replaces the record with `next` and ends the lease, only if it is still `current`. */
+  finishInstallationRefresh(installKey: string, current: string, next: string): Promise<boolean>;
+  /** Ends the lease without a new record (the refresh failed). */
+  releaseInstallationRefresh(installKey: string, current: string): Promise<void>;
 
   close(): Promise<void>;
 }

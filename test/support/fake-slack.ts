@@ -3,6 +3,8 @@
 //   - the Web API at http://127.0.0.1:PORT/api/<method> (pass `apiUrl` as clientOptions.slackApiUrl),
 //   - response_url endpoints at /response_url/<id>,
 //   - Socket Mode at ws://127.0.0.1:PORT/socket (handed out by apps.connections.open),
+//   - token rotation (enableRotation): expiring bot tokens, oauth.v2.access with grant_type=refresh_token
+//     (a refresh token works once, as Slack revokes it when used), `token_expired` for an expired token,
 // plus helpers to sign and POST requests to an app running in HTTP mode.
 //
 // Bolt wiring (Socket Mode):
@@ -63,6 +65,10 @@ export interface ApiCall {
   contentType: string;
   /** HTTP status the fake answered with (set once the reply is sent). */
   status?: number;
+  /** Whether the request carried HTTP Basic credentials (client id and secret, for oauth.v2.access). */
+  basicAuth?: boolean;
+  /** The `error` of an `ok: false` answer (e.g. `token_expired`), set once the reply is sent. */
+  error?: string;
 }
 
 /** One recorded POST to a response_url. */
@@ -263,6 +269,13 @@ export class FakeSlack {
   readonly envelopes: SocketEnvelope[] = [];
   /** Frames received from the app over Socket Mode (acks). */
   readonly socketFrames: SocketFrame[] = [];
+  /** Token rotation: the issued expiring access tokens (token -> expiry, ms) and refresh tokens' states. */
+  readonly accessTokens = new Map<string, number>();
+  readonly refreshTokens = new Map<string, "live" | "spent" | "revoked">();
+  /** With rotation on, how long issued access tokens live (s); undefined: tokens never expire. */
+  rotation: { expiresInS: number } | undefined;
+  private tokenSeq = 0;
+
   /** Socket Mode connections accepted so far (a reconnect adds one). */
   get connectionCount(): number {
     return this.accepted;
@@ -400,6 +413,73 @@ export class FakeSlack {
     this.socketFrames.length = 0;
     this.overrides.clear();
     this.responseHandler = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Token rotation
+
+  /** Turns token rotation on: installs and refreshes hand out pairs whose access token lives `expiresInS`. */
+  enableRotation(expiresInS: number): void {
+    this.rotation = { expiresInS };
+  }
+
+  /** Issues an expiring bot token and its refresh token, as an install with rotation on would. */
+  issueTokens(expiresInS = this.rotation?.expiresInS ?? 43_200): {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+    /** Unix seconds. */
+    expiresAt: number;
+  } {
+    this.tokenSeq += 1;
+    const salt = randomUUID().slice(0, 8);
+    const accessToken = `xoxe.xoxb-1-${this.tokenSeq}-${salt}`;
+    const refreshToken = `xoxe-1-${this.tokenSeq}-${salt}`;
+    const expiresAtMs = Date.now() + expiresInS * 1000;
+    this.accessTokens.set(accessToken, expiresAtMs);
+    this.refreshTokens.set(refreshToken, "live");
+    return { accessToken, refreshToken, expiresIn: expiresInS, expiresAt: Math.floor(expiresAtMs / 1000) };
+  }
+
+  /** Makes an issued access token expire now (Slack's clock ahead of the app's, say). */
+  expireToken(accessToken: string): void {
+    if (this.accessTokens.has(accessToken)) this.accessTokens.set(accessToken, Date.now() - 1);
+  }
+
+  /** Revokes every live refresh token (the app was uninstalled, or its secret rotated). */
+  revokeRefreshTokens(): void {
+    for (const [token, state] of this.refreshTokens)
+      if (state === "live") this.refreshTokens.set(token, "revoked");
+  }
+
+  /** The oauth.v2.access calls that refreshed (or tried to refresh) a token. */
+  get refreshCalls(): ApiCall[] {
+    return this.callsTo("oauth.v2.access").filter((c) => c.args.grant_type === "refresh_token");
+  }
+
+  private refresh(args: Obj, call: ApiCall): Obj {
+    if (!str(args.client_id) && !call.basicAuth) return { ok: false, error: "invalid_client_id" };
+    if (!str(args.client_secret) && !call.basicAuth) return { ok: false, error: "bad_client_secret" };
+    const given = str(args.refresh_token) ?? "";
+    if (this.refreshTokens.get(given) !== "live") return { ok: false, error: "invalid_refresh_token" };
+    this.refreshTokens.set(given, "spent");
+    return this.tokenAnswer(this.issueTokens());
+  }
+
+  private tokenAnswer(pair: { accessToken: string; refreshToken: string; expiresIn: number }): Obj {
+    return {
+      ok: true,
+      app_id: APP_ID,
+      scope: "app_mentions:read,chat:write,commands,im:history,im:write,users:read",
+      token_type: "bot",
+      access_token: pair.accessToken,
+      refresh_token: pair.refreshToken,
+      expires_in: pair.expiresIn,
+      bot_user_id: BOT_USER_ID,
+      team: { id: TEAM_ID, name: TEAM_NAME },
+      enterprise: null,
+      is_enterprise_install: false,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -640,12 +720,23 @@ export class FakeSlack {
     const bodyToken = str(args.token);
     delete args.token;
     const bearer = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? "")?.[1];
-    const call: ApiCall = { method, token: bearer ?? bodyToken, args, at: Date.now(), contentType };
+    const basicAuth = /^Basic\s+\S+/i.test(req.headers.authorization ?? "");
+    const call: ApiCall = {
+      method,
+      token: bearer ?? bodyToken,
+      args,
+      at: Date.now(),
+      contentType,
+      ...(basicAuth ? { basicAuth } : {}),
+    };
     this.calls.push(call);
     this.notify(this.callWaiters, call, this.calls.length - 1);
 
+    // An expired token is refused whatever the method, overridden or not, as Slack does.
+    const expiresAt = call.token ? this.accessTokens.get(call.token) : undefined;
+    const expired = expiresAt !== undefined && expiresAt <= Date.now() && !NO_AUTH_METHODS.has(method);
     let reply: ApiReply;
-    const override = this.overrides.get(method);
+    const override = expired ? undefined : this.overrides.get(method);
     try {
       reply = override ? await override(args, call) : undefined;
     } catch (err) {
@@ -653,12 +744,16 @@ export class FakeSlack {
       sendJson(res, 500, { ok: false, error: "fake_slack_handler_threw", detail: String(err) });
       return;
     }
+    if (reply === undefined && expired) reply = { ok: false, error: "token_expired" };
+    if (reply === undefined && method === "oauth.v2.access" && args.grant_type === "refresh_token")
+      reply = this.refresh(args, call);
     if (reply === undefined) {
       reply =
         call.token || NO_AUTH_METHODS.has(method)
           ? this.defaultReply(method, args)
           : { ok: false, error: "not_authed" };
     }
+    if (!isHttpReply(reply) && reply.ok === false) call.error = str(reply.error);
     call.status = this.send(res, reply);
   }
 
@@ -852,6 +947,7 @@ export class FakeSlack {
       case "team.info":
         return { ok: true, team: { id: TEAM_ID, name: TEAM_NAME, domain: TEAM_DOMAIN } };
       case "oauth.v2.access":
+        if (this.rotation) return this.tokenAnswer(this.issueTokens());
         return {
           ok: true,
           app_id: APP_ID,

@@ -55,7 +55,7 @@ describe("installation store", () => {
       isEnterpriseInstall: false,
     });
     expect(fetched.bot?.token).toBe("xoxb-secret-bot-token");
-    // Token rotation: the refresh token and expiry survive, so Bolt's InstallProvider can refresh.
+    // Token rotation: the refresh token and expiry survive, so src/slack/tokens.ts can refresh them.
     expect(fetched.bot?.refreshToken).toBe("xoxe-refresh");
     expect(fetched.bot?.expiresAt).toBe(1_800_000_000);
     await installs.deleteInstallation?.({
