@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { benchAckLoad } from "./ack-load.bench.js";
 import { benchCoach } from "./coach.bench.js";
+import { benchFit } from "./fit.bench.js";
 import { benchRss } from "./rss.bench.js";
 import { benchSlackAck } from "./slack-ack.bench.js";
 import { benchWebhooks } from "./webhooks.bench.js";
@@ -12,6 +13,7 @@ import { benchWeekly } from "./weekly.bench.js";
 const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
   "ack-load": benchAckLoad,
   coach: benchCoach,
+  fit: benchFit,
   rss: benchRss,
   "slack-ack": benchSlackAck,
   webhooks: benchWebhooks,

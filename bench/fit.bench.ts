@@ -1,0 +1,59 @@
+import { coach } from "../src/coaching/coach.js";
+import { loadLibrary } from "../src/coaching/library.js";
+import type { Premise } from "../src/coaching/premises.js";
+import { BUILT_IN_LIBRARY_DIR } from "../src/paths.js";
+import { type FitCase, type FitScore, fixtureCases, realPostCases, scoreFit } from "../test/support/fit.js";
+import { loadLabels, loadPosts, POSTS_FILE } from "../test/support/real-seller-posts.js";
+
+// `npm run bench -- fit`: "Questions that fit" (BENCHMARKS.md) for the built-in library coach, on the
+// tune and held_out halves of the labelled real seller posts and on the fixture messages. Figures, not
+// assertions: docs/real-seller-posts.md says how they are scored.
+
+function row(name: string, s: FitScore): string {
+  const byPremise = new Map<Premise, number>();
+  for (const v of s.violations) for (const p of v.premises) byPremise.set(p, (byPremise.get(p) ?? 0) + 1);
+  const which = [...byPremise.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([p, n]) => `${p} ${n}`)
+    .join(", ");
+  return (
+    `| fit: ${name} (${s.cases}) | relevance ${s.relevance.toFixed(2)} ` +
+    `(first fits ${s.firstFits}, only a later one ${s.onlyLaterFits}, none ${s.cases - s.firstFits - s.onlyLaterFits}) ` +
+    `| premise violations: ${s.violations.length} of ${s.questions} questions, in ${s.casesWithViolation} cases` +
+    `${which ? ` (${which})` : ""} |`
+  );
+}
+
+export function benchFit(): string[] {
+  const library = loadLibrary(BUILT_IN_LIBRARY_DIR);
+  const ask = (situation: FitCase["situation"]) => coach(library, situation);
+  const rows: string[] = [];
+  const loaded = loadPosts();
+  if (loaded.posts === null) {
+    rows.push(`| fit: real seller posts | skipped: ${POSTS_FILE} is absent | |`);
+  } else {
+    const labels = loadLabels();
+    const cases = realPostCases(loaded.posts, labels);
+    const split = new Map(labels.map((l) => [l.id, l.split]));
+    rows.push(
+      row(
+        "tune real posts",
+        scoreFit(
+          cases.filter((c) => split.get(c.id) === "tune"),
+          ask,
+        ),
+      ),
+    );
+    rows.push(
+      row(
+        "held_out real posts",
+        scoreFit(
+          cases.filter((c) => split.get(c.id) === "held_out"),
+          ask,
+        ),
+      ),
+    );
+  }
+  rows.push(row("fixture messages", scoreFit(fixtureCases(), ask)));
+  return rows;
+}
