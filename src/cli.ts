@@ -281,10 +281,10 @@ async function weeklyCommand(args: string[]): Promise<number> {
   const at = values.at ? new Date(values.at) : new Date();
   if (Number.isNaN(at.getTime()))
     throw new UsageError(`--at must be an ISO-8601 instant, e.g. 2026-11-27T15:00:00Z (got "${values.at}")`);
-  // Configuration first: a problem is reported before anything opens the store.
-  const where = storeConfig();
+  // Configuration first, all of it in one check: a problem is reported before anything opens the store.
   const config =
     sub === "send" ? loadConfig(process.env, { purpose: "weekly", envFile: hasEnvFile() }) : undefined;
+  const where = config ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir } : storeConfig();
   const { openStore } = await import("./store/open.js");
   // The store opens (connects, checks migrations) while the rest of the sender loads.
   const opening = openStore(where);

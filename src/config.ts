@@ -309,6 +309,18 @@ function slackProblems(
   return { mode, problems };
 }
 
+/** Every variable `weekly send` uses: how to post, the store, the sender's pacing, the library, the log. */
+const WEEKLY_VARS = [
+  ...Object.keys(SlackVars.shape),
+  "SLACK_API_URL",
+  "DATABASE_URL",
+  "DATA_DIR",
+  "WEEKLY_RATE_PER_SEC",
+  "WEEKLY_LEASE_MS",
+  "COACH_LIBRARY_DIR",
+  "LOG_LEVEL",
+] as const;
+
 export interface LoadOptions {
   /** "weekly": only what `weekly send` uses (no signing secret, no app token). Default "app". */
   purpose?: ConfigPurpose;
@@ -321,7 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   // Both parses always run, so one message holds every problem: Slack's first, then each bad value.
   const vars = SlackVars.parse(env);
   const slack = slackProblems(vars, purpose);
-  const parsed = EnvSchema.safeParse(env);
+  // `weekly send` reads only its own variables; a bad PORT or webhook setting is not its problem.
+  const read = purpose === "weekly" ? Object.fromEntries(WEEKLY_VARS.map((k) => [k, env[k]])) : env;
+  const parsed = EnvSchema.safeParse(read);
   const problems = [...slack.problems];
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.success ? parsed.data : undefined;

@@ -148,7 +148,9 @@ describe("config", () => {
     // OAuth installations: the key that decrypts them is enough.
     const key = "b".repeat(64);
     expect(loadConfig({ TOKEN_ENCRYPTION_KEY: key }, { purpose: "weekly" }).slack.mode).toBe("oauth");
-    const err = problemsOf({ WEEKLY_RATE_PER_SEC: "fast" }, { purpose: "weekly" });
+    // Variables it never reads are not checked: a bad PORT stops the app, not `weekly send`.
+    expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", PORT: "eighty" }, { purpose: "weekly" }).port).toBe(3000);
+    const err = problemsOf({ WEEKLY_RATE_PER_SEC: "fast", PORT: "eighty" }, { purpose: "weekly" });
     expect(err.problems.map((p) => p.split(":")[0])).toEqual(["SLACK_BOT_TOKEN", "WEEKLY_RATE_PER_SEC"]);
     expect(err.message).not.toMatch(/SLACK_SIGNING_SECRET|SLACK_APP_TOKEN/);
   });
