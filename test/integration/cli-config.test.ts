@@ -1,7 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { distBuilt, runCli } from "../support/cli.js";
 import { FakeSlack } from "../support/fake-slack.js";
 
@@ -86,5 +88,42 @@ describe.skipIf(!distBuilt())("CLI commands with only their own variables", () =
       expect.stringMatching(/^Next step: /),
     ]);
     expect(run.stderr).not.toMatch(/SLACK_SIGNING_SECRET|SLACK_APP_TOKEN/);
+  }, 60_000);
+});
+
+describe.skipIf(!distBuilt())("the quick start's npm scripts", () => {
+  const npm = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile("npm", args, { cwd: PACKAGE_ROOT }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("run the built CLI itself, never a build (npx would copy the project and build it again)", () => {
+    const scripts = (
+      JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.ask).toBe("node dist/cli.js ask");
+    expect(scripts["deal-coach"]).toBe("node dist/cli.js");
+    // npm install builds dist/ (prepare), which these scripts run.
+    expect(scripts.prepare).toBe("npm run build");
+  });
+
+  it("npm run ask -- TEXT prints the questions; npm run -s deal-coach -- ask --json is clean JSON", async () => {
+    const ask = await npm(["run", "ask", "--", "they loved the demo and nobody pushed back on price"]);
+    expect(ask.code).toBe(0);
+    expect(ask.stdout).toMatch(/^- [A-Z].*\?$/m);
+    expect(ask.stdout).toMatch(/themes: absence_of_no/);
+    const json = await npm([
+      "run",
+      "-s",
+      "deal-coach",
+      "--",
+      "ask",
+      "--json",
+      "they went dark after the demo",
+    ]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).questions.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
