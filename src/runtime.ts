@@ -111,14 +111,14 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // What has started so far, undone newest first when a signal stops start-up half-way.
   const undo: Array<() => Promise<void> | void> = [];
-  const checkpoint = async () => {
-    if (!signal?.aborted) return;
+  const unwind = async () => {
     for (const step of undo.reverse())
       await Promise.resolve()
         .then(step)
         .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "cleanup failed"));
-    logger.info("Deal Coach stopped before start-up finished");
-    throw new StartAborted();
+  };
+  const checkpoint = () => {
+    if (signal?.aborted) throw new StartAborted();
   };
   const work = new WorkQueue(
     {
@@ -176,79 +176,88 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   );
   const port = (server.address() as AddressInfo).port;
   logger.info({ listening: port }, "starting: /healthz answers 503 until Deal Coach is ready");
-  await checkpoint();
 
-  const identity = await checkTokensUntilAnswered(config, logger, signal);
-  await checkpoint();
-  const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
-  const opened =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
-  store = opened;
-  undo.push(() => opened.close());
-  await checkpoint();
+  // Whatever ends start-up early (a signal, a refused token, a store that won't open) closes what it opened.
+  try {
+    checkpoint();
+    const identity = await checkTokensUntilAnswered(config, logger, signal);
+    checkpoint();
+    const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
+    const opened =
+      options.store ??
+      (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+    store = opened;
+    undo.push(() => opened.close());
+    checkpoint();
 
-  const services: Services = { library, store: opened, logger, work, config };
-  const slack = buildSlackApp(config, services, { retries: options.retries, identity });
-  let defaultTeam: string | undefined;
-  const deals = buildDeals({
-    config,
-    store: opened,
-    library,
-    logger,
-    clientFor: slack.clientFor,
-    defaultTeam: () => defaultTeam,
-    pollMs: options.dealPollMs,
-  });
-  services.wakeDeals = () => deals.worker.wake();
-  Object.assign(routes, deals.routes);
-  handleSlack = slack.handleHttp;
-  if (slack.socketClient && connection) connection.watch(slack.socketClient);
-  // Socket Mode connects in the background (its first connection may wait for Slack); /healthz is 503
-  // until it is up. HTTP modes have nothing to connect.
-  const connecting = connectSlack(slack, logger, () => phase === "stopping");
-  if (!connection) await connecting;
-  defaultTeam = identity?.teamId ?? (await slack.defaultTeam());
-  await checkpoint();
-  phase = "running";
-  if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
-  const weekly = new WeeklyPoller(
-    new WeeklySender({
+    const services: Services = { library, store: opened, logger, work, config };
+    const slack = buildSlackApp(config, services, { retries: options.retries, identity });
+    undo.push(() => slack.stop());
+    let defaultTeam: string | undefined;
+    const deals = buildDeals({
+      config,
       store: opened,
       library,
       logger,
-      clientFor: makeClientFor(config, opened),
-      ratePerSec: config.weekly.ratePerSec,
-      leaseMs: config.weekly.leaseMs,
-    }),
-    logger,
-    options.weeklyPollMs ?? 30_000,
-  );
-  if (options.dealWorker !== false && config.deals.worker) weekly.start();
-  logger.info({ port, mode: slack.mode, store: opened.kind }, "Deal Coach is running");
+      clientFor: slack.clientFor,
+      defaultTeam: () => defaultTeam,
+      pollMs: options.dealPollMs,
+    });
+    services.wakeDeals = () => deals.worker.wake();
+    Object.assign(routes, deals.routes);
+    handleSlack = slack.handleHttp;
+    if (slack.socketClient && connection) connection.watch(slack.socketClient);
+    // Socket Mode connects in the background (its first connection may wait for Slack); /healthz is 503
+    // until it is up. HTTP modes have nothing to connect.
+    const connecting = connectSlack(slack, logger, () => phase === "stopping" || signal?.aborted === true);
+    if (!connection) await connecting;
+    defaultTeam = identity?.teamId ?? (await slack.defaultTeam());
+    checkpoint();
+    phase = "running";
+    if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
+    const weekly = new WeeklyPoller(
+      new WeeklySender({
+        store: opened,
+        library,
+        logger,
+        clientFor: makeClientFor(config, opened),
+        ratePerSec: config.weekly.ratePerSec,
+        leaseMs: config.weekly.leaseMs,
+      }),
+      logger,
+      options.weeklyPollMs ?? 30_000,
+    );
+    if (options.dealWorker !== false && config.deals.worker) weekly.start();
+    logger.info({ port, mode: slack.mode, store: opened.kind }, "Deal Coach is running");
 
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      phase = "stopping";
-      // Stop taking work: no new connections, no new Socket Mode envelopes.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await slack
-        .stop()
-        .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
-      // Background work finishes its current pass; nothing new starts.
-      await deals.worker.stop();
-      await weekly.stop();
-      const drained = await work.drain(options.drainTimeoutMs ?? 10_000);
-      if (!drained) logger.warn({ ...work.stats }, "shutdown timed out with work in flight");
-      server.closeAllConnections();
-      await closed;
-      await opened.close();
-      logger.info("Deal Coach stopped");
-    })();
-    return stopped;
-  };
-  return { port, slack, store: opened, logger, deals, work, stop, health };
+    let stopped: Promise<void> | undefined;
+    const stop = () => {
+      stopped ??= (async () => {
+        phase = "stopping";
+        // Stop taking work: no new connections, no new Socket Mode envelopes.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await slack
+          .stop()
+          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
+        // Background work finishes its current pass; nothing new starts.
+        await deals.worker.stop();
+        await weekly.stop();
+        const drained = await work.drain(options.drainTimeoutMs ?? 10_000);
+        if (!drained) logger.warn({ ...work.stats }, "shutdown timed out with work in flight");
+        server.closeAllConnections();
+        await closed;
+        await opened.close();
+        logger.info("Deal Coach stopped");
+      })();
+      return stopped;
+    };
+    return { port, slack, store: opened, logger, deals, work, stop, health };
+  } catch (err) {
+    await unwind();
+    if (err instanceof StartAborted) logger.info("Deal Coach stopped before start-up finished");
+    throw err;
+  }
 }
 
 /**

@@ -2,10 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { type Running, startDealCoach } from "../../src/runtime.js";
+import { SlackTokenError } from "../../src/slack/token-check.js";
 import { LOCK_FILE_NAME } from "../../src/store/data-dir-lock.js";
 import { eventually } from "../support/app-harness.js";
 import { DIST_CLI, distBuilt } from "../support/cli.js";
@@ -292,4 +294,51 @@ describe("/healthz through a Socket Mode connection's life", () => {
       expect(await health()).toMatchObject({ code: 200, body: { status: "ok", slack: "connected" } });
     }, 30_000);
   }, 90_000);
+});
+
+describe("start-up that ends early", () => {
+  it("a refused token rejects with every refusal, and leaves no port listening", async () => {
+    const slack = await FakeSlack.start();
+    slack.on("auth.test", () => ({ ok: false, error: "token_revoked" }));
+    slack.on("apps.connections.open", () => ({ ok: false, error: "invalid_auth" }));
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const store = await testStore();
+    try {
+      const started = startDealCoach({
+        config: loadConfig({
+          SLACK_APP_TOKEN: "xapp-x",
+          SLACK_BOT_TOKEN: "xoxb-x",
+          SLACK_API_URL: slack.apiUrl,
+          PORT: "0",
+        }),
+        logger: createLogger("info", sink),
+        store,
+        library,
+        retries: 0,
+      });
+      const err = await started.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SlackTokenError);
+      expect((err as SlackTokenError).problems).toEqual([
+        "SLACK_BOT_TOKEN: Slack rejected it (token_revoked)",
+        "SLACK_APP_TOKEN: Slack rejected it (invalid_auth)",
+      ]);
+      const port = lines.join("").match(/"listening":(\d+)/)?.[1];
+      expect(port).toBeDefined();
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      // The store was never reached: no Socket Mode connection was attempted past the token check either.
+      expect(slack.connectionCount).toBe(0);
+    } finally {
+      await store.close();
+      await slack.close();
+    }
+  }, 60_000);
 });
