@@ -66,7 +66,9 @@ export class StartAborted extends Error {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
+    // Unref'd: a pause must not keep a stopped process alive (the listening server keeps a live one).
     const timer = setTimeout(done, ms);
+    timer.unref();
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done);
@@ -78,11 +80,24 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** Resolves with `p`, or with undefined as soon as `signal` aborts (`p` is then left to settle unseen). */
 function unlessAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
   if (!signal) return p;
-  p.catch(() => undefined);
-  return Promise.race([
-    p,
-    new Promise<undefined>((resolve) => sleep(2 ** 31 - 1, signal).then(() => resolve(undefined))),
-  ]);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => undefined);
+      resolve(undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**
