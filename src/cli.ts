@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { config as loadDotenv } from "dotenv";
 import { z } from "zod";
@@ -8,6 +9,7 @@ import { checkReply } from "./coaching/guard.js";
 import { clipFor } from "./coaching/input-limits.js";
 import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
+import { ConfigError, loadConfig, loadStoreConfig } from "./config.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 
 // `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
@@ -222,11 +224,9 @@ function library(args: string[]): number {
 async function migrateCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return help("migrate");
+  const where = storeConfig();
   const { migrate } = await import("./store/open.js");
-  const applied = await migrate({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-  });
+  const applied = await migrate(where);
   process.stdout.write(applied.length > 0 ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
   return 0;
 }
@@ -241,11 +241,9 @@ async function inboxCommand(args: string[]): Promise<number> {
     );
   if (sub === "replay" && !id)
     throw new UsageError("inbox replay needs the ID of a delivery (see deal-coach inbox)");
+  const where = storeConfig();
   const { openStore } = await import("./store/open.js");
-  const store = await openStore({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-  });
+  const store = await openStore(where);
   try {
     if (sub === "replay") {
       if (!(await store.deals.replayInbox(id as string))) {
@@ -283,12 +281,13 @@ async function weeklyCommand(args: string[]): Promise<number> {
   const at = values.at ? new Date(values.at) : new Date();
   if (Number.isNaN(at.getTime()))
     throw new UsageError(`--at must be an ISO-8601 instant, e.g. 2026-11-27T15:00:00Z (got "${values.at}")`);
+  // Configuration first, all of it in one check: a problem is reported before anything opens the store.
+  const config =
+    sub === "send" ? loadConfig(process.env, { purpose: "weekly", envFile: hasEnvFile() }) : undefined;
+  const where = config ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir } : storeConfig();
   const { openStore } = await import("./store/open.js");
   // The store opens (connects, checks migrations) while the rest of the sender loads.
-  const opening = openStore({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-  });
+  const opening = openStore(where);
   opening.catch(() => undefined);
   if (sub === "due") {
     const store = await opening;
@@ -305,7 +304,7 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
   let prepared: Awaited<ReturnType<typeof prepareSender>>;
   try {
-    prepared = await prepareSender();
+    prepared = await prepareSender(config as NonNullable<typeof config>);
   } catch (err) {
     await (await opening.catch(() => undefined))?.close();
     throw err;
@@ -330,14 +329,19 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
 }
 
-/** What `weekly send` needs besides the store: configuration, the library, the sender itself. */
-async function prepareSender() {
-  const { loadConfig } = await import("./config.js");
-  const config = loadConfig();
+/** What `weekly send` needs besides the store and its configuration: the library, the sender itself. */
+async function prepareSender(config: ReturnType<typeof loadConfig>) {
   const { createLogger } = await import("./logger.js");
   const { slackClients } = await import("./slack/clients.js");
   const { WeeklySender } = await import("./reflection/sender.js");
   return { config, createLogger, slackClients, WeeklySender, library: load() };
+}
+
+const hasEnvFile = () => existsSync(".env");
+
+/** DATABASE_URL and DATA_DIR only: the store commands need nothing else (README "Configuration"). */
+function storeConfig() {
+  return loadStoreConfig(process.env, { envFile: hasEnvFile() });
 }
 
 /** The app's entry, beside this file in src/ and in dist/ alike. */
@@ -382,6 +386,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
+      process.stderr.write(`deal-coach: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      // The whole list, never its first line: every problem is fixed in one go.
       process.stderr.write(`deal-coach: ${err.message}\n`);
       return 2;
     }

@@ -126,6 +126,13 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
+  HEALTH_SLACK_DOWN_MS: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,7}$/, "must be milliseconds")
+      .transform(Number)
+      .optional(),
+  ),
   LOG_LEVEL: optional.pipe(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).optional()),
 });
 
@@ -169,6 +176,10 @@ export interface Config {
     /** Open connections at once; more are closed as they arrive. */
     maxConnections: number;
   };
+  health: {
+    /** HEALTH_SLACK_DOWN_MS: how long Socket Mode may be disconnected before /healthz answers 503. */
+    slackDownGraceMs: number;
+  };
   weekly: {
     /** chat.postMessage pacing per workspace for the weekly prompts. */
     ratePerSec: number;
@@ -200,10 +211,27 @@ export interface Config {
   };
 }
 
+/** What a command needs from the environment: the app all of Slack; `weekly send` only a way to post. */
+export type ConfigPurpose = "app" | "weekly";
+
+/** The step after the problem list: make a .env first when there is none, else fix the one there is. */
+const NEXT_STEP = {
+  noEnvFile:
+    'Next step: cp .env.example .env, fill in what is listed above (README "Run it in Slack"), then run this again.',
+  envFile: "Next step: fix these in .env (.env.example describes every variable), then run this again.",
+};
+
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    options: { envFile?: boolean } = {},
+  ) {
     super(
-      `Configuration problems:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`,
+      [
+        `Configuration problems (${problems.length}):`,
+        ...problems.map((p) => `  - ${p}`),
+        options.envFile ? NEXT_STEP.envFile : NEXT_STEP.noEnvFile,
+      ].join("\n"),
     );
   }
 }
@@ -215,43 +243,109 @@ function parseKey(value: string): Buffer | undefined {
   return b.length === 32 ? b : undefined;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  }
-  const e = parsed.data;
+/** The Slack variables as plain strings: read even when other variables are bad, so one run lists all. */
+const SlackVars = z.object({
+  SLACK_BOT_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional,
+  SLACK_CLIENT_ID: optional,
+  SLACK_CLIENT_SECRET: optional,
+  SLACK_STATE_SECRET: optional,
+  TOKEN_ENCRYPTION_KEY: optional,
+});
+
+/**
+ * Which Slack mode the variables select and what is missing for it. Socket Mode is the documented
+ * default, so with nothing set the problem names its two tokens first and HTTP mode second.
+ */
+function slackProblems(
+  s: z.infer<typeof SlackVars>,
+  purpose: ConfigPurpose,
+): { mode: SlackMode; problems: string[] } {
   const problems: string[] = [];
-  const oauthVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
+  const oauthVars = [s.SLACK_CLIENT_ID, s.SLACK_CLIENT_SECRET, s.SLACK_STATE_SECRET];
   const oauth = oauthVars.some(Boolean);
   let mode: SlackMode;
-  if (e.SLACK_APP_TOKEN) {
+  if (purpose === "weekly") {
+    // `weekly send` only posts: the bot token, or with OAuth the stored installations and their key.
+    // The same choice as the app's: the app token's bot token, else OAuth's installations, else the bot token.
+    mode = s.SLACK_APP_TOKEN && s.SLACK_BOT_TOKEN ? "socket" : oauth || !s.SLACK_BOT_TOKEN ? "oauth" : "http";
+    if (mode === "oauth" && !s.TOKEN_ENCRYPTION_KEY)
+      problems.push(
+        "SLACK_BOT_TOKEN: required to post the weekly prompts (xoxb-…), or TOKEN_ENCRYPTION_KEY to use the workspaces installed by OAuth",
+      );
+  } else if (s.SLACK_APP_TOKEN) {
     mode = "socket";
-    if (!e.SLACK_APP_TOKEN.startsWith("xapp-"))
+    if (!s.SLACK_APP_TOKEN.startsWith("xapp-"))
       problems.push("SLACK_APP_TOKEN: must be an app-level token starting with xapp-");
-    if (!e.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN (Socket Mode)");
+    if (!s.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN (Socket Mode)");
   } else if (oauth) {
     mode = "oauth";
     if (!oauthVars.every(Boolean))
       problems.push("SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET: set all three for OAuth");
-    if (!e.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for HTTP mode");
-    if (!e.TOKEN_ENCRYPTION_KEY)
+    if (!s.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for HTTP mode");
+    if (!s.TOKEN_ENCRYPTION_KEY)
       problems.push("TOKEN_ENCRYPTION_KEY: required with OAuth, to encrypt bot tokens at rest");
-  } else {
+  } else if (s.SLACK_SIGNING_SECRET) {
     mode = "http";
-    if (!e.SLACK_SIGNING_SECRET)
-      problems.push("SLACK_SIGNING_SECRET: required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
-    if (!e.SLACK_BOT_TOKEN)
+    if (!s.SLACK_BOT_TOKEN)
       problems.push("SLACK_BOT_TOKEN: required (or set the SLACK_CLIENT_* variables for OAuth)");
+  } else {
+    mode = "socket";
+    if (!s.SLACK_BOT_TOKEN)
+      problems.push(
+        "SLACK_APP_TOKEN and SLACK_BOT_TOKEN: not set. Socket Mode (the default, no public URL) needs both: " +
+          "the app-level token (xapp-…, with connections:write) and the bot token (xoxb-…). " +
+          "For HTTP mode instead, set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN",
+      );
+    else
+      problems.push(
+        "SLACK_APP_TOKEN: required for Socket Mode (the default): the app-level token (xapp-…, with connections:write); " +
+          "for HTTP mode instead, set SLACK_SIGNING_SECRET",
+      );
   }
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith("xoxb-"))
+  if (s.SLACK_BOT_TOKEN && !s.SLACK_BOT_TOKEN.startsWith("xoxb-"))
     problems.push("SLACK_BOT_TOKEN: must be a bot token starting with xoxb-");
+  return { mode, problems };
+}
+
+/** Every variable `weekly send` uses: how to post, the store, the sender's pacing, the library, the log. */
+const WEEKLY_VARS = [
+  ...Object.keys(SlackVars.shape),
+  "SLACK_API_URL",
+  "DATABASE_URL",
+  "DATA_DIR",
+  "WEEKLY_RATE_PER_SEC",
+  "WEEKLY_LEASE_MS",
+  "COACH_LIBRARY_DIR",
+  "LOG_LEVEL",
+] as const;
+
+export interface LoadOptions {
+  /** "weekly": only what `weekly send` uses (no signing secret, no app token). Default "app". */
+  purpose?: ConfigPurpose;
+  /** Whether a .env file exists: decides the next step the error names. */
+  envFile?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
+  const purpose = options.purpose ?? "app";
+  // Both parses always run, so one message holds every problem: Slack's first, then each bad value.
+  const vars = SlackVars.parse(env);
+  const slack = slackProblems(vars, purpose);
+  // `weekly send` reads only its own variables; a bad PORT or webhook setting is not its problem.
+  const read = purpose === "weekly" ? Object.fromEntries(WEEKLY_VARS.map((k) => [k, env[k]])) : env;
+  const parsed = EnvSchema.safeParse(read);
+  const problems = [...slack.problems];
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const e = parsed.success ? parsed.data : undefined;
+  const mode = slack.mode;
   let key: Buffer | undefined;
-  if (e.TOKEN_ENCRYPTION_KEY) {
-    key = parseKey(e.TOKEN_ENCRYPTION_KEY);
+  if (vars.TOKEN_ENCRYPTION_KEY) {
+    key = parseKey(vars.TOKEN_ENCRYPTION_KEY);
     if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !e) throw new ConfigError(problems, { envFile: options.envFile });
   return {
     slack: {
       mode,
@@ -277,6 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? DEFAULT_HTTP.requestTimeoutMs,
       maxConnections: e.HTTP_MAX_CONNECTIONS ?? DEFAULT_HTTP.maxConnections,
     },
+    health: { slackDownGraceMs: e.HEALTH_SLACK_DOWN_MS ?? 30_000 },
     weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1, leaseMs: e.WEEKLY_LEASE_MS ?? 60_000 },
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,
@@ -308,4 +403,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       leaseMs: e.DEAL_LEASE_MS ?? 60_000,
     },
   };
+}
+
+/** The store's variables alone, for the commands that only open the store (`migrate`, `inbox`, `weekly due`). */
+export function loadStoreConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: Pick<LoadOptions, "envFile"> = {},
+): Pick<Config, "databaseUrl" | "dataDir"> {
+  const parsed = EnvSchema.pick({ DATABASE_URL: true, DATA_DIR: true }).safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+      options,
+    );
+  return { databaseUrl: parsed.data.DATABASE_URL, dataDir: parsed.data.DATA_DIR ?? "./data" };
 }

@@ -6,10 +6,12 @@ import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { WeeklyPoller } from "./reflection/poller.js";
 import { WeeklySender } from "./reflection/sender.js";
-import { createAppServer, type ServerLimits } from "./server.js";
+import { createAppServer, type HealthStatus, type Route, type ServerLimits } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
 import { slackClients } from "./slack/clients.js";
+import { SocketConnection } from "./slack/connection.js";
 import type { Services } from "./slack/services.js";
+import { type BotIdentity, checkSlackTokens, SlackUnreachableError } from "./slack/token-check.js";
 import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -27,6 +29,8 @@ export interface Running {
   work: WorkQueue;
   /** Stop taking work, finish what is in flight, close the store. Safe to call twice. */
   stop(): Promise<void>;
+  /** What /healthz answers (its status is "ok" only when it answers 200). */
+  health(): Record<string, unknown> & { status: HealthStatus };
 }
 
 export interface StartOptions {
@@ -47,16 +51,92 @@ export interface StartOptions {
   httpLimits?: Partial<ServerLimits>;
   /** Work queue limits beyond the config's. */
   workLimits?: Partial<WorkLimits>;
+  /** Aborted (SIGTERM, SIGINT) before start-up finishes: what started is closed and StartAborted thrown. */
+  signal?: AbortSignal;
   /** Refresh a rotating token this long before it expires (tests shorten it to seconds). */
   tokenRefreshMarginMs?: number;
+  /** How long a lost Socket Mode connection may stay down before /healthz says 503 (config's by default). */
+  slackDownGraceMs?: number;
+}
+
+/** Start-up was stopped (SIGTERM/SIGINT) before it finished; what had started is closed again. */
+export class StartAborted extends Error {
+  constructor() {
+    super("stopped before start-up finished");
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    // Unref'd: a pause must not keep a stopped process alive (the listening server keeps a live one).
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/** Resolves with `p`, or with undefined as soon as `signal` aborts (`p` is then left to settle unseen). */
+function unlessAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  if (!signal) return p;
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => undefined);
+      resolve(undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * Shows every token to Slack before anything is built on it. A refused token ends start-up (one line per
+ * token, README "Configuration errors"); Slack out of reach is retried, /healthz saying "starting" meanwhile.
+ */
+async function checkTokensUntilAnswered(
+  config: Config,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<BotIdentity | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await unlessAborted(checkSlackTokens(config), signal);
+    } catch (err) {
+      if (!(err instanceof SlackUnreachableError)) throw err;
+      logger.warn({ err: { message: err.message }, attempt }, "cannot reach Slack yet; trying again");
+      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+      if (signal?.aborted) return undefined;
+    }
+  }
 }
 
 export async function startDealCoach(options: StartOptions): Promise<Running> {
-  const { config } = options;
+  const { config, signal } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
-  const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  // What has started so far, undone newest first when a signal stops start-up half-way.
+  const undo: Array<() => Promise<void> | void> = [];
+  const unwind = async () => {
+    for (const step of undo.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "cleanup failed"));
+  };
+  const checkpoint = () => {
+    if (signal?.aborted) throw new StartAborted();
+  };
   const work = new WorkQueue(
     {
       concurrency: config.work.concurrency,
@@ -66,81 +146,161 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     },
     logger,
   );
-  const services: Services = { library, store, logger, work, config };
-  // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
-  const clients = slackClients(config, store, logger, {
-    retries: options.retries,
-    refreshMarginMs: options.tokenRefreshMarginMs,
-  });
-  const slack = buildSlackApp(config, services, clients, { retries: options.retries });
-  let defaultTeam: string | undefined;
-  const deals = buildDeals({
-    config,
-    store,
-    library,
-    logger,
-    clientFor: slack.clientFor,
-    defaultTeam: () => defaultTeam,
-    pollMs: options.dealPollMs,
-  });
-  services.wakeDeals = () => deals.worker.wake();
-  let stopping = false;
+  let phase: "starting" | "running" | "stopping" = "starting";
+  let store: Store | undefined;
+  let handleSlack: Route | undefined;
+  const routes: Record<string, Route> = {};
+  const connection =
+    config.slack.mode === "socket"
+      ? new SocketConnection(options.slackDownGraceMs ?? config.health.slackDownGraceMs)
+      : undefined;
+  const health = (): Record<string, unknown> & { status: HealthStatus } => {
+    const link = connection?.report();
+    let status: HealthStatus = "ok";
+    if (phase === "stopping") status = "stopping";
+    else if (phase === "starting" || link?.state === "connecting") status = "starting";
+    else if (link && !link.healthy) status = "disconnected";
+    return {
+      status,
+      mode: config.slack.mode,
+      store: store?.kind ?? "opening",
+      ...(link
+        ? { slack: link.state, ...(link.downForMs !== undefined ? { slackDownMs: link.downForMs } : {}) }
+        : {}),
+      work: work.stats,
+    };
+  };
+  // The server comes first, so /healthz answers (503) while the store opens, which takes 10-30 s the
+  // first time; every other route answers 503 until the app is wired.
   const server = createAppServer({
     logger,
     limits: { ...config.http, ...options.httpLimits },
-    health: () => ({
-      status: stopping ? "stopping" : "ok",
-      mode: slack.mode,
-      store: store.kind,
-      work: work.stats,
-    }),
-    slack: slack.handleHttp,
-    routes: deals.routes,
+    health,
+    ready: () => phase !== "starting",
+    slack: config.slack.mode === "socket" ? undefined : (req, res) => handleSlack?.(req, res),
+    routes,
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, () => resolve());
   });
-  await slack.start();
-  defaultTeam = await slack.defaultTeam();
-  if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
-  const weekly = new WeeklyPoller(
-    new WeeklySender({
-      store,
+  undo.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ listening: port }, "starting: /healthz answers 503 until Deal Coach is ready");
+
+  // Whatever ends start-up early (a signal, a refused token, a store that won't open) closes what it opened.
+  try {
+    checkpoint();
+    const identity = await checkTokensUntilAnswered(config, logger, signal);
+    checkpoint();
+    const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
+    const opened =
+      options.store ??
+      (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+    store = opened;
+    undo.push(() => opened.close());
+    checkpoint();
+
+    const services: Services = { library, store: opened, logger, work, config };
+    // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
+    const clients = slackClients(config, opened, logger, {
+      retries: options.retries,
+      refreshMarginMs: options.tokenRefreshMarginMs,
+    });
+    const slack = buildSlackApp(config, services, clients, { retries: options.retries, identity });
+    undo.push(() => slack.stop());
+    let defaultTeam: string | undefined;
+    const deals = buildDeals({
+      config,
+      store: opened,
       library,
       logger,
-      clientFor: clients.clientFor,
-      ratePerSec: config.weekly.ratePerSec,
-      leaseMs: config.weekly.leaseMs,
-    }),
-    logger,
-    options.weeklyPollMs ?? 30_000,
-  );
-  if (options.dealWorker !== false && config.deals.worker) weekly.start();
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port, mode: slack.mode, store: store.kind }, "Deal Coach is running");
+      clientFor: slack.clientFor,
+      defaultTeam: () => defaultTeam,
+      pollMs: options.dealPollMs,
+    });
+    services.wakeDeals = () => deals.worker.wake();
+    Object.assign(routes, deals.routes);
+    handleSlack = slack.handleHttp;
+    if (slack.socketClient && connection) connection.watch(slack.socketClient);
+    // Socket Mode connects in the background (its first connection may wait for Slack); /healthz is 503
+    // until it is up. HTTP modes have nothing to connect.
+    const connecting = connectSlack(slack, logger, () => phase === "stopping" || signal?.aborted === true);
+    if (!connection) await connecting;
+    defaultTeam = identity?.teamId ?? (await slack.defaultTeam());
+    checkpoint();
+    phase = "running";
+    if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
+    const weekly = new WeeklyPoller(
+      new WeeklySender({
+        store: opened,
+        library,
+        logger,
+        clientFor: clients.clientFor,
+        ratePerSec: config.weekly.ratePerSec,
+        leaseMs: config.weekly.leaseMs,
+      }),
+      logger,
+      options.weeklyPollMs ?? 30_000,
+    );
+    if (options.dealWorker !== false && config.deals.worker) weekly.start();
+    logger.info({ port, mode: slack.mode, store: opened.kind }, "Deal Coach is running");
 
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      stopping = true;
-      // Stop taking work: no new connections, no new Socket Mode envelopes.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await slack
-        .stop()
-        .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
-      // Background work finishes its current pass; nothing new starts.
-      await deals.worker.stop();
-      await weekly.stop();
-      const drained = await work.drain(options.drainTimeoutMs ?? 10_000);
-      if (!drained) logger.warn({ ...work.stats }, "shutdown timed out with work in flight");
-      server.closeAllConnections();
-      await closed;
-      await store.close();
-      logger.info("Deal Coach stopped");
-    })();
-    return stopped;
-  };
-  return { port, slack, store, logger, deals, work, stop };
+    let stopped: Promise<void> | undefined;
+    const stop = () => {
+      stopped ??= (async () => {
+        phase = "stopping";
+        // Stop taking work: no new connections, no new Socket Mode envelopes.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await slack
+          .stop()
+          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "stopping Slack failed"));
+        // Background work finishes its current pass; nothing new starts.
+        await deals.worker.stop();
+        await weekly.stop();
+        const drained = await work.drain(options.drainTimeoutMs ?? 10_000);
+        if (!drained) logger.warn({ ...work.stats }, "shutdown timed out with work in flight");
+        server.closeAllConnections();
+        await closed;
+        await opened.close();
+        logger.info("Deal Coach stopped");
+      })();
+      return stopped;
+    };
+    return { port, slack, store: opened, logger, deals, work, stop, health };
+  } catch (err) {
+    await unwind();
+    if (err instanceof StartAborted) logger.info("Deal Coach stopped before start-up finished");
+    throw err;
+  }
+}
+
+/**
+ * Starts the Slack side. In Socket Mode a first connection that fails (Slack unreachable, a refused
+ * ticket) is tried again with a growing pause, never given up while the app runs; once connected, the
+ * Socket Mode client reconnects by itself.
+ */
+async function connectSlack(slack: SlackApp, logger: Logger, stopping: () => boolean): Promise<void> {
+  if (slack.mode !== "socket") return slack.start();
+  for (let attempt = 1; !stopping(); attempt++) {
+    try {
+      await slack.start();
+      if (!stopping()) logger.info("connected to Slack (Socket Mode)");
+      return;
+    } catch (err) {
+      if (stopping()) return;
+      logger.warn(
+        { err: { message: (err as Error).message }, attempt },
+        "Socket Mode could not connect; trying again",
+      );
+      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000));
+    }
+  }
 }

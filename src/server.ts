@@ -5,6 +5,8 @@ import type { Logger } from "./logger.js";
 // deal webhooks. Owning it (rather than Bolt's receiver owning it) is what lets Socket Mode still serve
 // /healthz and webhooks, and lets shutdown stop taking requests before it closes the store.
 
+export type HealthStatus = "ok" | "starting" | "stopping" | "disconnected";
+
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /**
@@ -30,7 +32,10 @@ const DROP_LOG_MS = 60_000;
 export interface ServerOptions {
   logger: Logger;
   limits: ServerLimits;
-  health: () => Record<string, unknown> & { status: "ok" | "stopping" };
+  /** 200 only for "ok"; 503 while starting, stopping, or cut off from Slack (README "Health: /healthz"). */
+  health: () => Record<string, unknown> & { status: HealthStatus };
+  /** false while starting: every route but /healthz answers 503 with Retry-After (the store isn't open). */
+  ready?: () => boolean;
   slack?: Route;
   /** Extra routes by "METHOD /path". */
   routes?: Record<string, Route>;
@@ -79,6 +84,11 @@ function handler(options: ServerOptions) {
       if (path === "/healthz" && (method === "GET" || method === "HEAD")) {
         const health = options.health();
         json(res, health.status === "ok" ? 200 : 503, health);
+        return;
+      }
+      if (options.ready && !options.ready()) {
+        res.setHeader("retry-after", "5");
+        json(res, 503, { error: "starting" });
         return;
       }
       const route = options.routes?.[`${method} ${path}`];

@@ -1,8 +1,9 @@
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { SlackClients } from "./clients.js";
+import type { ConnectionEvents } from "./connection.js";
 import { databaseInstallationStore } from "./installation-store.js";
 import { register as registerActions } from "./listeners/actions/index.js";
 import { register as registerCommands } from "./listeners/commands/index.js";
@@ -10,6 +11,7 @@ import { register as registerEvents } from "./listeners/events/index.js";
 import { register as registerViews } from "./listeners/views/index.js";
 import { register as registerMiddleware } from "./middleware.js";
 import type { Services } from "./services.js";
+import type { BotIdentity } from "./token-check.js";
 
 // Builds the Bolt app in one of three shapes: Socket Mode (SLACK_APP_TOKEN), HTTP with one bot token, or
 // HTTP with OAuth for many workspaces. In HTTP modes the app does not listen itself: the project's own
@@ -23,6 +25,7 @@ export const BOT_SCOPES = [
   "channels:read",
   "chat:write",
   "commands",
+  "groups:history",
   "im:history",
   "im:write",
   "users:read",
@@ -35,6 +38,7 @@ export const BOT_EVENTS = [
   "app_mention",
   "app_uninstalled",
   "message.channels",
+  "message.groups",
   "message.im",
   "tokens_revoked",
 ];
@@ -44,6 +48,8 @@ export interface SlackApp {
   mode: Config["slack"]["mode"];
   /** Node request handler for /slack/* paths in HTTP modes; undefined in Socket Mode. */
   handleHttp?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+  /** Socket Mode's client, whose connection events say whether Slack can reach us (/healthz). */
+  socketClient?: ConnectionEvents;
   /** A Web API client for a workspace, for work outside a Slack request (nudges, webhooks). */
   clientFor(teamId: string): Promise<WebClient>;
   /** The workspace of the single bot token (undefined with OAuth): found once with auth.test. */
@@ -73,7 +79,7 @@ export function buildSlackApp(
   config: Config,
   services: Services,
   clients: SlackClients,
-  options: { retries?: number } = {},
+  options: { retries?: number; identity?: BotIdentity } = {},
 ): SlackApp {
   const s = config.slack;
   const clientOptions = {
@@ -81,18 +87,24 @@ export function buildSlackApp(
     ...(options.retries !== undefined ? { retryConfig: { retries: options.retries } } : {}),
   };
   const logger = boltLogger(services.logger);
+  // The bot's ids from the start-up token check (src/slack/token-check.ts): given both, Bolt skips the
+  // auth.test it would otherwise fire from its constructor, whose failure nothing could catch.
+  const identity =
+    options.identity?.botId && options.identity.botUserId
+      ? { botId: options.identity.botId, botUserId: options.identity.botUserId }
+      : {};
   let app: App;
   let receiver: HTTPReceiver | undefined;
+  let socketReceiver: SocketModeReceiver | undefined;
   if (s.mode === "socket") {
-    app = new App({
-      token: s.botToken,
-      appToken: s.appToken,
-      socketMode: true,
+    // Built here rather than by Bolt so its client's connection events can be watched.
+    socketReceiver = new SocketModeReceiver({
+      appToken: s.appToken as string,
       logger,
-      clientOptions,
       // Socket Mode's apps.connections.open goes through the installer's client options.
       installerOptions: { clientOptions },
     });
+    app = new App({ token: s.botToken, receiver: socketReceiver, logger, clientOptions, ...identity });
   } else {
     const oauth =
       s.mode === "oauth"
@@ -111,7 +123,12 @@ export function buildSlackApp(
     // the InstallProvider's own authorize, which would refresh on its own. Bolt reads the installer's
     // authorize when the App is built, so it is swapped here, before.
     if (receiver.installer && clients.authorize) receiver.installer.authorize = clients.authorize;
-    app = new App({ receiver, logger, clientOptions, ...(s.mode === "http" ? { token: s.botToken } : {}) });
+    app = new App({
+      receiver,
+      logger,
+      clientOptions,
+      ...(s.mode === "http" ? { token: s.botToken, ...identity } : {}),
+    });
   }
   registerMiddleware(app, services);
   registerCommands(app, services);
@@ -123,9 +140,11 @@ export function buildSlackApp(
     app,
     mode: s.mode,
     handleHttp: receiver ? receiver.requestListener : undefined,
+    socketClient: socketReceiver?.client,
     clientFor: clients.clientFor,
     defaultTeam: () => {
       if (s.mode === "oauth") return Promise.resolve(undefined);
+      if (options.identity?.teamId) return Promise.resolve(options.identity.teamId);
       team ??= app.client.auth.test().then(
         (r) => r.team_id,
         (err) => {

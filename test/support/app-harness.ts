@@ -83,7 +83,13 @@ export async function startHarness(
     drainTimeoutMs: 5000,
     dealPollMs: 50,
   });
-  if (mode === "socket") await slack.socketConnected({ timeoutMs: 5000 });
+  if (mode === "socket") {
+    await slack.socketConnected({ timeoutMs: 5000 });
+    // Ready once Slack's hello has arrived, as /healthz reports it.
+    await eventually(() => {
+      if (running.health().status !== "ok") throw new Error(`health: ${running.health().status}`);
+    });
+  }
   const url = `http://127.0.0.1:${running.port}`;
   return {
     slack,

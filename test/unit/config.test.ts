@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig, loadStoreConfig } from "../../src/config.js";
 
 describe("config", () => {
   it("selects Socket Mode when SLACK_APP_TOKEN is set", () => {
@@ -91,5 +91,88 @@ describe("config", () => {
       loadConfig({ SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1", DATABASE_URL: "", PORT: "" })
         .databaseUrl,
     ).toBeUndefined();
+  });
+
+  const problemsOf = (env: Record<string, string>, options: Parameters<typeof loadConfig>[1] = {}) => {
+    try {
+      loadConfig(env, options);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return err as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("with nothing set, leads with Socket Mode's two tokens and names the next step", () => {
+    const err = problemsOf({});
+    expect(err.problems).toHaveLength(1);
+    const [only] = err.problems;
+    expect(only?.startsWith("SLACK_APP_TOKEN and SLACK_BOT_TOKEN")).toBe(true);
+    // Socket Mode comes before HTTP mode in the same line.
+    expect(only?.indexOf("Socket Mode")).toBeLessThan(only?.indexOf("HTTP mode") ?? -1);
+    expect(err.message).toContain("cp .env.example .env");
+    expect(problemsOf({}, { envFile: true }).message).not.toContain("cp .env.example");
+    expect(problemsOf({}, { envFile: true }).message).toContain("fix these in .env");
+    // A bot token alone asks for the app token (Socket Mode), not the signing secret first.
+    expect(problemsOf({ SLACK_BOT_TOKEN: "xoxb-1" }).problems[0]).toMatch(
+      /^SLACK_APP_TOKEN: required for Socket Mode/,
+    );
+  });
+
+  it("reports missing Slack variables and bad values together, every one of them, whole", () => {
+    const err = problemsOf({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://x",
+      NUDGE_WEEKENDS: "sometimes",
+      TOKEN_ENCRYPTION_KEY: "short",
+    });
+    const names = err.problems.map((p) => p.split(":")[0]);
+    expect(names).toEqual([
+      "SLACK_APP_TOKEN and SLACK_BOT_TOKEN",
+      "PORT",
+      "DATABASE_URL",
+      "NUDGE_WEEKENDS",
+      "TOKEN_ENCRYPTION_KEY",
+    ]);
+    // The message holds the count, each problem on its own line, and the next step last.
+    const lines = err.message.split("\n");
+    expect(lines[0]).toBe("Configuration problems (5):");
+    expect(lines.slice(1, 6).every((l) => l.startsWith("  - "))).toBe(true);
+    expect(lines[6]).toMatch(/^Next step: /);
+  });
+
+  it("weekly send needs a way to post, not the signing secret or the app token", () => {
+    const c = loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" }, { purpose: "weekly" });
+    expect(c.slack.mode).toBe("http");
+    expect(c.slack.botToken).toBe("xoxb-1");
+    // OAuth installations: the key that decrypts them is enough.
+    const key = "b".repeat(64);
+    expect(loadConfig({ TOKEN_ENCRYPTION_KEY: key }, { purpose: "weekly" }).slack.mode).toBe("oauth");
+    // Variables it never reads are not checked: a bad PORT stops the app, not `weekly send`.
+    expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", PORT: "eighty" }, { purpose: "weekly" }).port).toBe(3000);
+    const err = problemsOf({ WEEKLY_RATE_PER_SEC: "fast", PORT: "eighty" }, { purpose: "weekly" });
+    expect(err.problems.map((p) => p.split(":")[0])).toEqual(["SLACK_BOT_TOKEN", "WEEKLY_RATE_PER_SEC"]);
+    expect(err.message).not.toMatch(/SLACK_SIGNING_SECRET|SLACK_APP_TOKEN/);
+  });
+
+  it("the store commands read only DATABASE_URL and DATA_DIR", () => {
+    // Garbage elsewhere, and no Slack at all, is none of their business.
+    expect(loadStoreConfig({ DATA_DIR: "/tmp/x", PORT: "eighty", SLACK_BOT_TOKEN: "nope" })).toEqual({
+      databaseUrl: undefined,
+      dataDir: "/tmp/x",
+    });
+    expect(loadStoreConfig({})).toEqual({ databaseUrl: undefined, dataDir: "./data" });
+    expect(() => loadStoreConfig({ DATABASE_URL: "mysql://x" })).toThrow(
+      /DATABASE_URL: must start with postgres/,
+    );
+  });
+
+  it("HEALTH_SLACK_DOWN_MS sets how long Socket Mode may be down before /healthz says 503", () => {
+    const base = { SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1" };
+    expect(loadConfig(base).health.slackDownGraceMs).toBe(30_000);
+    expect(loadConfig({ ...base, HEALTH_SLACK_DOWN_MS: "500" }).health.slackDownGraceMs).toBe(500);
+    expect(problemsOf({ ...base, HEALTH_SLACK_DOWN_MS: "soon" }).problems).toEqual([
+      "HEALTH_SLACK_DOWN_MS: must be milliseconds",
+    ]);
   });
 });
