@@ -15,6 +15,8 @@ export const ACTION = {
   homeNudgesToggle: "home_nudges_toggle",
   homeQuietHours: "home_quiet_hours",
   homeDealChannels: "home_deal_channels",
+  linkApprove: "link_approve",
+  linkDecline: "link_decline",
 } as const;
 
 export const VIEW = {

@@ -11,7 +11,9 @@ import type {
   NudgeRow,
   NudgeStatus,
 } from "./deal-types.js";
+import type { OwnerLinkStore } from "./link-types.js";
 import type { Database, DealInboxTable, NudgesTable } from "./schema.js";
+import { SqlOwnerLinkStore } from "./sql-owner-links.js";
 
 // Deal updates in SQL. Work that must happen once across processes (inbox rows, nudges) is leased with
 // FOR UPDATE SKIP LOCKED and keyed with unique constraints, so a second instance or a restart after a
@@ -56,10 +58,14 @@ function toNudge(row: Selectable<NudgesTable>): NudgeRow {
 }
 
 export class SqlDealStore implements DealStore {
+  readonly links: OwnerLinkStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.links = new SqlOwnerLinkStore(db, now);
+  }
 
   async accept(
     teamId: string,
@@ -265,7 +271,7 @@ export class SqlDealStore implements DealStore {
       .where("team_id", "=", teamId)
       .where("email", "=", email.toLowerCase())
       .executeTakeFirst();
-    return row ? { userId: row.user_id, origin: row.origin as "link" | "lookup" } : undefined;
+    return row ? { userId: row.user_id, origin: row.origin as "link" | "approved" | "lookup" } : undefined;
   }
 
   async saveOwnerLink(
@@ -490,7 +496,15 @@ export class SqlDealStore implements DealStore {
 
   async forgetTeam(teamId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const table of ["owner_links", "deal_prefs", "nudges", "deal_channels", "deal_inbox"] as const) {
+      for (const table of [
+        "owner_links",
+        "link_requests",
+        "owner_unlinks",
+        "deal_prefs",
+        "nudges",
+        "deal_channels",
+        "deal_inbox",
+      ] as const) {
         await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
       }
       const deals = await trx
