@@ -61,11 +61,21 @@ export async function decideLink(
   teamId: string,
   request: { email: string; userId: string },
   approve: boolean,
+  /** The Slack user whose profile carries the e-mail, when Slack says. */
+  profileOwner?: string,
 ): Promise<Decision> {
   const { email, userId } = request;
   const handled = {
     admin: `The request from <@${userId}> to link ${email} was already handled or withdrawn.`,
   };
+  if (approve && profileOwner && profileOwner !== userId) {
+    // Slack itself says whose e-mail this is: no approval hands their deals to someone else.
+    if (!(await deals.links.decline(teamId, email, userId))) return handled;
+    return {
+      admin: `${email} is on another person's Slack profile, so it can't be linked to <@${userId}>; the request was declined.`,
+      requester: `Your request to link ${email} couldn't be approved: it is the e-mail on another person's Slack profile.`,
+    };
+  }
   if (!approve) {
     if (!(await deals.links.decline(teamId, email, userId))) return handled;
     return {

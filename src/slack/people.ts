@@ -24,3 +24,18 @@ export async function profileEmail(client: WebClient, userId: string): Promise<P
   const email = info.user?.profile?.email?.trim().toLowerCase();
   return email ? { email } : { hidden: true };
 }
+
+/**
+ * The Slack user whose profile carries this e-mail (users.lookupByEmail), or undefined when nobody's
+ * does or Slack won't say (no users:read.email): then the admin's judgement is all there is.
+ */
+export async function slackUserByEmail(client: WebClient, email: string): Promise<string | undefined> {
+  try {
+    const found = await client.users.lookupByEmail({ email });
+    return found.user?.id && !found.user.is_bot && !found.user.deleted ? found.user.id : undefined;
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code === "users_not_found" || code === "missing_scope") return undefined;
+    throw err;
+  }
+}

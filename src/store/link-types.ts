@@ -24,8 +24,8 @@ export interface Unlinked {
 
 export interface OwnerLinkStore {
   /**
-   * Links the e-mail to the user, unless another user holds a confirmed link to it; a cached lookup
-   * gives way. Atomic, so two people claiming one e-mail at once can't both win. Clears the user's
+   * Links the e-mail to the user, unless another user holds a confirmed link to it. Another user's
+   * cached lookup gives way to the user's own profile e-mail ("link"), never to an approval. Atomic, so two people claiming one e-mail at once can't both win. Clears the user's
    * request for it and any earlier unlink of it.
    */
   claim(teamId: string, email: string, userId: string, origin: ConfirmedOrigin): Promise<ClaimResult>;

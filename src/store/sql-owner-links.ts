@@ -26,8 +26,10 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
     origin: ConfirmedOrigin,
   ): Promise<ClaimResult> {
     const now = this.now();
-    // One statement decides: the row is written only when it is new, a cached lookup, or already this
-    // user's; under concurrency PostgreSQL re-checks the WHERE against the row that won.
+    // One statement decides: the row is written only when it is new, already this user's, or (for the
+    // user's own profile e-mail) a cached lookup, which their profile now contradicts. An approval never
+    // overrides a lookup: that is Slack saying the e-mail is on someone else's profile. Under
+    // concurrency PostgreSQL re-checks the WHERE against the row that won.
     const before = await trx
       .selectFrom("owner_links")
       .select(["user_id", "origin"])
@@ -42,7 +44,9 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
           .columns(["team_id", "email"])
           .doUpdateSet({ user_id: userId, origin, updated_at: now })
           .where((eb) =>
-            eb.or([eb("owner_links.origin", "=", "lookup"), eb("owner_links.user_id", "=", userId)]),
+            origin === "link"
+              ? eb.or([eb("owner_links.origin", "=", "lookup"), eb("owner_links.user_id", "=", userId)])
+              : eb("owner_links.user_id", "=", userId),
           ),
       )
       .returning("user_id")

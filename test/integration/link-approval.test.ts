@@ -152,6 +152,24 @@ describe("/coach link", () => {
 });
 
 describe("approving link requests in App Home", () => {
+  it("never approves an e-mail that Slack lists on someone else's profile", async () => {
+    h.slack.setPerson("U_IVY", { email: "ivy@acme.test" });
+    expect(await link("U_MAL", "link ivy@acme.test")).toMatch(/Asked a workspace admin/);
+    await click(ACTION.linkApprove, "U_ADMIN", "ivy@acme.test", "U_MAL");
+    await eventually(() =>
+      expect(
+        dmsTo("U_ADMIN").some((t) => t.includes("ivy@acme.test") && /another person's Slack profile/.test(t)),
+      ).toBe(true),
+    );
+    expect(dmsTo("U_MAL").some((t) => t.includes("ivy@acme.test") && /couldn't be approved/.test(t))).toBe(
+      true,
+    );
+    expect(await ownerOf("ivy@acme.test")).toBeUndefined();
+    expect(await requested("ivy@acme.test", "U_MAL")).toBe(false);
+    // Ivy's own link still works.
+    expect(await link("U_IVY", "link ivy@acme.test")).toMatch(/^Linked\./);
+  });
+
   it("shows admins the requests with Approve / Decline, and reps neither", async () => {
     await link("U_REP", "link rep.crm@elsewhere.test");
     const admin = await homeOf("U_ADMIN");

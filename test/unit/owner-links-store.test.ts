@@ -44,9 +44,15 @@ describe(`owner links (${storeKind})`, () => {
     expect(await deals.links.claim("T1", "ann@acme.test", "U_MAL", "approved")).toBe("taken");
     expect(await deals.ownerLink("T1", "ann@acme.test")).toEqual({ userId: "U_ANN", origin: "link" });
 
+    // A cached lookup (Slack said the e-mail is on U_OLD's profile) gives way to the e-mail on the
+    // claimant's own profile, which is newer news, but never to an admin's approval.
     await deals.saveOwnerLink("T1", "bo@acme.test", "U_OLD", "lookup");
-    expect(await deals.links.claim("T1", "bo@acme.test", "U_BO", "approved")).toBe("linked");
-    expect(await deals.ownerLink("T1", "bo@acme.test")).toEqual({ userId: "U_BO", origin: "approved" });
+    expect(await deals.links.claim("T1", "bo@acme.test", "U_BO", "approved")).toBe("taken");
+    expect(await deals.ownerLink("T1", "bo@acme.test")).toEqual({ userId: "U_OLD", origin: "lookup" });
+    expect(await deals.links.claim("T1", "bo@acme.test", "U_BO", "link")).toBe("linked");
+    expect(await deals.ownerLink("T1", "bo@acme.test")).toEqual({ userId: "U_BO", origin: "link" });
+    await deals.saveOwnerLink("T1", "bo.crm@acme.test", "U_BO", "lookup");
+    expect(await deals.links.claim("T1", "bo.crm@acme.test", "U_BO", "approved")).toBe("linked");
     // The same e-mail in another workspace is another link.
     expect(await deals.links.claim("T2", "ann@acme.test", "U_MAL", "link")).toBe("linked");
   });

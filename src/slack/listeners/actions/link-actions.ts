@@ -2,7 +2,7 @@ import { decideLink } from "../../../deals/links.js";
 import type { LinkRequestValue } from "../../blocks/home.js";
 import { notice } from "../../blocks/messages.js";
 import { publishHome } from "../../coaching.js";
-import { isWorkspaceAdmin } from "../../people.js";
+import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js";
 
@@ -18,11 +18,11 @@ function requestOf(value: string | undefined): LinkRequestValue | undefined {
   }
 }
 
-/** Answers the person who clicked in their DM with the app. */
+/** Answers the person who clicked in their DM with the app (a notice is its text alone). */
 const byDm =
   ({ client, body }: ButtonArgs): Tell =>
   (m) =>
-    client.chat.postMessage({ channel: body.user.id, ...m } as never);
+    client.chat.postMessage({ channel: body.user.id, text: m.text });
 
 export function linkDecision(services: Services, approve: boolean) {
   return buttonListener(
@@ -41,14 +41,16 @@ export function linkDecision(services: Services, approve: boolean) {
         await tell(notice("That button has expired. Open Deal Coach's Home tab again."));
         return;
       }
+      const profileOwner = approve ? await slackUserByEmail(client, request.e) : undefined;
       const decision = await decideLink(
         services.store.deals,
         key.teamId,
         { email: request.e, userId: request.u },
         approve,
+        profileOwner,
       );
       if (decision.requester) {
-        await client.chat.postMessage({ channel: request.u, ...notice(decision.requester) } as never);
+        await client.chat.postMessage({ channel: request.u, text: decision.requester });
         services.wakeDeals?.();
       }
       await tell(notice(decision.admin));

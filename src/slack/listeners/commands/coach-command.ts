@@ -187,7 +187,7 @@ export function coachCommand(services: Services) {
         }
         if (sub === "unlink") {
           const reply = await unlinkAll(services.store.deals, key);
-          await respond({ response_type: "ephemeral", ...notice(reply) } as never);
+          await respond({ response_type: "ephemeral", text: reply });
           return;
         }
         if (sub === "forget") {
