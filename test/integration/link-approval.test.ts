@@ -202,6 +202,25 @@ describe("approving link requests in App Home", () => {
     expect(await requested("dee.crm@elsewhere.test", "U_DEE")).toBe(false);
   });
 
+  it("keeps an approval, and tells the admin, when the rep can't be told", async () => {
+    h.slack.setPerson("U_JO", { email: "jo@acme.test" });
+    await link("U_JO", "link jo.crm@elsewhere.test");
+    const undo = h.slack.on("chat.postMessage", (args) =>
+      args.channel === "U_JO" ? { ok: false, error: "channel_not_found" } : undefined,
+    );
+    try {
+      await click(ACTION.linkApprove, "U_ADMIN", "jo.crm@elsewhere.test", "U_JO");
+      await eventually(() =>
+        expect(dmsTo("U_ADMIN").some((t) => t.startsWith("Approved: deal updates owned by jo.crm@"))).toBe(
+          true,
+        ),
+      );
+      expect(await ownerOf("jo.crm@elsewhere.test")).toBe("U_JO");
+    } finally {
+      undo();
+    }
+  });
+
   it("declines: nothing linked, and the rep is told", async () => {
     await link("U_EVE", "link eve.crm@elsewhere.test");
     // A primary owner counts as an admin.

@@ -3,6 +3,7 @@ import type { LinkRequestValue } from "../../blocks/home.js";
 import { notice } from "../../blocks/messages.js";
 import { publishHome } from "../../coaching.js";
 import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
+import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js";
 
@@ -50,8 +51,16 @@ export function linkDecision(services: Services, approve: boolean) {
         profileOwner,
       );
       if (decision.requester) {
-        await client.chat.postMessage({ channel: request.u, text: decision.requester });
         services.wakeDeals?.();
+        // The decision stands whether or not the rep can be told; the admin hears about it either way.
+        await client.chat
+          .postMessage({ channel: request.u, text: decision.requester })
+          .catch((err: unknown) =>
+            services.logger.warn(
+              { err: errorSummary(err), requestId: args.context.requestId },
+              "could not tell the rep about a link decision",
+            ),
+          );
       }
       await tell(notice(decision.admin));
       await publishHome(services, client, key);
