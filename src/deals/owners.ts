@@ -1,9 +1,9 @@
 import type { WebClient } from "@slack/web-api";
 import type { DealStore } from "../store/deal-types.js";
 
-// CRM owner email -> Slack user. A /coach link wins; otherwise users.lookupByEmail, cached as a
-// "lookup" link. An email that maps to nobody returns null: the nudge waits rather than go to the
-// wrong person.
+// CRM owner email -> Slack user. A confirmed link (the user's own profile e-mail, or approved by an
+// admin) wins; otherwise users.lookupByEmail, cached as a "lookup" link, unless that user unlinked the
+// e-mail. An email that maps to nobody returns null: the nudge waits rather than go to the wrong person.
 
 export async function resolveOwner(
   deals: DealStore,
@@ -17,6 +17,7 @@ export async function resolveOwner(
     const found = await client.users.lookupByEmail({ email });
     const userId = found.user?.id;
     if (!userId || found.user?.is_bot || found.user?.deleted) return null;
+    if (await deals.links.isUnlinked(teamId, email, userId)) return null;
     await deals.saveOwnerLink(teamId, email, userId, "lookup");
     return userId;
   } catch (err) {

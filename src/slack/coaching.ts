@@ -4,7 +4,8 @@ import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
 import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
-import { homeView } from "./blocks/home.js";
+import { homeView, MAX_LINK_REQUESTS } from "./blocks/home.js";
+import { isWorkspaceAdmin } from "./people.js";
 import type { Services } from "./services.js";
 
 // The few things every surface does the same way: coach with the user's history, record what was asked,
@@ -75,16 +76,6 @@ export async function deeperAndRecord(
   return next;
 }
 
-/** Whether the user is a workspace admin or owner (users.info); false when Slack can't say. */
-async function isAdmin(client: WebClient, userId: string): Promise<boolean> {
-  try {
-    const info = await client.users.info({ user: userId });
-    return Boolean(info.user?.is_admin || info.user?.is_owner);
-  } catch {
-    return false;
-  }
-}
-
 /** Publishes the user's own Home tab. Reading it never creates a user record. */
 export async function publishHome(services: Services, client: WebClient, key: UserKey): Promise<void> {
   const { store } = services;
@@ -92,7 +83,7 @@ export async function publishHome(services: Services, client: WebClient, key: Us
     store.getUser(key),
     store.listReflections(key, 10),
     store.userStats(key),
-    isAdmin(client, key.userId),
+    isWorkspaceAdmin(client, key.userId),
     store.deals.nudgesDefaultOn(key.teamId),
   ]);
   const adminInput = admin
@@ -102,6 +93,7 @@ export async function publishHome(services: Services, client: WebClient, key: Us
           dealName: n.payload.dealName,
         })),
         channels: await store.deals.dealChannels(key.teamId),
+        linkRequests: await store.deals.links.requests(key.teamId, MAX_LINK_REQUESTS),
         envChannels: services.config.deals.channels,
       }
     : undefined;

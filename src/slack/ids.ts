@@ -16,6 +16,8 @@ export const ACTION = {
   homeNudgesDecline: "home_nudges_decline",
   homeQuietHours: "home_quiet_hours",
   homeDealChannels: "home_deal_channels",
+  linkApprove: "link_approve",
+  linkDecline: "link_decline",
 } as const;
 
 export const VIEW = {

@@ -1,4 +1,5 @@
 import type { DealSource, DealState, DealUpdate, Trigger } from "../deals/types.js";
+import type { OwnerLinkStore } from "./link-types.js";
 
 // The part of the store that deal updates use (issue 6). Reached as `store.deals`.
 
@@ -94,6 +95,8 @@ export interface DealHistoryEntry {
 }
 
 export interface DealStore {
+  /** Who may link a CRM e-mail: requests, approvals, unlinks (see link-types.ts). */
+  readonly links: OwnerLinkStore;
   /** Commits verified updates to the inbox in one transaction; a (source, event id) seen before is a duplicate. */
   accept(teamId: string, updates: readonly DealUpdate[]): Promise<{ accepted: number; duplicates: number }>;
   /**
@@ -128,8 +131,11 @@ export interface DealStore {
   ownerLink(
     teamId: string,
     email: string,
-  ): Promise<{ userId: string; origin: "link" | "lookup" } | undefined>;
-  /** A /coach link (origin "link") always wins over a cached lookup. */
+  ): Promise<{ userId: string; origin: "link" | "approved" | "lookup" } | undefined>;
+  /**
+   * Saves a link as is (tests, and the lookup cache: a lookup never overwrites a confirmed link).
+   * `/coach link` goes through `links.claim`, which never replaces another user's confirmed link.
+   */
   saveOwnerLink(teamId: string, email: string, userId: string, origin: "link" | "lookup"): Promise<void>;
 
   /** Inserts a nudge unless one exists for (source, deal, trigger key); says whether it was new. */

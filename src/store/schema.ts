@@ -57,7 +57,7 @@ export interface InstallationsTable {
   refreshing_until: Date | null;
 }
 
-export interface Database extends DealTables, WeeklyTables {
+export interface Database extends DealTables, WeeklyTables, LinkTables {
   users: UsersTable;
   asked_questions: AskedQuestionsTable;
   reflections: ReflectionsTable;
@@ -222,4 +222,25 @@ export interface WeeklyTables {
   weekly_sends: WeeklySendsTable;
   workspace_settings: WorkspaceSettingsTable;
   weekly_pace: WeeklyPaceTable;
+}
+
+// --- who may link a CRM e-mail (migrations/006_link_requests.sql) ---
+
+export interface LinkRequestsTable {
+  team_id: string;
+  email: string;
+  user_id: string;
+  requested_at: Timestamp;
+}
+
+export interface OwnerUnlinksTable {
+  team_id: string;
+  email: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface LinkTables {
+  link_requests: LinkRequestsTable;
+  owner_unlinks: OwnerUnlinksTable;
 }

@@ -12,8 +12,10 @@ import type {
   NudgeRow,
   NudgeStatus,
 } from "./deal-types.js";
+import type { OwnerLinkStore } from "./link-types.js";
 import type { Database, DealInboxTable, NudgesTable } from "./schema.js";
 import * as choice from "./sql-nudge-choice.js";
+import { SqlOwnerLinkStore } from "./sql-owner-links.js";
 
 // Deal updates in SQL. Work that must happen once across processes (inbox rows, nudges) is leased with
 // FOR UPDATE SKIP LOCKED and keyed with unique constraints, so a second instance or a restart after a
@@ -58,10 +60,14 @@ function toNudge(row: Selectable<NudgesTable>): NudgeRow {
 }
 
 export class SqlDealStore implements DealStore {
+  readonly links: OwnerLinkStore;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.links = new SqlOwnerLinkStore(db, now);
+  }
 
   async accept(
     teamId: string,
@@ -267,7 +273,7 @@ export class SqlDealStore implements DealStore {
       .where("team_id", "=", teamId)
       .where("email", "=", email.toLowerCase())
       .executeTakeFirst();
-    return row ? { userId: row.user_id, origin: row.origin as "link" | "lookup" } : undefined;
+    return row ? { userId: row.user_id, origin: row.origin as "link" | "approved" | "lookup" } : undefined;
   }
 
   async saveOwnerLink(
@@ -528,6 +534,8 @@ export class SqlDealStore implements DealStore {
     await this.db.transaction().execute(async (trx) => {
       for (const table of [
         "owner_links",
+        "link_requests",
+        "owner_unlinks",
         "deal_prefs",
         "nudges",
         "nudge_intros",

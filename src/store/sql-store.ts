@@ -239,7 +239,14 @@ export class SqlStore implements Store {
         .executeTakeFirst();
       // Deal data that is theirs: CRM email links, per-deal snooze/mute, nudges addressed to them.
       let dealRows = 0;
-      for (const table of ["owner_links", "deal_prefs", "nudges", "nudge_intros"] as const) {
+      for (const table of [
+        "owner_links",
+        "deal_prefs",
+        "nudges",
+        "link_requests",
+        "owner_unlinks",
+        "nudge_intros",
+      ] as const) {
         const res = await trx
           .deleteFrom(table)
           .where("team_id", "=", key.teamId)

@@ -188,6 +188,8 @@ describe("POST /webhooks/deals", () => {
     expect(
       h.slack.callsTo("chat.postMessage").some((c) => JSON.stringify(c.args.blocks).includes("Hooli")),
     ).toBe(false);
+    // Their own Slack profile e-mail, so the link takes effect at once (link-approval.test.ts has the rest).
+    h.slack.setPerson("U_DEE", { email: "dee@elsewhere.test" });
     const reply = await h.commandReply({ text: "link dee@elsewhere.test", user_id: "U_DEE" });
     expect(reply.text).toMatch(/Linked/);
     await eventually(() => expect(nudgesTo("D_U_DEE").length).toBeGreaterThan(0));

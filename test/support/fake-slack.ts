@@ -83,6 +83,16 @@ export interface ResponsePost {
 }
 
 /** A message the fake holds because chat.postMessage posted it (served back by conversations.history/replies). */
+/** What the fake's users.info and users.lookupByEmail say about one user (FakeSlack.setPerson). */
+export interface Person {
+  email?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+  is_bot?: boolean;
+  deleted?: boolean;
+}
+
 export interface StoredMessage {
   /** The conversation it is in (a user id given as channel is stored under the DM's id, see dmOf). */
   channel: string;
@@ -292,6 +302,7 @@ export class FakeSlack {
   private readonly wss: WebSocketServer;
   private readonly sockets: WebSocket[] = [];
   private readonly overrides = new Map<string, ApiHandler>();
+  private readonly people = new Map<string, Person>();
   private responseHandler: ResponseHandler | undefined;
   private callWaiters: Waiter<ApiCall>[] = [];
   private responseWaiters: Waiter<ResponsePost>[] = [];
@@ -363,6 +374,15 @@ export class FakeSlack {
     this.overrides.delete(method);
   }
 
+  /**
+   * Sets what users.info and users.lookupByEmail say about a user until reset() (fields merge with what
+   * was set before). Without an email, users.info leaves profile.email out, as Slack does when the app
+   * lacks users:read.email.
+   */
+  setPerson(id: string, person: Person): void {
+    this.people.set(id, { ...this.people.get(id), ...person });
+  }
+
   /** Overrides the reply to response_url POSTs (default 200 `{ok:true}`), e.g. `{status:404, body:"expired_url"}`. */
   onResponse(handler: ResponseHandler | undefined): void {
     this.responseHandler = handler;
@@ -412,6 +432,7 @@ export class FakeSlack {
     this.envelopes.length = 0;
     this.socketFrames.length = 0;
     this.overrides.clear();
+    this.people.clear();
     this.responseHandler = undefined;
   }
 
@@ -925,25 +946,13 @@ export class FakeSlack {
       case "users.info": {
         const id = str(args.user);
         if (!id) return { ok: false, error: "user_not_found" };
-        return {
-          ok: true,
-          user: {
-            id,
-            team_id: TEAM_ID,
-            name: id.toLowerCase(),
-            real_name: id,
-            deleted: false,
-            tz: "Europe/London",
-            tz_label: "Greenwich Mean Time",
-            tz_offset: 0,
-            is_bot: false,
-            is_admin: false,
-            profile: { real_name: id, display_name: id },
-          },
-        };
+        return { ok: true, user: this.userObject(id) };
       }
-      case "users.lookupByEmail":
-        return { ok: false, error: "users_not_found" };
+      case "users.lookupByEmail": {
+        const email = str(args.email)?.toLowerCase();
+        const id = [...this.people].find(([, p]) => email && p.email?.toLowerCase() === email)?.[0];
+        return id ? { ok: true, user: this.userObject(id) } : { ok: false, error: "users_not_found" };
+      }
       case "team.info":
         return { ok: true, team: { id: TEAM_ID, name: TEAM_NAME, domain: TEAM_DOMAIN } };
       case "oauth.v2.access":
@@ -963,6 +972,26 @@ export class FakeSlack {
       default:
         return { ok: true };
     }
+  }
+
+  /** A user as users.info returns it, with what setPerson() said about them. */
+  private userObject(id: string): Obj {
+    const p = this.people.get(id) ?? {};
+    return {
+      id,
+      team_id: TEAM_ID,
+      name: id.toLowerCase(),
+      real_name: id,
+      deleted: p.deleted ?? false,
+      tz: "Europe/London",
+      tz_label: "Greenwich Mean Time",
+      tz_offset: 0,
+      is_bot: p.is_bot ?? false,
+      is_admin: p.is_admin ?? false,
+      is_owner: p.is_owner ?? false,
+      is_primary_owner: p.is_primary_owner ?? false,
+      profile: { real_name: id, display_name: id, ...(p.email ? { email: p.email } : {}) },
+    };
   }
 
   /**

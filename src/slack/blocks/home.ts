@@ -28,13 +28,48 @@ export interface HomeInput {
     waiting: ReadonlyArray<{ email: string | null; dealName: string }>;
     channels: readonly string[];
     envChannels: readonly string[];
+    /** `/coach link` requests for an e-mail that isn't the rep's own, oldest first. */
+    linkRequests?: ReadonlyArray<{ email: string; userId: string }>;
   };
+}
+
+/** Requests shown at once (two blocks each); the next ones appear as these are decided. */
+export const MAX_LINK_REQUESTS = 10;
+
+/** What an Approve / Decline button carries: the request it decides. */
+export interface LinkRequestValue {
+  e: string;
+  u: string;
+}
+
+function linkRequestBlocks(requests: NonNullable<NonNullable<HomeInput["admin"]>["linkRequests"]>): Block[] {
+  if (requests.length === 0) return [];
+  const blocks: Block[] = [
+    section(
+      "*Link requests.* These reps asked for deal updates owned by a CRM e-mail that isn't on their Slack profile. Approve only if the e-mail is theirs: nudges carry deal names, amounts and CRM notes.",
+    ),
+  ];
+  requests.slice(0, MAX_LINK_REQUESTS).forEach((r, i) => {
+    const value = JSON.stringify({ e: r.email, u: r.userId } satisfies LinkRequestValue);
+    blocks.push(
+      section(`<@${r.userId}> asks to link *${escapeMrkdwn(clip(r.email, 254))}*`),
+      actions(`link_request_${i}`, [
+        button("Approve", ACTION.linkApprove, value, { style: "primary" }),
+        button("Decline", ACTION.linkDecline, value, { style: "danger" }),
+      ]),
+    );
+  });
+  return blocks;
 }
 
 const MAX_WAITING = 15;
 
 function adminBlocks(admin: NonNullable<HomeInput["admin"]>): Block[] {
-  const blocks: Block[] = [divider(), header("Workspace (admins)")];
+  const blocks: Block[] = [
+    divider(),
+    header("Workspace (admins)"),
+    ...linkRequestBlocks(admin.linkRequests ?? []),
+  ];
   if (admin.waiting.length === 0) {
     blocks.push(context(["No deal updates are waiting for an owner."]));
   } else {
@@ -46,7 +81,7 @@ function adminBlocks(admin: NonNullable<HomeInput["admin"]>): Block[] {
       );
     blocks.push(
       section(
-        `*Deal updates waiting for an owner* (${admin.waiting.length}). They go to nobody until the owner runs \`/coach link <their CRM email>\`:\n${lines.join("\n")}`,
+        `*Deal updates waiting for an owner* (${admin.waiting.length}). They go to nobody until the owner runs \`/coach link <their CRM email>\` (an e-mail that isn't on their Slack profile needs your approval above):\n${lines.join("\n")}`,
       ),
     );
   }

@@ -14,7 +14,7 @@ export function helpMessage(): Rendered {
     "• `/coach Globex went quiet after the pricing call`: coaching questions, only you see them\n" +
     "• `/coach`: a short form (deal, stage, what happened)\n" +
     "• `/coach settings`: weekly reflection, deal nudges, quiet hours\n" +
-    "• `/coach link you@company.com`: get nudges for the deals your CRM assigns to that email\n" +
+    "• `/coach link you@company.com`: get nudges for the deals your CRM assigns to that email (an email that isn't on your Slack profile needs an admin's approval); `/coach unlink` stops them\n" +
     "• `/coach nudges on` / `off`: whether deal nudges come to you at all\n" +
     "• `/coach forget`: delete everything Deal Coach stores about you\n" +
     "• Mention @Deal Coach in a thread, or DM it, to be coached there";

@@ -5,6 +5,7 @@ import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { publishHome } from "../../coaching.js";
 import { ACTION } from "../../ids.js";
+import { isWorkspaceAdmin } from "../../people.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 
@@ -41,8 +42,7 @@ export function homeDealChannels(services: Services) {
   const choose = async ({ body, action, client, context }: Args): Promise<void> => {
     const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
     try {
-      const info = await client.users.info({ user: key.userId });
-      if (!info.user?.is_admin && !info.user?.is_owner) return;
+      if (!(await isWorkspaceAdmin(client, key.userId))) return;
       const chosen = "selected_conversations" in action ? (action.selected_conversations as string[]) : [];
       const current = await services.store.deals.dealChannels(key.teamId);
       for (const c of current)

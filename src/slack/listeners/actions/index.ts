@@ -5,6 +5,7 @@ import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
 import { forgetCancel, forgetConfirm } from "./forget-actions.js";
 import { homeDealChannels, homeSetting } from "./home-actions.js";
+import { linkDecision } from "./link-actions.js";
 import { nudgeChoiceAction, nudgePref } from "./nudge-actions.js";
 import { weeklyAction } from "./weekly-actions.js";
 
@@ -31,6 +32,8 @@ export function register(app: App, services: Services): void {
   ];
   for (const id of home) app.action(id, homeSetting(services));
   app.action(ACTION.homeDealChannels, homeDealChannels(services));
+  app.action<BlockAction<ButtonAction>>(ACTION.linkApprove, linkDecision(services, true));
+  app.action<BlockAction<ButtonAction>>(ACTION.linkDecline, linkDecision(services, false));
 
   // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
   // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.

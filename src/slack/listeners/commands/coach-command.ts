@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { linkEmail, unlinkAll } from "../../../deals/links.js";
 import { moveWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { parseWeeklyCommand } from "../../../reflection/schedule.js";
 import type { IsoWeekday } from "../../../store/types.js";
@@ -8,6 +9,7 @@ import { settingsModal, situationModal } from "../../blocks/modals.js";
 import { dayLabel } from "../../blocks/settings-options.js";
 import { weeklyInvitation } from "../../blocks/weekly.js";
 import { coachAndRecord } from "../../coaching.js";
+import { isWorkspaceAdmin, profileEmail } from "../../people.js";
 import { busyEphemeral, ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { nudgesCommand } from "./nudges-command.js";
@@ -52,8 +54,8 @@ async function weeklyAdmin(
   key: { teamId: string; userId: string },
   rest: string,
 ) {
-  const info = await client.users.info({ user: key.userId });
-  if (!info.user?.is_admin && !info.user?.is_owner) return "Only workspace admins can do that.";
+  // Asked of Slack on every use: someone demoted since their last command is refused now.
+  if (!(await isWorkspaceAdmin(client, key.userId))) return "Only workspace admins can do that.";
   if (rest.startsWith("default")) {
     const parsed = parseWeeklyCommand(`on ${rest.slice("default".length)}`);
     if ("error" in parsed || !parsed.on || (!parsed.day && !parsed.time))
@@ -87,8 +89,16 @@ function isEmail(text: string): boolean {
   return domain?.slice(1, -1).includes(".") === true;
 }
 
-/** `/coach link <crm email>`: deal updates owned by that CRM email come to this user. */
-async function linkOwner(services: Services, key: { teamId: string; userId: string }, raw: string) {
+/**
+ * `/coach link <crm email>`: deal updates owned by that CRM email come to this user, at once when it is
+ * their own Slack profile e-mail, otherwise once a workspace admin approves.
+ */
+async function linkOwner(
+  services: Services,
+  client: Args["client"],
+  key: { teamId: string; userId: string },
+  raw: string,
+) {
   // Slack may auto-link an email as <mailto:a@b.c|a@b.c>.
   const email = raw
     .replace(/^<mailto:([^|>]+)(?:\|[^>]*)?>$/, "$1")
@@ -97,12 +107,9 @@ async function linkOwner(services: Services, key: { teamId: string; userId: stri
   if (!isEmail(email)) {
     return notice("Give the email address your CRM uses for you, e.g. `/coach link ann.lee@acme.com`.");
   }
-  await services.store.deals.saveOwnerLink(key.teamId, email, key.userId, "link");
-  const waiting = await services.store.deals.assignOwner(key.teamId, email, key.userId);
+  const reply = await linkEmail(services.store.deals, await profileEmail(client, key.userId), key, email);
   services.wakeDeals?.();
-  return notice(
-    `Linked. Deal updates owned by ${email} in your CRM now come to you${waiting > 0 ? `; ${waiting} waiting nudge${waiting === 1 ? "" : "s"} will follow` : ""}.`,
-  );
+  return notice(reply);
 }
 
 export function coachCommand(services: Services) {
@@ -175,7 +182,7 @@ export function coachCommand(services: Services) {
         if (sub === "link" || sub.startsWith("link ")) {
           await respond({
             response_type: "ephemeral",
-            ...(await linkOwner(services, key, text.slice(4).trim())),
+            ...(await linkOwner(services, client, key, text.slice(4).trim())),
           } as never);
           return;
         }
@@ -183,6 +190,11 @@ export function coachCommand(services: Services) {
           // Plain text: the reply is one mrkdwn line, and needs no blocks.
           const reply = await nudgesCommand(services, client, key, text.slice("nudges".length));
           await respond({ response_type: "ephemeral", text: reply.text });
+          return;
+        }
+        if (sub === "unlink") {
+          const reply = await unlinkAll(services.store.deals, key);
+          await respond({ response_type: "ephemeral", text: reply });
           return;
         }
         if (sub === "forget") {

@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
 import { notice, type Rendered } from "../../blocks/messages.js";
 import { nudgeChoiceReply } from "../../blocks/nudge-choice.js";
+import { isWorkspaceAdmin } from "../../people.js";
 import type { Services } from "../../services.js";
 
 // `/coach nudges on|off`: the rep's own choice. `/coach nudges default on|off`: admins only, checked with
@@ -22,8 +23,7 @@ export async function nudgesCommand(
     return nudgeChoiceReply(reply);
   }
   if (words.length === 2 && words[0] === "default" && (words[1] === "on" || words[1] === "off")) {
-    const info = await client.users.info({ user: key.userId });
-    if (!info.user?.is_admin && !info.user?.is_owner) return notice("Only workspace admins can do that.");
+    if (!(await isWorkspaceAdmin(client, key.userId))) return notice("Only workspace admins can do that.");
     const on = words[1] === "on";
     await services.store.deals.setNudgesDefaultOn(key.teamId, on);
     services.logger.info({ team: key.teamId, user: key.userId, on }, "nudges default changed");

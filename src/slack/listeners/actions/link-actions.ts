@@ -1,0 +1,70 @@
+import { decideLink } from "../../../deals/links.js";
+import type { LinkRequestValue } from "../../blocks/home.js";
+import { notice } from "../../blocks/messages.js";
+import { publishHome } from "../../coaching.js";
+import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
+import { errorSummary } from "../../reply.js";
+import type { Services } from "../../services.js";
+import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js";
+
+// Approve / Decline on a link request in an admin's App Home. App Home has no response_url, so the
+// admin is answered by DM, and so is the rep who asked.
+
+function requestOf(value: string | undefined): LinkRequestValue | undefined {
+  try {
+    const v = JSON.parse(value ?? "") as LinkRequestValue;
+    return typeof v.e === "string" && typeof v.u === "string" && v.e && v.u ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers the person who clicked in their DM with the app (a notice is its text alone). */
+const byDm =
+  ({ client, body }: ButtonArgs): Tell =>
+  (m) =>
+    client.chat.postMessage({ channel: body.user.id, text: m.text });
+
+export function linkDecision(services: Services, approve: boolean) {
+  return buttonListener(
+    services,
+    approve ? "link approve" : "link decline",
+    async (args, tell) => {
+      const { client, body, action } = args;
+      const key = clicker(body);
+      // Asked of Slack on every click: a Home tab rendered while they were an admin proves nothing now.
+      if (!(await isWorkspaceAdmin(client, key.userId))) {
+        await tell(notice("Only workspace admins can approve or decline link requests."));
+        return;
+      }
+      const request = requestOf(action.value);
+      if (!request) {
+        await tell(notice("That button has expired. Open Deal Coach's Home tab again."));
+        return;
+      }
+      const profileOwner = approve ? await slackUserByEmail(client, request.e) : undefined;
+      const decision = await decideLink(
+        services.store.deals,
+        key.teamId,
+        { email: request.e, userId: request.u },
+        approve,
+        profileOwner,
+      );
+      if (decision.requester) {
+        services.wakeDeals?.();
+        // The decision stands whether or not the rep can be told; the admin hears about it either way.
+        await client.chat
+          .postMessage({ channel: request.u, text: decision.requester })
+          .catch((err: unknown) =>
+            services.logger.warn(
+              { err: errorSummary(err), requestId: args.context.requestId },
+              "could not tell the rep about a link decision",
+            ),
+          );
+      }
+      await tell(notice(decision.admin));
+      await publishHome(services, client, key);
+    },
+    byDm,
+  );
+}
