@@ -68,6 +68,8 @@ export interface AppliedUpdate {
   /** Absent when the update changes nothing (an older update delivered late): only the row completes. */
   deal?: { state: DealState; lastEventAt: Date; history: readonly DealHistoryEntry[] };
   nudges: readonly NewNudge[];
+  /** Replaces the inbox row's update as stored (the owner's e-mail taken out: they asked to be forgotten). */
+  storedUpdate?: DealUpdate;
 }
 
 export interface DealHistoryEntry {
@@ -113,8 +115,16 @@ export interface DealStore {
     teamId: string,
     email: string,
   ): Promise<{ userId: string; origin: "link" | "lookup" } | undefined>;
-  /** A /coach link (origin "link") always wins over a cached lookup. */
+  /**
+   * A /coach link (origin "link") always wins over a cached lookup, and ends a forget's suppression of
+   * the e-mail and the user: they chose to be linked again. A lookup of a forgotten e-mail or user is
+   * not saved.
+   */
   saveOwnerLink(teamId: string, email: string, userId: string, origin: "link" | "lookup"): Promise<void>;
+  /** Whether /coach forget has suppressed this CRM e-mail or Slack user (until they link again). */
+  isForgotten(teamId: string, who: { email?: string; userId?: string }): Promise<boolean>;
+  /** Suppresses another CRM e-mail of a forgotten user (a lookup found it is theirs). */
+  forgetEmail(teamId: string, email: string): Promise<void>;
 
   /** Inserts a nudge unless one exists for (source, deal, trigger key); says whether it was new. */
   addNudge(nudge: NewNudge): Promise<boolean>;
@@ -149,7 +159,5 @@ export interface DealStore {
   dealChannels(teamId: string): Promise<string[]>;
   setDealChannel(teamId: string, channelId: string, on: boolean, userId?: string): Promise<void>;
 
-  /** Deletes a user's deal data (/coach forget): links, prefs, their nudges. */
-  forgetUser(teamId: string, userId: string): Promise<number>;
   forgetTeam(teamId: string): Promise<void>;
 }
