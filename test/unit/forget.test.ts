@@ -248,6 +248,19 @@ describe(`forget, checked against the catalogue (${storeKind})`, () => {
     expect(await store.deals.isForgotten(TEAM, { userId: BOB.userId, email: BOB_EMAIL })).toBe(false);
   });
 
+  it("catches a table that forget does not know about", async () => {
+    const db = await open();
+    await db.query("CREATE TABLE added_later (team_id text, note jsonb)");
+    try {
+      await db.query("INSERT INTO added_later VALUES ($1, $2)", [TEAM, JSON.stringify({ by: ANN.userId })]);
+      await db.store.forgetUser(ANN);
+      expect(await hits(db, [ANN.userId])).toEqual(["added_later.note"]);
+    } finally {
+      // The PGlite test database is handed to the next store of this file.
+      await db.query("DROP TABLE added_later");
+    }
+  });
+
   it("leaves every other user's data as it was", async () => {
     const db = await open();
     const { store } = db;
