@@ -64,10 +64,11 @@ export function mergeTriggers(triggers: readonly Trigger[]): Trigger {
   };
 }
 
-/** The update without its owner's e-mail (they asked to be forgotten). */
-function withoutOwner(update: DealUpdate): DealUpdate {
-  const { ownerEmail: _deal, ...deal } = update.deal;
-  if (!update.previous) return { ...update, deal };
+/** The update without the owner e-mails that were forgotten, as it is stored once processed. */
+function withoutForgotten(update: DealUpdate, forgotten: { owner: boolean; previous: boolean }): DealUpdate {
+  const { ownerEmail: _owner, ...anonymousDeal } = update.deal;
+  const deal = forgotten.owner ? anonymousDeal : update.deal;
+  if (!update.previous || !forgotten.previous) return { ...update, deal };
   const { ownerEmail: _previous, ...previous } = update.previous;
   return { ...update, deal, previous };
 }
@@ -122,9 +123,13 @@ export class DealProcessor {
     // nudge, the replay would find the state already there, detect no change and nudge nobody.
     let nudges = await this.nudgesFor(row.teamId, after, triggers, update);
     // An owner who asked to be forgotten is neither nudged nor kept: the deal goes on without their
-    // e-mail, in its state, its history and the stored update (README "Forget").
-    const forgotten = await this.ownerForgotten(row.teamId, update, after);
-    if (forgotten) {
+    // e-mail, in its state, its history and the stored update (README "Forget"). A deal handed over from
+    // them nudges its new owner as usual; only the stored update loses their e-mail.
+    const forgotten = {
+      owner: await this.isForgotten(row.teamId, after.snapshot.ownerEmail),
+      previous: await this.isForgotten(row.teamId, update.previous?.ownerEmail),
+    };
+    if (forgotten.owner) {
       nudges = [];
       delete after.snapshot.ownerEmail;
     }
@@ -137,16 +142,12 @@ export class DealProcessor {
         history: historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
       },
       nudges,
-      ...(forgotten ? { storedUpdate: withoutOwner(update) } : {}),
+      ...(forgotten.owner || forgotten.previous ? { storedUpdate: withoutForgotten(update, forgotten) } : {}),
     });
   }
 
-  private async ownerForgotten(teamId: string, update: DealUpdate, after: DealState): Promise<boolean> {
-    const emails = [after.snapshot.ownerEmail, update.deal.ownerEmail, update.previous?.ownerEmail];
-    for (const email of new Set(emails)) {
-      if (email && (await this.deps.store.deals.isForgotten(teamId, { email }))) return true;
-    }
-    return false;
+  private async isForgotten(teamId: string, email: string | undefined): Promise<boolean> {
+    return email !== undefined && email !== "" && this.deps.store.deals.isForgotten(teamId, { email });
   }
 
   /** Creates a nudge per trigger for the deal's owner (or waiting for one); returns how many were new. */

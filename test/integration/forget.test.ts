@@ -114,8 +114,14 @@ describe("forget, end to end", () => {
     );
     const other = await crmEvent({ id: "F-2", name: "Initech", stage: "closing", owner_email: ANN_OTHER });
     const bobs = await crmEvent({ id: "F-3", name: "Hooli", stage: "closing", owner_email: "bob@acme.test" });
-    for (const id of [again, other, bobs]) await processed(id);
-    await eventually(() => expect(nudgesTo(BOB)).toHaveLength(1), 15_000);
+    // A deal handed over from her to Bob: Bob is nudged, her e-mail is not kept.
+    const handover = await crmEvent(
+      { id: "F-4", name: "Umbrella", stage: "Negotiation/Review", owner_email: "bob@acme.test" },
+      { owner_email: ANN_EMAIL, stage: "proposal" },
+    );
+    for (const id of [again, other, bobs, handover]) await processed(id);
+    await eventually(() => expect(nudgesTo(BOB)).toHaveLength(2), 15_000);
+    expect(JSON.stringify(nudgesTo(BOB).map((c) => c.args.blocks))).toContain("Umbrella");
 
     await new Promise((r) => setTimeout(r, 300));
     expect(nudgesTo(ANN)).toHaveLength(nudgesBefore);
