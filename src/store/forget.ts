@@ -141,7 +141,10 @@ export async function forgetUserRows(
   };
 }
 
-/** Their CRM e-mails, lowercased: linked to them, or on the nudges addressed to them. */
+/**
+ * Their CRM e-mails, lowercased: linked to them, or on the nudges addressed to them unless that e-mail
+ * is now linked to someone else (whose deals and link it is since).
+ */
 async function emailsOf(trx: Kysely<Database>, key: UserKey): Promise<string[]> {
   const links = await trx
     .selectFrom("owner_links")
@@ -156,6 +159,17 @@ async function emailsOf(trx: Kysely<Database>, key: UserKey): Promise<string[]> 
     .where("team_id", "=", key.teamId)
     .where("user_id", "=", key.userId)
     .where("owner_email", "is not", null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("owner_links as other")
+            .select("other.email")
+            .whereRef("other.team_id", "=", "nudges.team_id")
+            .where(sql<SqlBool>`other.email = lower(nudges.owner_email)`)
+            .where("other.user_id", "<>", key.userId),
+        ),
+      ),
+    )
     .execute();
   const all = [...links.map((l) => l.email), ...addressed.map((n) => n.owner_email as string)];
   return [...new Set(all.map((email) => email.trim().toLowerCase()))].filter((email) => email !== "");

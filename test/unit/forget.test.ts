@@ -300,6 +300,27 @@ describe(`forget, checked against the catalogue (${storeKind})`, () => {
     expect(await store.fetchInstallation(TEAM)).toBe("sealed-installation");
   });
 
+  it("leaves an e-mail that once reached them but is now linked to someone else", async () => {
+    const { store } = await open();
+    const shared = "team-inbox@acme.test";
+    await store.deals.addNudge({
+      teamId: TEAM,
+      userId: ANN.userId,
+      ownerEmail: shared,
+      source: "deals",
+      dealId: "SHARED-1",
+      payload: { trigger: trigger("new"), dealName: "Shared", situation: "New deal" },
+      dueAt: NOW,
+    });
+    await store.deals.saveOwnerLink(TEAM, shared, BOB.userId, "link");
+    await store.deals.saveDeal(TEAM, dealState("SHARED-1", shared), NOW, []);
+
+    expect(await store.forgetUser(ANN)).toMatchObject({ nudges: 1, crmLinks: 0, deals: 0 });
+    expect(await store.deals.ownerLink(TEAM, shared)).toEqual({ userId: BOB.userId, origin: "link" });
+    expect(await store.deals.getDeal("deals", "SHARED-1")).toBeDefined();
+    expect(await store.deals.isForgotten(TEAM, { email: shared })).toBe(false);
+  });
+
   it("does not let a lookup link a forgotten user again; their own /coach link does", async () => {
     const { store } = await open();
     await fillUser(store, ANN, ANN_LINKED, "ANN-1");
