@@ -29,7 +29,7 @@ export function forgetConfirmMessage(): Rendered {
     text: "Delete everything Deal Coach stores about you?",
     blocks: [
       section(
-        "*Delete everything Deal Coach stores about you?*\nYour settings, the questions you were asked, your reflections and feedback, your weekly reflection schedule, your CRM e-mail links, the deals your CRM says you own with their updates and history, and your nudges. This can't be undone.",
+        "*Delete everything Deal Coach stores about you?*\nYour settings, the questions you were asked, your reflections and feedback, your weekly reflection schedule, your CRM e-mail links, Deal Coach's copy of the deals your CRM says you own (your CRM is not touched), and your nudges. This can't be undone.",
       ),
       actions("forget_actions", [
         button("Delete my data", ACTION.forgetConfirm, "confirm", { style: "danger" }),
