@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { ACTION } from "../../src/slack/ids.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
+import { hits } from "../support/catalogue.js";
 import { postToApp } from "../support/fake-slack.js";
 import { blockActions, TEAM_ID } from "../support/slack-payloads.js";
+import { type InspectableStore, testStoreWithSql } from "../support/store.js";
 
 // /coach forget through the real app (README "Forget"): a rep links their CRM e-mail, is nudged about
 // their deal, forgets; the reply counts what went; later CRM events for their e-mails neither link them
@@ -18,15 +20,22 @@ const ANN_OTHER = "ann.other@acme.test";
 const DIRECTORY: Record<string, string> = { [ANN_EMAIL]: ANN, [ANN_OTHER]: ANN, "bob@acme.test": BOB };
 
 let h: Harness;
+let db: InspectableStore;
 
 beforeAll(async () => {
-  h = await startHarness("http", "info", {
-    DEAL_WEBHOOK_SECRET: SECRET,
-    NUDGE_QUIET_HOURS: "off",
-    NUDGE_WEEKENDS: "on",
-    NUDGE_DAILY_CAP: "50",
-    NUDGE_WEEKLY_CAP: "100",
-  });
+  db = await testStoreWithSql();
+  h = await startHarness(
+    "http",
+    "info",
+    {
+      DEAL_WEBHOOK_SECRET: SECRET,
+      NUDGE_QUIET_HOURS: "off",
+      NUDGE_WEEKENDS: "on",
+      NUDGE_DAILY_CAP: "50",
+      NUDGE_WEEKLY_CAP: "100",
+    },
+    db.store,
+  );
   h.slack.on("users.lookupByEmail", (args) => {
     const id = DIRECTORY[String(args.email).toLowerCase()];
     return id
@@ -95,6 +104,10 @@ describe("forget, end to end", () => {
     );
     await eventually(() => expect(nudgesTo(ANN)).toHaveLength(1), 15_000);
 
+    // The scan sees her where she is, so its silence after the forget means something.
+    expect(await hits(db, [ANN, ANN_EMAIL])).toEqual(
+      expect.arrayContaining(["owner_links.email", "deals.state", "deal_inbox.payload", "nudges.user_id"]),
+    );
     const reply = await forget(ANN);
     expect(reply).toMatch(/1 CRM e-mail link\b/);
     expect(reply).toMatch(/1 deal you own in the CRM\b/);
@@ -104,6 +117,8 @@ describe("forget, end to end", () => {
     expect(reply).not.toMatch(/holds nothing/);
     expect(await h.store.deals.getDeal("deals", "F-1")).toBeUndefined();
     expect(await h.store.deals.ownerLink(TEAM_ID, ANN_EMAIL)).toBeUndefined();
+    // Every text and jsonb column of every table, as the database lists them.
+    expect(await hits(db, [ANN, ANN_EMAIL])).toEqual([]);
 
     const lookupsBefore = lookupsOf(ANN_EMAIL).length;
     const nudgesBefore = nudgesTo(ANN).length;
@@ -143,6 +158,11 @@ describe("forget, end to end", () => {
     expect(stored).not.toContain(ANN_EMAIL);
     expect(stored).not.toContain(ANN_OTHER);
     expect(stored).toContain("bob@acme.test");
+
+    expect(await hits(db, [ANN, ANN_EMAIL, ANN_OTHER])).toEqual([]);
+    expect(await hits(db, ["bob@acme.test"])).toEqual(
+      expect.arrayContaining(["deals.state", "deal_inbox.payload", "owner_links.email"]),
+    );
 
     // Her own /coach link is the way back: the next change of her deal reaches her.
     expect((await h.commandReply({ text: `link ${ANN_EMAIL}`, user_id: ANN })).text).toMatch(/Linked/);
