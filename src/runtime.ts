@@ -202,7 +202,12 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
     const opened =
       options.store ??
-      (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+      (await openStore({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        logger,
+        secretKey: config.tokenEncryptionKey,
+      }));
     store = opened;
     undo.push(() => opened.close());
     checkpoint();

@@ -64,6 +64,15 @@ export function mergeTriggers(triggers: readonly Trigger[]): Trigger {
   };
 }
 
+/** The update without the owner e-mails that were forgotten, as it is stored once processed. */
+function withoutForgotten(update: DealUpdate, forgotten: { owner: boolean; previous: boolean }): DealUpdate {
+  const { ownerEmail: _owner, ...anonymousDeal } = update.deal;
+  const deal = forgotten.owner ? anonymousDeal : update.deal;
+  if (!update.previous || !forgotten.previous) return { ...update, deal };
+  const { ownerEmail: _previous, ...previous } = update.previous;
+  return { ...update, deal, previous };
+}
+
 /** Retry after 5 s, 20 s, 80 s, ... capped at an hour. */
 export function backoff(attempt: number, now: Date): Date {
   return new Date(now.getTime() + Math.min(3_600_000, 5_000 * 4 ** Math.max(0, attempt - 1)));
@@ -112,7 +121,18 @@ export class DealProcessor {
     // Lookups first (the owner's Slack id), then one transaction for the deal's new state, the nudges it
     // raises and the row's completion: were the state saved alone and the process killed before the
     // nudge, the replay would find the state already there, detect no change and nudge nobody.
-    const nudges = await this.nudgesFor(row.teamId, after, triggers, update);
+    let nudges = await this.nudgesFor(row.teamId, after, triggers, update);
+    // An owner who asked to be forgotten is neither nudged nor kept: the deal goes on without their
+    // e-mail, in its state, its history and the stored update (README "Forget"). A deal handed over from
+    // them nudges its new owner as usual; only the stored update loses their e-mail.
+    const forgotten = {
+      owner: await this.isForgotten(row.teamId, after.snapshot.ownerEmail),
+      previous: await this.isForgotten(row.teamId, update.previous?.ownerEmail),
+    };
+    if (forgotten.owner) {
+      nudges = [];
+      delete after.snapshot.ownerEmail;
+    }
     await store.deals.applyUpdate({
       inboxId: row.id,
       teamId: row.teamId,
@@ -122,7 +142,12 @@ export class DealProcessor {
         history: historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
       },
       nudges,
+      ...(forgotten.owner || forgotten.previous ? { storedUpdate: withoutForgotten(update, forgotten) } : {}),
     });
+  }
+
+  private async isForgotten(teamId: string, email: string | undefined): Promise<boolean> {
+    return email !== undefined && email !== "" && this.deps.store.deals.isForgotten(teamId, { email });
   }
 
   /** Creates a nudge per trigger for the deal's owner (or waiting for one); returns how many were new. */
@@ -148,6 +173,8 @@ export class DealProcessor {
     if (triggers.length === 0) return [];
     const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
     const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
+    // No nudge waits under a forgotten owner's e-mail.
+    if (email && !userId && (await this.deps.store.deals.isForgotten(teamId, { email }))) return [];
     // One change, one message: triggers raised together (moved to negotiation with no risk recorded)
     // become one nudge that leads with the most pressing one.
     const trigger = mergeTriggers(triggers);

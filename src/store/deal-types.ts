@@ -85,6 +85,8 @@ export interface AppliedUpdate {
   /** Absent when the update changes nothing (an older update delivered late): only the row completes. */
   deal?: { state: DealState; lastEventAt: Date; history: readonly DealHistoryEntry[] };
   nudges: readonly NewNudge[];
+  /** Replaces the inbox row's update as stored (the owner's e-mail taken out: they asked to be forgotten). */
+  storedUpdate?: DealUpdate;
 }
 
 export interface DealHistoryEntry {
@@ -135,8 +137,14 @@ export interface DealStore {
   /**
    * Saves a link as is (tests, and the lookup cache: a lookup never overwrites a confirmed link).
    * `/coach link` goes through `links.claim`, which never replaces another user's confirmed link.
+   * A link (origin "link") ends a forget's suppression of the e-mail and the user: they chose to be
+   * linked again. A lookup of a forgotten e-mail or user is not saved.
    */
   saveOwnerLink(teamId: string, email: string, userId: string, origin: "link" | "lookup"): Promise<void>;
+  /** Whether /coach forget has suppressed this CRM e-mail or Slack user (until they link again). */
+  isForgotten(teamId: string, who: { email?: string; userId?: string }): Promise<boolean>;
+  /** Suppresses another CRM e-mail of a forgotten user (a lookup found it is theirs). */
+  forgetEmail(teamId: string, email: string): Promise<void>;
 
   /** Inserts a nudge unless one exists for (source, deal, trigger key); says whether it was new. */
   addNudge(nudge: NewNudge): Promise<boolean>;
@@ -187,8 +195,5 @@ export interface DealStore {
   /** Whether an admin made nudges on by default in this workspace. */
   nudgesDefaultOn(teamId: string): Promise<boolean>;
   setNudgesDefaultOn(teamId: string, on: boolean): Promise<void>;
-
-  /** Deletes a user's deal data (/coach forget): links, prefs, their nudges. */
-  forgetUser(teamId: string, userId: string): Promise<number>;
   forgetTeam(teamId: string): Promise<void>;
 }

@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   /** DATA_DIR for the embedded store; default ./data. */
   dataDir?: string;
   logger?: StoreLogger;
+  /** TOKEN_ENCRYPTION_KEY, when set: keys the hashes a forgotten user leaves (src/store/forget-keys.ts). */
+  secretKey?: Buffer;
 }
 
 /** The store the app runs on: PostgreSQL when databaseUrl is set, else PGlite in dataDir; migrated. */
@@ -56,6 +58,8 @@ export interface StoreWiring {
   now?: () => Date;
   /** Runs after the store has closed its connections (tests drop their schema here). */
   afterClose?: () => Promise<void> | void;
+  /** As OpenStoreOptions.secretKey. */
+  secretKey?: Buffer;
 }
 
 /** Opens a migrated store over an embedded database or pg pool made elsewhere (tests, tools). */
@@ -135,6 +139,7 @@ async function finishOpening(connection: Connection, wiring: StoreWiring): Promi
       db,
       now: wiring.now ?? (() => new Date()),
       release: connection.close,
+      secretKey: wiring.secretKey,
     });
     await store.pruneClaims();
   } catch (error) {

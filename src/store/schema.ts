@@ -64,6 +64,24 @@ export interface Database extends DealTables, WeeklyTables, LinkTables {
   feedback: FeedbackTable;
   processed_events: ProcessedEventsTable;
   installations: InstallationsTable;
+  forgotten: ForgottenTable;
+  store_keys: StoreKeysTable;
+}
+
+// --- forget (migrations/007_forget.sql) ---
+
+/** Keyed hashes of the Slack ids and CRM e-mails of users who asked to be forgotten. */
+export interface ForgottenTable {
+  team_id: string;
+  digest: string;
+  created_at: Timestamp;
+}
+
+export interface StoreKeysTable {
+  name: string;
+  /** base64 */
+  secret: string;
+  created_at: Timestamp;
 }
 
 // --- deal updates (migrations/002_deals.sql) ---

@@ -12,6 +12,7 @@ import type {
   NudgeRow,
   NudgeStatus,
 } from "./deal-types.js";
+import type { ForgetKeys } from "./forget-keys.js";
 import type { OwnerLinkStore } from "./link-types.js";
 import type { Database, DealInboxTable, NudgesTable } from "./schema.js";
 import * as choice from "./sql-nudge-choice.js";
@@ -65,6 +66,7 @@ export class SqlDealStore implements DealStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
+    private readonly forgetKeys: ForgetKeys,
   ) {
     this.links = new SqlOwnerLinkStore(db, now);
   }
@@ -194,7 +196,12 @@ export class SqlDealStore implements DealStore {
       for (const nudge of applied.nudges) if (await this.insertNudge(trx, nudge)) created++;
       await trx
         .updateTable("deal_inbox")
-        .set({ status: "done", locked_until: null, last_error: null })
+        .set({
+          status: "done",
+          locked_until: null,
+          last_error: null,
+          ...(applied.storedUpdate ? { payload: JSON.stringify(applied.storedUpdate) } : {}),
+        })
         .where("id", "=", applied.inboxId)
         .execute();
       return created;
@@ -283,17 +290,62 @@ export class SqlDealStore implements DealStore {
     origin: "link" | "lookup",
   ): Promise<void> {
     const now = this.now();
-    const insert = this.db
-      .insertInto("owner_links")
-      .values({ team_id: teamId, email: email.toLowerCase(), user_id: userId, origin, updated_at: now })
-      .onConflict((oc) => {
-        const update = oc
-          .columns(["team_id", "email"])
-          .doUpdateSet({ user_id: userId, origin, updated_at: now });
-        // A cached lookup never overwrites what a person linked by hand.
-        return origin === "lookup" ? update.where("owner_links.origin", "=", "lookup") : update;
-      });
-    await insert.execute();
+    const digests = await this.digestsOf(teamId, { email, userId });
+    await this.db.transaction().execute(async (trx) => {
+      if (origin === "link") {
+        await trx
+          .deleteFrom("forgotten")
+          .where("team_id", "=", teamId)
+          .where("digest", "in", digests)
+          .execute();
+      } else if (await this.anyForgotten(trx, teamId, digests)) {
+        return;
+      }
+      await trx
+        .insertInto("owner_links")
+        .values({ team_id: teamId, email: email.toLowerCase(), user_id: userId, origin, updated_at: now })
+        .onConflict((oc) => {
+          const update = oc
+            .columns(["team_id", "email"])
+            .doUpdateSet({ user_id: userId, origin, updated_at: now });
+          // A cached lookup never overwrites what a person linked by hand.
+          return origin === "lookup" ? update.where("owner_links.origin", "=", "lookup") : update;
+        })
+        .execute();
+    });
+  }
+
+  async isForgotten(teamId: string, who: { email?: string; userId?: string }): Promise<boolean> {
+    const digests = await this.digestsOf(teamId, who);
+    return digests.length > 0 && this.anyForgotten(this.db, teamId, digests);
+  }
+
+  async forgetEmail(teamId: string, email: string): Promise<void> {
+    const digest = await this.forgetKeys.digester();
+    await this.db
+      .insertInto("forgotten")
+      .values({ team_id: teamId, digest: digest.write(teamId, "email", email), created_at: this.now() })
+      .onConflict((oc) => oc.columns(["team_id", "digest"]).doNothing())
+      .execute();
+  }
+
+  private async digestsOf(teamId: string, who: { email?: string; userId?: string }): Promise<string[]> {
+    const digest = await this.forgetKeys.digester();
+    return [
+      ...(who.email === undefined ? [] : digest.all(teamId, "email", who.email)),
+      ...(who.userId === undefined ? [] : digest.all(teamId, "user", who.userId)),
+    ];
+  }
+
+  private async anyForgotten(db: Kysely<Database>, teamId: string, digests: string[]): Promise<boolean> {
+    const row = await db
+      .selectFrom("forgotten")
+      .select("digest")
+      .where("team_id", "=", teamId)
+      .where("digest", "in", digests)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async addNudge(n: NewNudge): Promise<boolean> {
@@ -499,37 +551,6 @@ export class SqlDealStore implements DealStore {
     return choice.setNudgesDefaultOn(this.db, this.now(), teamId, on);
   }
 
-  async forgetUser(teamId: string, userId: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const links = await trx
-        .deleteFrom("owner_links")
-        .where("team_id", "=", teamId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
-      const prefs = await trx
-        .deleteFrom("deal_prefs")
-        .where("team_id", "=", teamId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
-      const nudges = await trx
-        .deleteFrom("nudges")
-        .where("team_id", "=", teamId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
-      const intros = await trx
-        .deleteFrom("nudge_intros")
-        .where("team_id", "=", teamId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
-      return (
-        Number(links.numDeletedRows) +
-        Number(prefs.numDeletedRows) +
-        Number(nudges.numDeletedRows) +
-        Number(intros.numDeletedRows)
-      );
-    });
-  }
-
   async forgetTeam(teamId: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const table of [
@@ -541,6 +562,7 @@ export class SqlDealStore implements DealStore {
         "nudge_intros",
         "deal_channels",
         "deal_inbox",
+        "forgotten",
       ] as const) {
         await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
       }

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { ProcessedEvents } from "./claims.js";
 import type { DealStore } from "./deal-types.js";
+import { forgetUserRows } from "./forget.js";
+import { ForgetKeys } from "./forget-keys.js";
 import type { Database, UsersTable } from "./schema.js";
 import { ScrubPlugin } from "./scrub-plugin.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
@@ -31,6 +33,8 @@ export interface SqlStoreParts {
   now: () => Date;
   /** Runs once, after Kysely has let go of the pool: ends the pool, closes PGlite, drops the lock. */
   release: () => Promise<void>;
+  /** TOKEN_ENCRYPTION_KEY, when set: the forget hashes' key is derived from it (see forget-keys.ts). */
+  secretKey?: Buffer;
 }
 
 /** The Store over Kysely and PostgreSQL SQL, for PGlite and PostgreSQL alike. */
@@ -40,6 +44,7 @@ export class SqlStore implements Store {
   readonly #now: () => Date;
   readonly #release: () => Promise<void>;
   readonly #processedEvents: ProcessedEvents;
+  readonly #forgetKeys: ForgetKeys;
   #closing: Promise<void> | undefined;
 
   readonly deals: DealStore;
@@ -49,7 +54,8 @@ export class SqlStore implements Store {
     this.kind = parts.kind;
     // Every statement of every part goes through the scrub: text from outside can't fail a write.
     const db = parts.db.withPlugin(new ScrubPlugin());
-    this.deals = new SqlDealStore(db, parts.now);
+    this.#forgetKeys = new ForgetKeys(db, parts.secretKey, parts.now);
+    this.deals = new SqlDealStore(db, parts.now, this.#forgetKeys);
     this.weekly = new SqlWeeklyStore(db, parts.now);
     this.#db = db;
     this.#now = parts.now;
@@ -220,59 +226,8 @@ export class SqlStore implements Store {
   }
 
   async forgetUser(key: UserKey): Promise<ForgetReport> {
-    return this.#db.transaction().execute(async (trx) => {
-      const questions = await trx
-        .deleteFrom("asked_questions")
-        .where((eb) => eb.and(ofUser(key)))
-        .executeTakeFirst();
-      const reflections = await trx
-        .deleteFrom("reflections")
-        .where((eb) => eb.and(ofUser(key)))
-        .executeTakeFirst();
-      const feedback = await trx
-        .deleteFrom("feedback")
-        .where((eb) => eb.and(ofUser(key)))
-        .executeTakeFirst();
-      const user = await trx
-        .deleteFrom("users")
-        .where((eb) => eb.and(ofUser(key)))
-        .executeTakeFirst();
-      // Deal data that is theirs: CRM email links, per-deal snooze/mute, nudges addressed to them.
-      let dealRows = 0;
-      for (const table of [
-        "owner_links",
-        "deal_prefs",
-        "nudges",
-        "link_requests",
-        "owner_unlinks",
-        "nudge_intros",
-      ] as const) {
-        const res = await trx
-          .deleteFrom(table)
-          .where("team_id", "=", key.teamId)
-          .where("user_id", "=", key.userId)
-          .executeTakeFirst();
-        dealRows += Number(res.numDeletedRows);
-      }
-      // Their weekly schedule and the record of prompts sent to them.
-      let weeklyRows = 0;
-      for (const table of ["weekly_schedules", "weekly_sends"] as const) {
-        const res = await trx
-          .deleteFrom(table)
-          .where("team_id", "=", key.teamId)
-          .where("user_id", "=", key.userId)
-          .executeTakeFirst();
-        weeklyRows += Number(res.numDeletedRows);
-      }
-      return {
-        deals: dealRows,
-        weekly: weeklyRows,
-        user: Number(user.numDeletedRows),
-        questions: Number(questions.numDeletedRows),
-        reflections: Number(reflections.numDeletedRows),
-        feedback: Number(feedback.numDeletedRows),
-      };
-    });
+    const digest = await this.#forgetKeys.digester();
+    return this.#db.transaction().execute((trx) => forgetUserRows(trx, key, digest, this.#now()));
   }
 
   async forgetTeam(teamId: string): Promise<void> {

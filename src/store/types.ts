@@ -56,15 +56,26 @@ export interface ReflectionRecord {
   createdAt: Date;
 }
 
+/** What /coach forget deleted, in rows of each kind (README "Forget"). */
 export interface ForgetReport {
-  user: number;
-  /** Deal rows that were theirs: CRM email links, per-deal snooze/mute, nudges. */
-  deals?: number;
-  /** Their weekly schedule and the prompts sent to them. */
-  weekly?: number;
+  /** Their settings and time zone (the users row). */
+  settings: number;
   questions: number;
   reflections: number;
   feedback: number;
+  /** Their weekly reflection schedule and the record of prompts sent to them. */
+  weekly: number;
+  /** CRM e-mails linked to them. */
+  crmLinks: number;
+  /** Deals whose CRM owner they were, with the deals' history and CRM updates below. */
+  deals: number;
+  dealHistory: number;
+  dealUpdates: number;
+  nudges: number;
+  /** Per-deal snooze and mute. */
+  dealPrefs: number;
+  /** Rows kept with their id or e-mail removed: deal channels they added, other deals naming them. */
+  cleared: number;
 }
 
 export interface Store {
@@ -102,7 +113,10 @@ export interface Store {
   /** Records an id (event_id, channel+ts, ...) and says whether this is its first sighting. */
   claimOnce(id: string): Promise<boolean>;
 
-  /** Deletes everything stored about one user, and says how many rows of each kind went. */
+  /**
+   * Deletes everything stored about one user in one transaction, keeping only hashes that stop CRM
+   * events from linking or nudging them again, and says how many rows of each kind went.
+   */
   forgetUser(key: UserKey): Promise<ForgetReport>;
   /** Deletes every user's data and the installation of a team (app_uninstalled). */
   forgetTeam(teamId: string): Promise<void>;

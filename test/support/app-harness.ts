@@ -49,9 +49,11 @@ export async function startHarness(
   mode: "http" | "socket" = "http",
   logLevel = "info",
   extraEnv: Record<string, string> = {},
+  /** A store of the test's own (say one it can read with SQL); the app closes it on stop. */
+  given?: Store,
 ): Promise<Harness> {
   const slack = await FakeSlack.start();
-  const store = await testStore();
+  const store = given ?? (await testStore());
   const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

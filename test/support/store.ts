@@ -24,6 +24,36 @@ export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://post
 export interface TestStoreOptions {
   /** Clock for stored timestamps, to put rows in the past. */
   now?: () => Date;
+  /** As TOKEN_ENCRYPTION_KEY gives the app's store. */
+  secretKey?: Buffer;
+}
+
+/** A test store with a way to read its database directly (the catalogue, any table). */
+export interface InspectableStore {
+  store: Store;
+  /** Runs on the store's own pool, so on PGlite it waits its turn for the one connection. */
+  query<R extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** The store's pool; closing the store ends it. */
+  pool: pg.Pool;
+}
+
+export async function testStoreWithSql(options: TestStoreOptions = {}): Promise<InspectableStore> {
+  let pool: pg.Pool;
+  let store: Store;
+  if (storeKind === "postgres") {
+    const schema = `test_${randomUUID().replaceAll("-", "")}`;
+    await admin(`CREATE SCHEMA ${schema}`);
+    pool = new pg.Pool({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
+    store = await openStoreWith(
+      { pool },
+      { ...options, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`) },
+    );
+  } else {
+    const lent = idle.pop() ?? (await testEmbeddedDatabase());
+    pool = new pg.Pool(lent.poolConfig);
+    store = await openStoreWith({ pool }, { ...options, afterClose: () => recycle(lent) });
+  }
+  return { store, pool, query: async (text, params) => (await pool.query(text, params)).rows };
 }
 
 export async function testStore(options: TestStoreOptions = {}): Promise<Store> {
@@ -60,10 +90,7 @@ export function migratedTemplate(): Promise<Uint8Array<ArrayBuffer>> {
 
 async function pgliteStore(options: TestStoreOptions): Promise<Store> {
   const lent = idle.pop() ?? (await testEmbeddedDatabase());
-  return openStoreWith(
-    { embedded: lent, borrowed: true },
-    { now: options.now, afterClose: () => recycle(lent) },
-  );
+  return openStoreWith({ embedded: lent, borrowed: true }, { ...options, afterClose: () => recycle(lent) });
 }
 
 /**
@@ -126,7 +153,7 @@ async function postgresStore(options: TestStoreOptions): Promise<Store> {
   try {
     return await openStoreWith(
       { pool },
-      { now: options.now, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`) },
+      { ...options, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`) },
     );
   } catch (error) {
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -138,9 +138,36 @@ describe("limits", () => {
       expect(view.blocks.length).toBeLessThanOrEqual(100);
     }
     expect(helpMessage().text.length).toBeGreaterThan(0);
-    expect(forgetDoneMessage({ user: 1, questions: 12, reflections: 1, feedback: 0 }).text).toBe(
-      "Done. Deleted 12 asked questions, 1 reflection, 0 feedback answers and your settings. Deal Coach now holds nothing about you.",
+    const none = {
+      settings: 0,
+      questions: 0,
+      reflections: 0,
+      feedback: 0,
+      weekly: 0,
+      crmLinks: 0,
+      deals: 0,
+      dealHistory: 0,
+      dealUpdates: 0,
+      nudges: 0,
+      dealPrefs: 0,
+      cleared: 0,
+    };
+    const done = forgetDoneMessage({
+      ...none,
+      settings: 1,
+      questions: 12,
+      reflections: 1,
+      crmLinks: 1,
+      deals: 2,
+      nudges: 3,
+      cleared: 1,
+    });
+    expect(done.text).toMatch(
+      /^Done\. Deleted 12 asked questions, 1 reflection, 1 CRM e-mail link, 2 deals you own in the CRM, 3 nudges and your settings\. Removed your name from 1 record /,
     );
+    expect(done.text).not.toMatch(/feedback|history|holds nothing/);
+    expect(done.text).toContain("`/coach link you@company.com` lifts it");
+    expect(forgetDoneMessage(none).text).toMatch(/^Done\. Deal Coach held nothing about you\. What stays/);
   });
 });
 

@@ -248,6 +248,21 @@ describe(`claimOnce (${storeKind})`, () => {
   });
 });
 
+const NOTHING = {
+  settings: 0,
+  questions: 0,
+  reflections: 0,
+  feedback: 0,
+  weekly: 0,
+  crmLinks: 0,
+  deals: 0,
+  dealHistory: 0,
+  dealUpdates: 0,
+  nudges: 0,
+  dealPrefs: 0,
+  cleared: 0,
+};
+
 describe(`forgetting (${storeKind})`, () => {
   async function fill(key: typeof alice) {
     await store.upsertUser(key, { tz: "Europe/Paris" });
@@ -264,12 +279,11 @@ describe(`forgetting (${storeKind})`, () => {
     await fill(bob);
     await fill(aliceElsewhere);
     expect(await store.forgetUser(alice)).toEqual({
-      user: 1,
+      ...NOTHING,
+      settings: 1,
       questions: 2,
       reflections: 1,
       feedback: 1,
-      deals: 0,
-      weekly: 0,
     });
 
     expect(await store.getUser(alice)).toBeUndefined();
@@ -277,14 +291,7 @@ describe(`forgetting (${storeKind})`, () => {
     expect(await store.recentQuestionIds(alice, { threadKey: "C1:1.1" })).toEqual([]);
     expect(await store.listReflections(alice)).toEqual([]);
     expect(await store.userStats(alice)).toEqual({ asked: 0, answered: 0, helpful: 0, notHelpful: 0 });
-    expect(await store.forgetUser(alice)).toEqual({
-      user: 0,
-      questions: 0,
-      reflections: 0,
-      feedback: 0,
-      deals: 0,
-      weekly: 0,
-    });
+    expect(await store.forgetUser(alice)).toEqual(NOTHING);
 
     for (const other of [bob, aliceElsewhere]) {
       expect(await store.getUser(other)).toBeDefined();
@@ -302,14 +309,7 @@ describe(`forgetting (${storeKind})`, () => {
     await store.forgetTeam("T1");
 
     for (const gone of [alice, bob]) {
-      expect(await store.forgetUser(gone)).toEqual({
-        user: 0,
-        questions: 0,
-        reflections: 0,
-        feedback: 0,
-        deals: 0,
-        weekly: 0,
-      });
+      expect(await store.forgetUser(gone)).toEqual(NOTHING);
     }
     expect(await store.fetchInstallation("T1")).toBeUndefined();
     expect(await store.getUser(carol)).toBeDefined();

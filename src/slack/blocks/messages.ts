@@ -1,3 +1,4 @@
+import type { ForgetReport } from "../../store/types.js";
 import { ACTION } from "../ids.js";
 import { actions, type Block, button, context, section } from "./kit.js";
 
@@ -29,7 +30,7 @@ export function forgetConfirmMessage(): Rendered {
     text: "Delete everything Deal Coach stores about you?",
     blocks: [
       section(
-        "*Delete everything Deal Coach stores about you?*\nYour settings, the questions you were asked, your reflections and your feedback. This can't be undone.",
+        "*Delete everything Deal Coach stores about you?*\nYour settings, the questions you were asked, your reflections and feedback, your weekly reflection schedule, your CRM e-mail links, Deal Coach's copy of the deals your CRM says you own (your CRM is not touched), and your nudges. This can't be undone.",
       ),
       actions("forget_actions", [
         button("Delete my data", ACTION.forgetConfirm, "confirm", { style: "danger" }),
@@ -41,17 +42,42 @@ export function forgetConfirmMessage(): Rendered {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function forgetDoneMessage(report: {
-  user: number;
-  questions: number;
-  reflections: number;
-  feedback: number;
-}): Rendered {
+// In the order they are listed; a kind with nothing deleted is left out.
+const FORGOTTEN_KINDS: Array<[Exclude<keyof ForgetReport, "settings" | "cleared">, string, string]> = [
+  ["questions", "asked question", "asked questions"],
+  ["reflections", "reflection", "reflections"],
+  ["feedback", "feedback answer", "feedback answers"],
+  ["weekly", "weekly reflection record", "weekly reflection records"],
+  ["crmLinks", "CRM e-mail link", "CRM e-mail links"],
+  ["deals", "deal you own in the CRM", "deals you own in the CRM"],
+  ["dealHistory", "deal history entry", "deal history entries"],
+  ["dealUpdates", "CRM update", "CRM updates"],
+  ["nudges", "nudge", "nudges"],
+  ["dealPrefs", "deal snooze or mute", "deal snoozes and mutes"],
+];
+
+/** The reply to a confirmed forget: what went, counted, and the one thing that stays. */
+export function forgetDoneMessage(report: ForgetReport): Rendered {
+  const deleted = FORGOTTEN_KINDS.filter(([kind]) => report[kind] > 0).map(([kind, one, many]) =>
+    plural(report[kind], one, many),
+  );
+  if (report.settings > 0) deleted.push("your settings");
+  const cleared =
+    report.cleared > 0
+      ? ` Removed your name from ${plural(report.cleared, "record", "records")} that others still use (a deal channel you added, a deal that mentioned you).`
+      : "";
+  const what =
+    deleted.length === 0 ? "Done. Deal Coach held nothing about you." : `Done. Deleted ${listed(deleted)}.`;
   const text =
-    `Done. Deleted ${plural(report.questions, "asked question", "asked questions")}, ` +
-    `${plural(report.reflections, "reflection", "reflections")}, ${plural(report.feedback, "feedback answer", "feedback answers")}` +
-    `${report.user > 0 ? " and your settings" : ""}. Deal Coach now holds nothing about you.`;
+    `${what}${cleared} What stays is a one-way fingerprint of your Slack id and CRM e-mail, ` +
+    "which can't be read back; it keeps CRM updates from linking or nudging you again. " +
+    "`/coach link you@company.com` lifts it.";
   return { text, blocks: [section(text)] };
+}
+
+function listed(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
 export function notice(text: string): Rendered {
