@@ -68,7 +68,7 @@ export class SqlDealStore implements DealStore {
     private readonly now: () => Date,
     private readonly forgetKeys: ForgetKeys,
   ) {
-    this.links = new SqlOwnerLinkStore(db, now);
+    this.links = new SqlOwnerLinkStore(db, now, (teamId, who) => this.digestsOf(teamId, who));
   }
 
   async accept(

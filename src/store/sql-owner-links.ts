@@ -10,12 +10,23 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
+    /**
+     * The keyed hashes /coach forget left for this e-mail and user. A link that takes effect ends them
+     * (README "Forget": they chose nudges again). Worked out before the transaction, which on the
+     * embedded store's one connection could not wait for another statement.
+     */
+    private readonly forgottenDigests: (
+      teamId: string,
+      who: { email: string; userId: string },
+    ) => Promise<string[]> = async () => [],
   ) {}
 
-  claim(teamId: string, email: string, userId: string, origin: ConfirmedOrigin): Promise<ClaimResult> {
+  async claim(teamId: string, email: string, userId: string, origin: ConfirmedOrigin): Promise<ClaimResult> {
+    const lowered = email.toLowerCase();
+    const digests = await this.forgottenDigests(teamId, { email: lowered, userId });
     return this.db
       .transaction()
-      .execute((trx) => this.claimIn(trx, teamId, email.toLowerCase(), userId, origin));
+      .execute((trx) => this.claimIn(trx, teamId, lowered, userId, origin, digests));
   }
 
   private async claimIn(
@@ -24,6 +35,7 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
     email: string,
     userId: string,
     origin: ConfirmedOrigin,
+    forgotten: string[],
   ): Promise<ClaimResult> {
     const now = this.now();
     // One statement decides: the row is written only when it is new, already this user's, or (for the
@@ -52,6 +64,12 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
       .returning("user_id")
       .execute();
     if (written.length === 0) return "taken";
+    if (forgotten.length > 0)
+      await trx
+        .deleteFrom("forgotten")
+        .where("team_id", "=", teamId)
+        .where("digest", "in", forgotten)
+        .execute();
     await trx
       .deleteFrom("link_requests")
       .where("team_id", "=", teamId)
@@ -89,10 +107,12 @@ export class SqlOwnerLinkStore implements OwnerLinkStore {
     return rows.map((r) => ({ email: r.email, userId: r.user_id, requestedAt: new Date(r.requested_at) }));
   }
 
-  approve(teamId: string, email: string, userId: string): Promise<ClaimResult | "missing"> {
+  async approve(teamId: string, email: string, userId: string): Promise<ClaimResult | "missing"> {
+    const lowered = email.toLowerCase();
+    const digests = await this.forgottenDigests(teamId, { email: lowered, userId });
     return this.db.transaction().execute(async (trx) => {
       if (!(await this.take(trx, teamId, email, userId))) return "missing";
-      return this.claimIn(trx, teamId, email.toLowerCase(), userId, "approved");
+      return this.claimIn(trx, teamId, lowered, userId, "approved", digests);
     });
   }
 

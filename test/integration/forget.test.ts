@@ -4,6 +4,7 @@ import { ACTION } from "../../src/slack/ids.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { hits } from "../support/catalogue.js";
 import { postToApp } from "../support/fake-slack.js";
+import { optInToNudges } from "../support/nudges.js";
 import { blockActions, TEAM_ID } from "../support/slack-payloads.js";
 import { type InspectableStore, testStoreWithSql } from "../support/store.js";
 
@@ -42,6 +43,9 @@ beforeAll(async () => {
       ? { ok: true, user: { id, is_bot: false, deleted: false } }
       : { ok: false, error: "users_not_found" };
   });
+  // Ann's CRM e-mail is on her own Slack profile, so her /coach link takes effect at once.
+  h.slack.setPerson(ANN, { email: ANN_EMAIL });
+  await optInToNudges(db.store, TEAM_ID, ANN, BOB);
   h.slack.on("conversations.open", (args) => ({ ok: true, channel: { id: `D_${String(args.users)}` } }));
 });
 afterAll(async () => {
