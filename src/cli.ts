@@ -313,11 +313,12 @@ async function weeklyCommand(args: string[]): Promise<number> {
   const store = await opening;
   try {
     const { config, createLogger, makeClientFor, WeeklySender, library } = prepared;
+    const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
     const sender = new WeeklySender({
       store,
       library,
-      logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never),
-      clientFor: makeClientFor(config, store),
+      logger,
+      clientFor: makeClientFor(config, store, logger),
       ratePerSec: config.weekly.ratePerSec,
       leaseMs: config.weekly.leaseMs,
     });

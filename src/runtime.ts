@@ -102,7 +102,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       store,
       library,
       logger,
-      clientFor: makeClientFor(config, store),
+      clientFor: makeClientFor(config, store, logger),
       ratePerSec: config.weekly.ratePerSec,
       leaseMs: config.weekly.leaseMs,
     }),

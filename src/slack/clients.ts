@@ -1,14 +1,22 @@
 import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
 import type { Store } from "../store/types.js";
 import { databaseInstallationStore } from "./installation-store.js";
+import { libraryLogger } from "./library-logger.js";
 
 // Web API clients for work outside a Slack request (the weekly sender in `deal-coach weekly send`): the
 // single bot token, or with OAuth the workspace's stored (decrypted) bot token. Rate-limited calls are
 // rejected rather than queued, so the sender can pause one workspace without stalling the others.
 
-export function makeClientFor(config: Config, store: Store): (teamId: string) => Promise<WebClient> {
+export function makeClientFor(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): (teamId: string) => Promise<WebClient> {
   const options = {
+    // Without it the client logs to the console, around our redaction (library-logger.ts).
+    logger: libraryLogger(logger, "web-api"),
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 2 },
