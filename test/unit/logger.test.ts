@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { WebAPICallError } from "@slack/web-api";
+import type { WebAPICallError } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { createLogger, REDACTED } from "../../src/logger.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
@@ -65,7 +65,11 @@ describe("library lines", () => {
     }) as WebAPICallError;
     const line = libraryLine([`Slack API error: ${MARK}`, err, { text: MARK }, MARK]);
     expect(line.msg).toBe("Slack API error");
-    expect(line.fields.err).toEqual({ type: "Error", code: "slack_webapi_platform_error", slackError: "invalid_auth" });
+    expect(line.fields.err).toEqual({
+      type: "Error",
+      code: "slack_webapi_platform_error",
+      slackError: "invalid_auth",
+    });
     expect(JSON.stringify(line)).not.toContain(MARK);
     const odd = libraryLine([Object.assign(new Error("x"), { code: `has space ${MARK}` })]);
     expect(JSON.stringify(odd)).not.toContain(MARK);
@@ -139,7 +143,11 @@ describe("our own lines", () => {
     createLogger("info", out.stream).error({ err, other: { err: { code: "ECONNRESET" } } }, "failed");
     const line = JSON.parse(out.lines[0] ?? "{}");
     expect(out.text()).not.toContain(MARK);
-    expect(line.err).toMatchObject({ type: "Error", code: "23505", message: expect.stringContaining("duplicate") });
+    expect(line.err).toMatchObject({
+      type: "Error",
+      code: "23505",
+      message: expect.stringContaining("duplicate"),
+    });
     expect(line.other.err.code).toBe("ECONNRESET");
   });
 });
