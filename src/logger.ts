@@ -93,8 +93,7 @@ export function createLogger(
  */
 function prettyStream(out: DestinationStream | NodeJS.WritableStream): DestinationStream | undefined {
   try {
-    const require = createRequire(import.meta.url);
-    const pinoPretty = require("pino-pretty") as (opts: Record<string, unknown>) => DestinationStream;
+    const pinoPretty = createRequire(import.meta.url)("pino-pretty") as (opts: Record<string, unknown>) => DestinationStream;
     return pinoPretty({
       destination: out,
       sync: true,

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from "../../src/config.js";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { createLogger } from "../../src/logger.js";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { startDealCoach } from "../../src/runtime.js";
 import { WEEKLY_ACTION, WEEKLY_VIEW } from "../../src/slack/blocks/weekly.js";
 import { ACTION } from "../../src/slack/ids.js";
@@ -432,6 +434,20 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
         }
         // The sender's Web API client logged at debug, through the shape-only adapter.
         expect(runs.send.stderr).toContain('"msg":"http request body"');
+
+        // The app itself (`deal-coach start`), logging to its real stdout as JSON lines.
+        const app = await runApp({ ...all, SLACK_APP_TOKEN: "" }, async (port) => {
+          const from = slack.responses.length;
+          const body = slashCommandBody({ text: M.coachText, response_url: slack.responseUrl("start-1") });
+          const res = await postToApp(`http://127.0.0.1:${port}/slack/events`, body, {
+            secret: M.signingSecret,
+          });
+          expect(res.status).toBe(200);
+          await slack.waitForResponse(() => true, { from, timeoutMs: 30_000 });
+        });
+        expectNoMarkers("deal-coach start (stdout)", app.stdout);
+        expectNoMarkers("deal-coach start (stderr)", app.stderr);
+        expect(app.stdout).toContain('"msg":"http request body"');
       } finally {
         await slack.close();
         await cleanup();
@@ -461,4 +477,39 @@ async function cliStore(): Promise<{ env: Record<string, string>; cleanup: () =>
       await admin.end();
     },
   };
+}
+
+/** Runs `deal-coach start` until `drive(port)` is done, then SIGTERM; what it wrote to stdout and stderr. */
+async function runApp(
+  env: Record<string, string>,
+  drive: (port: number) => Promise<void>,
+): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli.ts"), "start"], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        const running = /"port":(\d+)[^\n]*"msg":"Deal Coach is running"/.exec(stdout);
+        if (running) resolve(Number(running[1]));
+      });
+      child.on("close", (code) =>
+        reject(new Error(`deal-coach start exited (${code}): ${stderr.slice(0, 500)}`)),
+      );
+    });
+    await drive(port);
+  } finally {
+    child.kill("SIGTERM");
+    await closed;
+  }
+  return { stdout, stderr };
 }
