@@ -93,7 +93,9 @@ export function createLogger(
  */
 function prettyStream(out: DestinationStream | NodeJS.WritableStream): DestinationStream | undefined {
   try {
-    const pinoPretty = createRequire(import.meta.url)("pino-pretty") as (opts: Record<string, unknown>) => DestinationStream;
+    const pinoPretty = createRequire(import.meta.url)("pino-pretty") as (
+      opts: Record<string, unknown>,
+    ) => DestinationStream;
     return pinoPretty({
       destination: out,
       sync: true,
