@@ -102,6 +102,7 @@ function prettyStream(out: DestinationStream | NodeJS.WritableStream): Destinati
       colorize: (out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR,
       ignore: "pid,hostname,app",
       translateTime: "SYS:HH:MM:ss.l",
+      singleLine: true,
     });
   } catch {
     return out === process.stdout ? undefined : (out as DestinationStream);
