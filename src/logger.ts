@@ -16,7 +16,7 @@ export const REDACTED = "[redacted]";
 const SECRET_KEY = /token|secret|passw|authoriz|cookie|signature|api_?key|private_?key|^code$|^state$/i;
 /** Keys whose values are someone's words or identity: messages, answers, deal names, notes, addresses. */
 const CONTENT_KEY =
-  /^(text|answer|answers|question_?text|questions|blocks|body|raw_?body|payload|view|note|notes|deal_?name|name|title|description|email|e_?mail|situation|reflection|content|input|args|headers|url|response_url)$/i;
+  /^(text|answer|answers|question_?text|blocks|body|raw_?body|payload|view|note|notes|deal_?name|name|title|description|email|e_?mail|situation|reflection|content|input|args|headers|url|response_url)$/i;
 
 const MAX_DEPTH = 8;
 

@@ -101,6 +101,7 @@ export const LIBRARY_LOG_PHRASES: readonly string[] = [
   "WebSocket received ping from Slack server",
   "WebSocket received pong from Slack server",
   "You provided both an authorizationUrl and an authVersion! The authVersion will be ignored in favor of the authorizationUrl",
+  "ack",
   "adding Developer Mode custom OAuth failure handler",
   "apiCall",
   "files.uploadV2",

@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { signDeals } from "../../src/deals/sources/index.js";
+import { signDeals, signHubSpot } from "../../src/deals/sources/index.js";
 import { createLogger } from "../../src/logger.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { startDealCoach } from "../../src/runtime.js";
@@ -16,6 +16,7 @@ import { ACTION } from "../../src/slack/ids.js";
 import { openStore } from "../../src/store/open.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { runCli } from "../support/cli.js";
+import { type FakeHubSpot, startFakeHubSpot } from "../support/fake-crm.js";
 import { FakeSlack, postToApp, slashCommandBody } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
 import {
@@ -64,6 +65,12 @@ const M = {
   note: `CFO ${mark("note")} wants a discount`,
   email: `ann.${RUN}@acme.test`,
   channelPost: `Initech ${mark("channel")} moved to Negotiation`,
+  hubspotToken: `pat-${mark("hubspottoken")}`,
+  hubspotSecret: mark("hubspotsecret"),
+  hubspotDeal: `Acme ${mark("hubspotdeal")} 200 seats`,
+  linkEmail: `me.${RUN}@acme.test`,
+  failing: `they want ${mark("failing")} a pilot first`,
+  forged: `forged ${mark("forged")} request`,
 };
 
 /** Everything written while a test runs: process streams and console, besides each logger's own sink. */
@@ -116,8 +123,13 @@ const parsed = (raw: string[]) =>
 describe("nothing private in any log at LOG_LEVEL=debug", () => {
   describe("HTTP mode", () => {
     let h: Harness;
+    let hubspot: FakeHubSpot;
     beforeAll(async () => {
+      hubspot = await startFakeHubSpot({ accessToken: M.hubspotToken });
       h = await startHarness("http", "debug", {
+        HUBSPOT_ACCESS_TOKEN: M.hubspotToken,
+        HUBSPOT_CLIENT_SECRET: M.hubspotSecret,
+        HUBSPOT_API_URL: hubspot.url,
         SLACK_BOT_TOKEN: M.botToken,
         SLACK_SIGNING_SECRET: M.signingSecret,
         DEAL_WEBHOOK_SECRET: M.dealSecret,
@@ -140,6 +152,7 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
     }, 60_000);
     afterAll(async () => {
       await h?.close();
+      await hubspot?.close();
     });
 
     function postDeals(body: string) {
@@ -272,6 +285,96 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
       const lines = h.logs;
       expect(lines.some((l) => l.msg === "http request body" && l.level === 20)).toBe(true);
       expect(lines.some((l) => l.msg === "apiCall start" && l.method === "views.publish")).toBe(true);
+    }, 120_000);
+
+    it("HubSpot webhooks, /coach link and forget, failed Slack calls and forged requests", async () => {
+      const logsFrom = h.rawLogs.length;
+      // HubSpot: the deal's name and owner come from its API, with the access token.
+      hubspot.deals.set("412", {
+        dealname: M.hubspotDeal,
+        dealstage: "contractsent",
+        amount: "48000",
+        closedate: null,
+        hubspot_owner_id: "77",
+      });
+      hubspot.owners.set("77", { email: M.email, firstName: M.hubspotDeal });
+      const body = JSON.stringify([
+        {
+          eventId: 3001,
+          subscriptionId: 77,
+          portalId: 12345678,
+          appId: 987654,
+          occurredAt: Date.now() - 1000,
+          subscriptionType: "deal.propertyChange",
+          attemptNumber: 0,
+          objectId: 412,
+          propertyName: "dealstage",
+          propertyValue: "contractsent",
+          changeSource: "CRM_UI",
+          sourceId: "userId:555",
+        },
+      ]);
+      const timestamp = Date.now();
+      const uri = `http://127.0.0.1:${h.running.port}/webhooks/hubspot`;
+      const headers = {
+        "x-hubspot-signature-v3": signHubSpot(M.hubspotSecret, {
+          method: "POST",
+          uri,
+          rawBody: body,
+          timestamp,
+        }),
+        "x-hubspot-request-timestamp": String(timestamp),
+        host: `127.0.0.1:${h.running.port}`,
+      };
+      expect((await postToApp(uri, body, { contentType: "application/json", headers })).status).toBe(202);
+      await eventually(
+        () =>
+          expect(
+            h.slack.callsTo("chat.postMessage").some((c) => JSON.stringify(c.args).includes(M.hubspotDeal)),
+          ).toBe(true),
+        15_000,
+      );
+      expect(hubspot.calls.some((c) => c.authorization === `Bearer ${M.hubspotToken}`)).toBe(true);
+
+      // /coach link with a CRM e-mail, then forget (confirmed).
+      const linked = await h.commandReply({ text: `link ${M.linkEmail}`, user_id: "U_LINK" });
+      expect(JSON.stringify(linked)).toBeTruthy();
+      await h.commandReply({ text: "forget", user_id: "U_LINK" });
+      const forgot = await h.actionReply(
+        blockActions({
+          action_id: ACTION.forgetConfirm,
+          value: "forget",
+          user: "U_LINK",
+          message: null,
+          container: { type: "message", is_ephemeral: true },
+        }),
+      );
+      expect(JSON.stringify(forgot)).toBeTruthy();
+
+      // Slack refuses a reply (an API error), then fails one outright (HTTP 500): logged, not leaked.
+      h.slack.on("chat.postMessage", () => ({ ok: false, error: "channel_not_found" }));
+      const failFrom = h.rawLogs.length;
+      await h.event(messageIm({ text: M.failing, ts: nextTs(), user: "U_FAIL" }));
+      await eventually(
+        () => expect(h.logs.slice(failFrom).some((l) => String(l.msg).includes("failed"))).toBe(true),
+        15_000,
+      );
+      h.slack.on("chat.postMessage", () => ({ status: 500, body: { ok: false, error: M.failing } }));
+      const httpFrom = h.rawLogs.length;
+      await h.event(appMention({ text: `<@${BOT_USER_ID}> ${M.failing}`, ts: nextTs(), user: "U_FAIL2" }));
+      await eventually(
+        () => expect(h.logs.slice(httpFrom).some((l) => String(l.msg).includes("failed"))).toBe(true),
+        15_000,
+      );
+      h.slack.off("chat.postMessage");
+
+      // A forged request (wrong signature) carrying text: refused, and its body not logged.
+      const forged = await h.command({ text: M.forged }, { secret: "not-the-secret" });
+      expect(forged.status).toBe(401);
+
+      expectNoMarkers("the app's log", h.rawLogs.slice(logsFrom).join(""));
+      expectNoMarkers("stdout, stderr and console", captured.join("\n"));
+      expect(h.logs.slice(logsFrom).some((l) => l.level === 50 || l.level === 40)).toBe(true);
     }, 120_000);
   });
 

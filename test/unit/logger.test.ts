@@ -54,6 +54,7 @@ describe("library lines", () => {
   it("cuts at the first interpolation: a known phrase followed by data keeps only the phrase", () => {
     const line = libraryLine([`Received a message on the WebSocket: {"payload":{"text":"${MARK}"}}`]);
     expect(line.msg).toBe("Received a message on the WebSocket");
+    expect(libraryLine([`ack() call begins (body: {"text":"${MARK}"})`]).msg).toBe("ack");
     const ws = libraryLine([`Storing installation in ${MARK}`]);
     expect(ws.msg).toBe("library line withheld");
   });
@@ -124,6 +125,7 @@ describe("our own lines", () => {
         headers: { authorization: MARK },
         code: MARK,
         state: MARK,
+        deleted: { questions: 3, reflections: 1 },
       },
       "x",
     );
@@ -132,6 +134,7 @@ describe("our own lines", () => {
     expect(line.user).toBe("U1");
     expect(line.deal).toEqual({ dealName: REDACTED, email: REDACTED, amount: 5 });
     expect(line.deep.a.b.list[0].answer).toBe(REDACTED);
+    expect(line.deleted).toEqual({ questions: 3, reflections: 1 });
   });
 
   it("keeps an error's class, message and code but drops the values drivers hang on it", () => {
