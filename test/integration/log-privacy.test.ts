@@ -387,7 +387,7 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
       await h?.close();
     });
 
-    it("/coach and a mention over the socket", async () => {
+    it("/coach, a mention, a DM and the weekly answer modal over the socket", async () => {
       const from = h.slack.responses.length;
       await h.slack.sendEnvelope("slash_commands", {
         ...slashCommand({ text: M.socketText, user_id: "U_SOCK" }),
@@ -402,6 +402,42 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
         from: callsFrom,
         timeoutMs: 15_000,
       });
+      // A DM, and the weekly answer modal, over the socket.
+      const dmFrom = h.slack.calls.length;
+      await h.slack.sendEnvelope("events_api", eventCallbackPayload(messageIm({ text: M.dm, ts: nextTs() })));
+      await h.slack.waitFor((c) => c.method === "chat.postMessage" && Boolean(c.args.thread_ts), {
+        from: dmFrom,
+        timeoutMs: 15_000,
+      });
+      const key = { teamId: TEAM_ID, userId: "U_SOCK_ANS" };
+      await h.store.weekly.saveSchedule(key, { enabled: true, unanswered: 1 });
+      const openFrom = h.slack.calls.length;
+      await h.slack.sendEnvelope(
+        "interactive",
+        blockActions({
+          action_id: WEEKLY_ACTION.answer,
+          value: JSON.stringify({ p: "week.surprised-you", w: "2026-W48" }),
+          user: key.userId,
+          message: null,
+          container: { type: "message", is_ephemeral: true },
+        }),
+      );
+      const open = await h.slack.waitFor((c) => c.method === "views.open", {
+        from: openFrom,
+        timeoutMs: 15_000,
+      });
+      await h.slack.sendEnvelope(
+        "interactive",
+        viewSubmission({
+          callback_id: WEEKLY_VIEW.answer,
+          user: key.userId,
+          private_metadata: (open.args.view as { private_metadata: string }).private_metadata,
+          values: { weekly_answer: { answer: M.answer } },
+        }),
+      );
+      await eventually(async () =>
+        expect((await h.store.listReflections(key)).map((r) => r.answer)).toEqual([M.answer]),
+      );
       expect(h.slack.callsTo("apps.connections.open")[0]?.token).toBe(M.appToken);
       expectNoMarkers("the app's log", h.rawLogs.join(""));
       expectNoMarkers("stdout, stderr and console", captured.join("\n"));
