@@ -335,6 +335,30 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
         15_000,
       );
       expect(hubspot.calls.some((c) => c.authorization === `Bearer ${M.hubspotToken}`)).toBe(true);
+      // HubSpot refuses the next read with an error that echoes the deal: the words reach the inbox for
+      // `deal-coach inbox`, not the log.
+      hubspot.failWith(400, { status: "error", message: `Property dealname=${M.hubspotDeal} is invalid` });
+      const failing = JSON.stringify([{ ...(JSON.parse(body)[0] as object), eventId: 3002 }]);
+      const failAt = Date.now();
+      const failHeaders = {
+        ...headers,
+        "x-hubspot-signature-v3": signHubSpot(M.hubspotSecret, {
+          method: "POST",
+          uri,
+          rawBody: failing,
+          timestamp: failAt,
+        }),
+        "x-hubspot-request-timestamp": String(failAt),
+      };
+      expect(
+        (await postToApp(uri, failing, { contentType: "application/json", headers: failHeaders })).status,
+      ).toBe(202);
+      await eventually(async () => {
+        const dead = await h.store.deals.listInbox(["dead"]);
+        expect(dead.find((r) => r.eventId === "3002")?.lastError).toContain(M.hubspotDeal);
+      }, 15_000);
+      expect(h.logs.some((l) => l.msg === "deal update failed")).toBe(true);
+      hubspot.failWith(undefined);
 
       // /coach link with a CRM e-mail, then forget (confirmed).
       const linked = await h.commandReply({ text: `link ${M.linkEmail}`, user_id: "U_LINK" });
