@@ -40,9 +40,12 @@ import { storeKind, testDatabaseUrl, testStore } from "../support/store.js";
 // LOG_LEVEL=debug with a marker in every token, secret, OAuth code, message, reflection, deal name, CRM
 // note and e-mail address; everything written anywhere (our logger, Bolt's and the Web API client's
 // loggers, Socket Mode's, console, stdout and stderr, and the CLI's output streams) is searched for them.
-// Every marker shares one random hex run id, so even a fragment of one is found.
+// Every marker shares one random hex run id, and its first 8 characters are searched for, so even a
+// marker cut short is found.
 
 const RUN = randomBytes(6).toString("hex");
+/** What is searched for: the run id's first 8 characters, so a marker cut short is found too. */
+const TELL = RUN.slice(0, 8);
 const mark = (what: string) => `${what}${RUN}${what}`;
 const M = {
   botToken: `xoxb-${mark("bot")}`,
@@ -104,7 +107,7 @@ afterEach(() => {
 
 /** Fails naming the marker and showing the line it was found in. */
 function expectNoMarkers(where: string, output: string): void {
-  const at = output.indexOf(RUN);
+  const at = output.indexOf(TELL);
   if (at >= 0) {
     const start = output.lastIndexOf("\n", at) + 1;
     const end = output.indexOf("\n", at);
@@ -201,6 +204,14 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
           ).toBe(true),
         15_000,
       );
+      // A signed delivery that is not JSON, and one with a field the schema refuses: 400, reason logged.
+      const notJson = `x${RUN}`;
+      expect((await postDeals(notJson)).status).toBe(400);
+      const badItem = JSON.parse(update("priv-bad", M.dealName, M.email));
+      badItem.deal.currency = M.note;
+      badItem.deal.owner_email = M.dealName;
+      expect((await postDeals(JSON.stringify(badItem))).status).toBe(400);
+      expect(h.logs.filter((l) => l.msg === "webhook rejected").length).toBeGreaterThanOrEqual(2);
       // One whose owner is not in Slack waits, and shows on an admin's App Home.
       expect((await postDeals(update("priv-2", M.orphanDeal, `nobody.${RUN}@elsewhere.test`))).status).toBe(
         202,
