@@ -173,3 +173,49 @@ describe("output format", () => {
     expect(() => JSON.parse(text)).toThrow();
   });
 });
+
+describe("our log calls", () => {
+  // Fields are scrubbed by key; a message is not, so messages must be fixed wording with values in fields.
+  // The one exception is the embedded store's data directory, a path the operator chose (README).
+  const ALLOWED = new Set(["${where}"]);
+
+  it("put no interpolated value into a message", () => {
+    const offenders: string[] = [];
+    for (const file of tsFiles(join(PACKAGE_ROOT, "src"))) {
+      const text = readFileSync(file, "utf8");
+      for (const call of logCalls(text)) {
+        const interpolations = call.match(/\$\{[^}]*\}/g) ?? [];
+        if (interpolations.some((i) => !ALLOWED.has(i))) offenders.push(`${file}: ${call.slice(0, 160)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("finds an interpolated message (the check above can fail)", () => {
+    const calls = logCalls("logger.info({ user }, `replied to ${text}`);\nthis.deps.logger?.warn?.('x');");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toContain("${text}");
+  });
+});
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith(".ts"))
+    .map((d) => join(d.parentPath, d.name));
+}
+
+/** The argument text of every `logger.<level>(…)` call, by bracket counting. */
+function logCalls(text: string): string[] {
+  const calls: string[] = [];
+  const start = /\blogger\??\.(?:trace|debug|info|warn|error|fatal)\??\.?\(/g;
+  for (const m of text.matchAll(start)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    for (; i < text.length && depth > 0; i++) {
+      if (text[i] === "(") depth++;
+      else if (text[i] === ")") depth--;
+    }
+    calls.push(text.slice(m.index + m[0].length, i - 1));
+  }
+  return calls;
+}
