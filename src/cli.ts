@@ -312,7 +312,7 @@ async function weeklyCommand(args: string[]): Promise<number> {
   const store = await opening;
   try {
     const { config, createLogger, slackClients, WeeklySender, library } = prepared;
-    const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr as never);
+    const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
     const sender = new WeeklySender({
       store,
       library,

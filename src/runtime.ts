@@ -113,7 +113,7 @@ async function checkTokensUntilAnswered(
 ): Promise<BotIdentity | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await unlessAborted(checkSlackTokens(config), signal);
+      return await unlessAborted(checkSlackTokens(config, { logger }), signal);
     } catch (err) {
       if (!(err instanceof SlackUnreachableError)) throw err;
       logger.warn({ err: { message: err.message }, attempt }, "cannot reach Slack yet; trying again");

@@ -96,10 +96,13 @@ export class DealProcessor {
       await this.apply(row);
     } catch (err) {
       const message = (err as Error).message;
+      // The CRM's own words go to the inbox for operators, never to the log (CrmApiError.detail).
+      const detail = (err as { detail?: unknown }).detail;
+      const stored = typeof detail === "string" ? `${message}: ${detail}` : message;
       // A CRM answer that will never change (a 404, a malformed reply) is not worth retrying.
       const retryable = (err as { retryable?: boolean }).retryable !== false;
       const dead = !retryable || row.attempts >= (this.deps.maxAttempts ?? 5);
-      await store.deals.failInbox(row.id, message, dead ? null : backoff(row.attempts, this.deps.now()));
+      await store.deals.failInbox(row.id, stored, dead ? null : backoff(row.attempts, this.deps.now()));
       logger.warn(
         { inbox: row.id, source: row.source, attempts: row.attempts, dead, err: { message } },
         "deal update failed",

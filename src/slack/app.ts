@@ -1,10 +1,10 @@
-import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeReceiver } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
-import type { Logger } from "../logger.js";
 import type { SlackClients } from "./clients.js";
 import type { ConnectionEvents } from "./connection.js";
 import { databaseInstallationStore } from "./installation-store.js";
+import { libraryLogger } from "./library-logger.js";
 import { register as registerActions } from "./listeners/actions/index.js";
 import { register as registerCommands } from "./listeners/commands/index.js";
 import { register as registerEvents } from "./listeners/events/index.js";
@@ -58,23 +58,6 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** Bolt's logger interface over pino, so Bolt's own messages get the same redaction. */
-function boltLogger(logger: Logger): BoltLogger {
-  const child = logger.child({ component: "bolt" });
-  let level: LogLevel = LogLevel.INFO;
-  return {
-    debug: (...msg) => child.debug(msg.map(String).join(" ")),
-    info: (...msg) => child.info(msg.map(String).join(" ")),
-    warn: (...msg) => child.warn(msg.map(String).join(" ")),
-    error: (...msg) => child.error(msg.map(String).join(" ")),
-    setLevel: (l) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
-}
-
 export function buildSlackApp(
   config: Config,
   services: Services,
@@ -82,11 +65,14 @@ export function buildSlackApp(
   options: { retries?: number; identity?: BotIdentity } = {},
 ): SlackApp {
   const s = config.slack;
+  // Bolt, its Web API clients, Socket Mode and the OAuth installer all log through the shape-only adapter
+  // (library-logger.ts); the clients get it explicitly, as the OAuth installer builds its own.
+  const logger = libraryLogger(services.logger, "bolt");
   const clientOptions = {
+    logger: libraryLogger(services.logger, "web-api"),
     ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
     ...(options.retries !== undefined ? { retryConfig: { retries: options.retries } } : {}),
   };
-  const logger = boltLogger(services.logger);
   // The bot's ids from the start-up token check (src/slack/token-check.ts): given both, Bolt skips the
   // auth.test it would otherwise fire from its constructor, whose failure nothing could catch.
   const identity =

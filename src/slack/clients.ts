@@ -3,6 +3,7 @@ import { ErrorCode, type WebAPICallResult, WebClient, type WebClientOptions } fr
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/types.js";
+import { libraryLogger } from "./library-logger.js";
 import { InstallationTokens } from "./tokens.js";
 
 // The one factory of Web API clients for work outside a Slack request (deal nudges and owner lookups,
@@ -27,8 +28,10 @@ export interface SlackClientsOptions {
 }
 
 /** The Web API client options every client shares. */
-export function webClientOptions(config: Config, retries = 2): WebClientOptions {
+export function webClientOptions(config: Config, logger: Logger, retries = 2): WebClientOptions {
   return {
+    // Without it the client logs to the console, around our redaction (library-logger.ts).
+    logger: libraryLogger(logger, "web-api"),
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     rejectRateLimitedCalls: true,
     retryConfig: { retries },
@@ -41,7 +44,7 @@ export function slackClients(
   logger: Logger,
   options: SlackClientsOptions = {},
 ): SlackClients {
-  const clientOptions = webClientOptions(config, options.retries);
+  const clientOptions = webClientOptions(config, logger, options.retries);
   if (config.slack.mode !== "oauth") {
     const client = new WebClient(config.slack.botToken, clientOptions);
     return { clientFor: async () => client };

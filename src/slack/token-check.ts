@@ -1,5 +1,7 @@
 import { WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import { libraryLogger } from "./library-logger.js";
 
 // Before anything else starts, every configured token is shown to Slack once, all at the same time: a
 // token Slack rejects is one line naming its variable and Slack's error (README "Configuration errors"),
@@ -48,9 +50,11 @@ function checksFor(config: Config): TokenCheck[] {
  */
 export async function checkSlackTokens(
   config: Config,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; logger?: Logger } = {},
 ): Promise<BotIdentity | undefined> {
   const clientOptions: WebClientOptions = {
+    // Without it the client logs to the console, around our redaction (library-logger.ts).
+    ...(options.logger ? { logger: libraryLogger(options.logger, "web-api") } : {}),
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,

@@ -54,6 +54,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const slack = await FakeSlack.start();
   const store = given ?? (await testStore());
+  const secret = extraEnv.SLACK_SIGNING_SECRET ?? SECRET;
   const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -65,7 +66,7 @@ export async function startHarness(
   const env =
     mode === "http"
       ? {
-          SLACK_SIGNING_SECRET: SECRET,
+          SLACK_SIGNING_SECRET: secret,
           SLACK_BOT_TOKEN: "xoxb-test-token",
           SLACK_API_URL: slack.apiUrl,
           PORT: "0",
@@ -104,23 +105,21 @@ export async function startHarness(
     },
     command: (fields, opts = {}) =>
       postToApp(`${url}/slack/events`, slashCommandBody(fields), {
-        secret: opts.secret ?? SECRET,
+        secret: opts.secret ?? secret,
         timestamp: opts.timestamp,
       }),
     event: (event, opts = {}) =>
       postToApp(`${url}/slack/events`, eventCallback(event, { eventId: opts.eventId }), {
-        secret: SECRET,
+        secret,
         headers: opts.headers,
       }),
-    interact: (payload) => postToApp(`${url}/slack/events`, interactiveBody(payload), { secret: SECRET }),
+    interact: (payload) => postToApp(`${url}/slack/events`, interactiveBody(payload), { secret }),
     commandReply: async (fields) => {
       const id = `reply-${++replySeq}`;
       const res = await postToApp(
         `${url}/slack/events`,
         slashCommandBody({ ...fields, response_url: slack.responseUrl(id) }),
-        {
-          secret: SECRET,
-        },
+        { secret },
       );
       if (res.status !== 200) throw new Error(`/coach answered HTTP ${res.status}`);
       return (await slack.waitForResponse((p) => p.id === id)).body as ReplyBody;
@@ -130,9 +129,7 @@ export async function startHarness(
       const res = await postToApp(
         `${url}/slack/events`,
         interactiveBody({ ...payload, response_url: slack.responseUrl(id) }),
-        {
-          secret: SECRET,
-        },
+        { secret },
       );
       if (res.status !== 200) throw new Error(`the action answered HTTP ${res.status}`);
       return (await slack.waitForResponse((p) => p.id === id)).body as ReplyBody;

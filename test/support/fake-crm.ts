@@ -18,8 +18,8 @@ export interface FakeCrmCall {
 interface FakeCrm {
   url: string;
   calls: FakeCrmCall[];
-  /** Answer every request with this status from now on; undefined restores normal answers. */
-  failWith(status: number | undefined): void;
+  /** Answer every request with this status (and body) from now on; undefined restores normal answers. */
+  failWith(status: number | undefined, body?: Json): void;
   /** Milliseconds to wait before answering. */
   delayMs: number;
   close(): Promise<void>;
@@ -42,12 +42,14 @@ type Route = (call: FakeCrmCall, parts: string[]) => { status: number; body: Jso
 
 async function startFake(route: Route): Promise<FakeCrm & { server: Server }> {
   let failure: number | undefined;
+  let failureBody: Json | undefined;
   const fake = {
     url: "",
     calls: [] as FakeCrmCall[],
     delayMs: 0,
-    failWith(status: number | undefined) {
+    failWith(status: number | undefined, body?: Json) {
       failure = status;
+      failureBody = body;
     },
     server: undefined as unknown as Server,
     close: () =>
@@ -67,7 +69,7 @@ async function startFake(route: Route): Promise<FakeCrm & { server: Server }> {
     fake.calls.push(call);
     const answer =
       failure !== undefined
-        ? { status: failure, body: { status: "error", message: "fake failure" } }
+        ? { status: failure, body: failureBody ?? { status: "error", message: "fake failure" } }
         : req.method !== "GET"
           ? { status: 405, body: { message: "method not allowed" } }
           : route(call, url.pathname.split("/").filter(Boolean).map(decodeURIComponent));

@@ -17,6 +17,12 @@ export class CrmApiError extends Error {
     readonly status: number | undefined,
     /** Worth retrying: a timeout, a network error, 429 or 5xx. A 4xx or a malformed answer is not. */
     readonly retryable: boolean,
+    /**
+     * The CRM's own words about the failure (its error body, cut short), for the inbox's `last_error`
+     * that operators read with `deal-coach inbox`. Kept out of the message, which is logged: a CRM may
+     * echo deal names or field values in it (README "What the logs hold").
+     */
+    readonly detail?: string,
   ) {
     super(message);
   }
@@ -61,9 +67,10 @@ export async function getJson(
     const retryable = response.status === 429 || response.status >= 500;
     const detail = text.trim().slice(0, 200);
     throw new CrmApiError(
-      `${label} answered ${response.status}${detail ? `: ${detail}` : ""}`,
+      `${label} answered ${response.status}`,
       response.status,
       retryable,
+      detail || undefined,
     );
   }
   try {

@@ -72,7 +72,10 @@ export function parseJsonBody(rawBody: Buffer): { ok: true; value: unknown } | P
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    return badRequest(`body is not valid JSON (${(err as Error).message})`);
+    // Only the position: V8's message quotes the body, and this reason is logged (README "What the logs
+    // hold"); the sender has the body anyway.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    return badRequest(`body is not valid JSON${at ? ` (at position ${at})` : ""}`);
   }
 }
 

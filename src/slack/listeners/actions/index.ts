@@ -45,11 +45,11 @@ export function register(app: App, services: Services): void {
     ...Object.values(NUDGE_ACTION),
     ...Object.values(WEEKLY_ACTION),
   ]);
-  app.action({ action_id: /^.*$/ }, async ({ ack, action, respond, logger }) => {
+  app.action({ action_id: /^.*$/ }, async ({ ack, action, respond }) => {
     const id = (action as { action_id?: string }).action_id ?? "";
     if (known.has(id)) return;
     await ack();
-    logger.debug(`unknown action ${id}`);
+    services.logger.debug({ action: id.slice(0, 255) }, "unknown action");
     // Only a note, and no busy reply: when the queue is full this click goes unanswered.
     await services.work.run(() =>
       respond({
