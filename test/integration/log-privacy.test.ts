@@ -19,6 +19,7 @@ import { runCli } from "../support/cli.js";
 import { type FakeHubSpot, startFakeHubSpot } from "../support/fake-crm.js";
 import { FakeSlack, postToApp, slashCommandBody } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
+import { optInToNudges } from "../support/nudges.js";
 import {
   APP_ID,
   appHomeOpened,
@@ -149,9 +150,18 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
       );
       h.slack.on("users.info", (args) => ({
         ok: true,
-        user: { id: args.user, tz: "Europe/London", is_admin: args.user === "U_ADMIN", is_bot: false },
+        user: {
+          id: args.user,
+          tz: "Europe/London",
+          is_admin: args.user === "U_ADMIN",
+          is_bot: false,
+          // U_LINK's CRM e-mail is on their own profile, so their /coach link takes effect at once.
+          ...(args.user === "U_LINK" ? { profile: { email: M.linkEmail } } : {}),
+        },
       }));
       h.slack.on("conversations.open", (args) => ({ ok: true, channel: { id: `D_${String(args.users)}` } }));
+      // The deal owner chose nudges, so nudges (deal names, notes) really go out and are checked here.
+      await optInToNudges(h.store, TEAM_ID, "U_ANN");
     }, 60_000);
     afterAll(async () => {
       await h?.close();
