@@ -9,6 +9,7 @@ import { clipFor } from "./coaching/input-limits.js";
 import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
+import { parseKey } from "./secret-box.js";
 
 // `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
 // Exit codes: 0 ok; 1 something was rejected or failed (a lint rejection, a bad JSON line, a library
@@ -219,6 +220,19 @@ function library(args: string[]): number {
   return 0;
 }
 
+/** The store as the commands that read it open it: DATABASE_URL, DATA_DIR, TOKEN_ENCRYPTION_KEY. */
+function storeOptions() {
+  const keyText = process.env.TOKEN_ENCRYPTION_KEY?.trim() || undefined;
+  const encryptionKey = keyText === undefined ? undefined : parseKey(keyText);
+  if (keyText !== undefined && !encryptionKey)
+    throw new Error("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  return {
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR || undefined,
+    encryptionKey,
+  };
+}
+
 async function migrateCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return help("migrate");
@@ -242,10 +256,7 @@ async function inboxCommand(args: string[]): Promise<number> {
   if (sub === "replay" && !id)
     throw new UsageError("inbox replay needs the ID of a delivery (see deal-coach inbox)");
   const { openStore } = await import("./store/open.js");
-  const store = await openStore({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-  });
+  const store = await openStore(storeOptions());
   try {
     if (sub === "replay") {
       if (!(await store.deals.replayInbox(id as string))) {
@@ -285,10 +296,7 @@ async function weeklyCommand(args: string[]): Promise<number> {
     throw new UsageError(`--at must be an ISO-8601 instant, e.g. 2026-11-27T15:00:00Z (got "${values.at}")`);
   const { openStore } = await import("./store/open.js");
   // The store opens (connects, checks migrations) while the rest of the sender loads.
-  const opening = openStore({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-  });
+  const opening = openStore(storeOptions());
   opening.catch(() => undefined);
   if (sub === "due") {
     const store = await opening;

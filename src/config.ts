@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseKey } from "./secret-box.js";
 
 // Configuration from the environment (and .env through dotenv, loaded by the entry points). One error
 // lists every bad variable at once, so a new user fixes .env in one go.
@@ -208,13 +209,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A 32-byte key given as 64 hex characters or base64. */
-function parseKey(value: string): Buffer | undefined {
-  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, "hex");
-  const b = Buffer.from(value, "base64");
-  return b.length === 32 ? b : undefined;
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -251,6 +245,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     key = parseKey(e.TOKEN_ENCRYPTION_KEY);
     if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
   }
+  // The embedded store keeps a key file next to its data; PostgreSQL has no such place (docs/encryption.md).
+  else if (e.DATABASE_URL)
+    problems.push(
+      "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest",
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     slack: {

@@ -54,7 +54,13 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const library = options.library ?? loadLibrary(BUILT_IN_LIBRARY_DIR, config.libraryDir);
   const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+    options.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      encryptionKey: config.tokenEncryptionKey,
+      logger,
+    }));
   const work = new WorkQueue(
     {
       concurrency: config.work.concurrency,

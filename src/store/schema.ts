@@ -62,6 +62,14 @@ export interface Database extends DealTables, WeeklyTables {
   feedback: FeedbackTable;
   processed_events: ProcessedEventsTable;
   installations: InstallationsTable;
+  at_rest_key: AtRestKeyTable;
+}
+
+/** migrations/010_at_rest.sql: proves the key at start (src/store/at-rest-setup.ts). */
+export interface AtRestKeyTable {
+  id: number;
+  key_check: string;
+  created_at: Timestamp;
 }
 
 // --- deal updates (migrations/002_deals.sql) ---

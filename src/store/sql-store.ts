@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import type { AtRest } from "./at-rest.js";
 import { ProcessedEvents } from "./claims.js";
 import type { DealStore } from "./deal-types.js";
 import type { Database, UsersTable } from "./schema.js";
@@ -31,6 +32,8 @@ export interface SqlStoreParts {
   now: () => Date;
   /** Runs once, after Kysely has let go of the pool: ends the pool, closes PGlite, drops the lock. */
   release: () => Promise<void>;
+  /** Seals reflections and CRM notes on the way in, opens them on the way out (docs/encryption.md). */
+  atRest: AtRest;
 }
 
 /** The Store over Kysely and PostgreSQL SQL, for PGlite and PostgreSQL alike. */
@@ -40,6 +43,7 @@ export class SqlStore implements Store {
   readonly #now: () => Date;
   readonly #release: () => Promise<void>;
   readonly #processedEvents: ProcessedEvents;
+  readonly #atRest: AtRest;
   #closing: Promise<void> | undefined;
 
   readonly deals: DealStore;
@@ -49,8 +53,9 @@ export class SqlStore implements Store {
     this.kind = parts.kind;
     // Every statement of every part goes through the scrub: text from outside can't fail a write.
     const db = parts.db.withPlugin(new ScrubPlugin());
-    this.deals = new SqlDealStore(db, parts.now);
-    this.weekly = new SqlWeeklyStore(db, parts.now);
+    this.deals = new SqlDealStore(db, parts.now, parts.atRest);
+    this.weekly = new SqlWeeklyStore(db, parts.now, parts.atRest);
+    this.#atRest = parts.atRest;
     this.#db = db;
     this.#now = parts.now;
     this.#release = parts.release;
@@ -165,8 +170,8 @@ export class SqlStore implements Store {
         id,
         ...ofUser(key),
         question_id: reflection.questionId ?? null,
-        question_text: reflection.questionText,
-        answer: reflection.answer,
+        question_text: this.#atRest.sealText(reflection.questionText),
+        answer: this.#atRest.sealText(reflection.answer),
         created_at: this.#now(),
       })
       .execute();
@@ -187,8 +192,8 @@ export class SqlStore implements Store {
       teamId: row.team_id,
       userId: row.user_id,
       questionId: row.question_id,
-      questionText: row.question_text,
-      answer: row.answer,
+      questionText: this.#atRest.openText(row.question_text),
+      answer: this.#atRest.openText(row.answer),
       createdAt: row.created_at,
     }));
   }
