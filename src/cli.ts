@@ -56,8 +56,9 @@ Applies pending database migrations to DATABASE_URL (PostgreSQL) or to the embed
 
 Lists the deal-update inbox's pending and dead deliveries as JSON lines
 {"id","source","event_id","deal","status","attempts","occurred_at","last_error"}, or makes a dead (or done)
-delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR like the app; on the
-embedded store, stop the app first (one process per data directory).`,
+delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR, and
+TOKEN_ENCRYPTION_KEY (required with DATABASE_URL), like the app; on the embedded store, stop the app first
+(one process per data directory).`,
   weekly: `Usage: deal-coach weekly send [--at ISO-8601]
        deal-coach weekly due [--at ISO-8601]
 

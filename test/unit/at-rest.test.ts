@@ -10,6 +10,7 @@ import { AtRest, type AtRestKey } from "../../src/store/at-rest.js";
 import { KEY_FILE_NAME } from "../../src/store/at-rest-setup.js";
 import { openStore, openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { runCli } from "../support/cli.js";
 import { storeKind, testDatabaseUrl, testEmbeddedDatabase } from "../support/store.js";
 
 // Reflections and CRM notes at rest (docs/encryption.md): sealed in every raw row, read back as written,
@@ -381,6 +382,23 @@ describe("where the key comes from", () => {
         await restored.close();
       }
     },
-    120_000,
+    300_000,
   );
+});
+
+describe("the CLI's key", () => {
+  it("says in one line that inbox needs TOKEN_ENCRYPTION_KEY with DATABASE_URL, or that it is malformed", async () => {
+    const missing = await runCli(["inbox"], {
+      env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "" },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^deal-coach: TOKEN_ENCRYPTION_KEY: required with DATABASE_URL[^\n]*\n$/);
+    const malformed = await runCli(["inbox"], {
+      env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "short" },
+    });
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toBe(
+      "deal-coach: TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64\n",
+    );
+  }, 60_000);
 });
