@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,11 +7,13 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { DealState, DealUpdate } from "../../src/deals/types.js";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { AtRest, type AtRestKey } from "../../src/store/at-rest.js";
 import { KEY_FILE_NAME } from "../../src/store/at-rest-setup.js";
 import { openStore, openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { runCli } from "../support/cli.js";
+import { FakeSlack } from "../support/fake-slack.js";
 import { storeKind, testDatabaseUrl, testEmbeddedDatabase } from "../support/store.js";
 
 // Reflections and CRM notes at rest (docs/encryption.md): sealed in every raw row, read back as written,
@@ -303,6 +306,43 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
   }, 60_000);
 });
 
+/** Runs the app (src/main.ts) on the embedded store in dataDir until it exits, against a fake Slack. */
+async function startApp(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const slack = await FakeSlack.start();
+  try {
+    const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")], {
+      cwd: PACKAGE_ROOT,
+      env: {
+        ...process.env,
+        SLACK_APP_TOKEN: "xapp-rest",
+        SLACK_BOT_TOKEN: "xoxb-rest",
+        SLACK_SIGNING_SECRET: "",
+        SLACK_API_URL: slack.apiUrl,
+        TOKEN_ENCRYPTION_KEY: "",
+        PORT: "0",
+        DATA_DIR: dataDir,
+        DATABASE_URL: "",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    clearTimeout(timer);
+    return { code, stdout, stderr };
+  } finally {
+    await slack.close();
+  }
+}
+
 describe("where the key comes from", () => {
   const dirs: string[] = [];
   afterAll(() => {
@@ -367,6 +407,13 @@ describe("where the key comes from", () => {
 
       writeFileSync(keyFile, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
       await expect(openStore({ dataDir })).rejects.toThrow(`the key file ${keyFile} is not the key`);
+      // The app itself: one line naming the file, exit 1, no stack.
+      const started = await startApp(dataDir);
+      expect(started.code).toBe(1);
+      expect(started.stderr).toBe(
+        `deal-coach: could not start: the key file ${keyFile} is not the key this database's reflections and CRM notes were encrypted with (or the data was altered); set the key used before. A lost key cannot be recovered.\n`,
+      );
+      expect(started.stdout + started.stderr).not.toMatch(/\n\s+at /);
       writeFileSync(keyFile, "not a key\n");
       await expect(openStore({ dataDir })).rejects.toThrow(`the key file ${keyFile} does not hold a key`);
       unlinkSync(keyFile);
