@@ -283,12 +283,22 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
          VALUES ($1, 'ann@example.com', 'deals', 'D_REST', 'k', $2, 'waiting_owner', now(), now())`,
         [TEAM, JSON.stringify(payload)],
       );
+      // More than one batch of the seal pass (500 rows).
+      await db.raw(
+        `INSERT INTO reflections (id, team_id, user_id, question_text, answer)
+         SELECT 'r-bulk-' || g, $1, 'U_BULK', 'q', $2 || '-' || g FROM generate_series(1, 1201) g`,
+        [TEAM, MARK.answer],
+      );
       // Read as they are before the first start with a key seals them.
       expect(await everyStoredText(db)).toContain(MARK.note);
 
       const store = await db.open(keyOf(1));
       try {
         await expectPrivateDataReads(store);
+        const bulk = await store.listReflections({ teamId: TEAM, userId: "U_BULK" }, 5000);
+        expect(bulk.map((r) => r.answer).sort()).toEqual(
+          Array.from({ length: 1201 }, (_, i) => `${MARK.answer}-${i + 1}`).sort(),
+        );
       } finally {
         await store.close();
       }
