@@ -9,6 +9,8 @@ import { isSealed, OpenError, open, seal } from "../secret-box.js";
 export interface AtRestKey {
   key: Buffer;
   name: string;
+  /** Said after a wrong-key error: where the right key may be. */
+  hint?: string;
 }
 
 /** The key does not open what is stored: a clear message naming the variable or file, never garbage. */
@@ -52,11 +54,13 @@ export const SEALED_JSON = {
 export class AtRest {
   readonly #key: Buffer;
   readonly #name: string;
+  readonly #hint: string | undefined;
 
   constructor(key: AtRestKey) {
     if (key.key.length !== 32) throw new AtRestKeyError(`${key.name}: must be 32 bytes`);
     this.#key = key.key;
     this.#name = key.name;
+    this.#hint = key.hint;
   }
 
   /** What the key is called in errors. */
@@ -95,7 +99,8 @@ export class AtRest {
   wrongKey(): AtRestKeyError {
     return new AtRestKeyError(
       `${this.#name} is not the key this database's reflections and CRM notes were encrypted with ` +
-        "(or the data was altered); set the key used before. A lost key cannot be recovered.",
+        "(or the data was altered); set the key used before. A lost key cannot be recovered." +
+        (this.#hint ? ` ${this.#hint}` : ""),
     );
   }
 }

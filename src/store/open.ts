@@ -40,14 +40,22 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
 }
 
 function atRestKeyOf(options: OpenStoreOptions): AtRestKeySource {
-  if (options.encryptionKey) return { key: options.encryptionKey, name: "TOKEN_ENCRYPTION_KEY" };
+  const keyFile = resolve(options.dataDir ?? DEFAULT_DATA_DIR, KEY_FILE_NAME);
+  if (options.encryptionKey) {
+    // Set after a first start without it (say, to turn on OAuth): the data is under the key file's key.
+    const hint =
+      !options.databaseUrl && existsSync(keyFile)
+        ? `Data stored before TOKEN_ENCRYPTION_KEY was set is encrypted with the key in ${keyFile}.`
+        : undefined;
+    return { key: options.encryptionKey, name: "TOKEN_ENCRYPTION_KEY", hint };
+  }
   if (options.databaseUrl) {
     throw new Error(
       "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest " +
         "(32 bytes: openssl rand -hex 32)",
     );
   }
-  return { keyFile: resolve(options.dataDir ?? DEFAULT_DATA_DIR, KEY_FILE_NAME) };
+  return { keyFile };
 }
 
 /** Applies pending migrations without starting the app (`deal-coach migrate`); returns their names. */

@@ -410,7 +410,7 @@ describe("where the key comes from", () => {
 
       // TOKEN_ENCRYPTION_KEY, when set, is the key: another one than the file's is refused by name.
       await expect(openStore({ dataDir, encryptionKey: randomBytes(32) })).rejects.toThrow(
-        /^TOKEN_ENCRYPTION_KEY is not the key/,
+        `TOKEN_ENCRYPTION_KEY is not the key this database's reflections and CRM notes were encrypted with (or the data was altered); set the key used before. A lost key cannot be recovered. Data stored before TOKEN_ENCRYPTION_KEY was set is encrypted with the key in ${keyFile}.`,
       );
       const same = await openStore({ dataDir, encryptionKey: Buffer.from(key.trim(), "hex") });
       await same.close();
