@@ -20,13 +20,16 @@ export function rssMb(pid: number): number {
   return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** The benchmarks' key for reflections and CRM notes at rest: PostgreSQL needs one (docs/encryption.md). */
+export const BENCH_KEY_HEX = "5e".repeat(32);
+
 export async function launch(name: string, script: string, env: Record<string, string>): Promise<Target> {
   // Built JavaScript runs under plain node, as users run it (`npm start` is `node dist/main.js`); only a
   // TypeScript script goes through tsx.
   const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
   const child = spawn(process.execPath, [...loader, join(PACKAGE_ROOT, script)], {
     cwd: PACKAGE_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TOKEN_ENCRYPTION_KEY: BENCH_KEY_HEX, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -101,7 +104,11 @@ export async function seedWeekly(
   due: Date,
 ): Promise<void> {
   const { openStore } = await import("../src/store/open.js");
-  const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.DATA_DIR });
+  const store = await openStore({
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR,
+    encryptionKey: Buffer.from(BENCH_KEY_HEX, "hex"),
+  });
   await store.close();
   const settings = JSON.stringify({
     weekly: { enabled: true, day: 5, time: "15:00" },

@@ -37,7 +37,7 @@ export async function benchWeekly(): Promise<string[]> {
   const slack = await FakeSlack.start();
   try {
     // Seed: reps, their schedules (all due at DUE), one installation per workspace.
-    const store = await openStore({ databaseUrl });
+    const store = await openStore({ databaseUrl, encryptionKey: key });
     await store.close();
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();

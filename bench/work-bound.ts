@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { PACKAGE_ROOT } from "../src/paths.js";
 import { FakeSlack, signRequest, slashCommandBody } from "../test/support/fake-slack.js";
-import { PG_URL, postgresReachable, rssMb } from "./proc.js";
+import { BENCH_KEY_HEX, PG_URL, postgresReachable, rssMb } from "./proc.js";
 import { fmt, summarize } from "./stats.js";
 
 // Bounded work under a stalled Slack: COUNT quick signed /coach (a fresh response_url each, CONCURRENCY
@@ -64,7 +64,7 @@ async function health(port: number): Promise<Record<string, unknown>> {
 async function launchApp(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(APP_ROOT, "src", "main.ts")], {
     cwd: APP_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, TOKEN_ENCRYPTION_KEY: BENCH_KEY_HEX, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -11,6 +11,7 @@ import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { ConfigError, loadConfig, loadStoreConfig } from "./config.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
+import { parseKey } from "./secret-box.js";
 
 // `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
 // Exit codes: 0 ok; 1 something was rejected or failed (a lint rejection, a bad JSON line, a library
@@ -57,8 +58,9 @@ Applies pending database migrations to DATABASE_URL (PostgreSQL) or to the embed
 
 Lists the deal-update inbox's pending and dead deliveries as JSON lines
 {"id","source","event_id","deal","status","attempts","occurred_at","last_error"}, or makes a dead (or done)
-delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR like the app; on the
-embedded store, stop the app first (one process per data directory).`,
+delivery pending again so the running app processes it. Uses DATABASE_URL or DATA_DIR, and
+TOKEN_ENCRYPTION_KEY (required with DATABASE_URL), like the app; on the embedded store, stop the app first
+(one process per data directory).`,
   weekly: `Usage: deal-coach weekly send [--at ISO-8601]
        deal-coach weekly due [--at ISO-8601]
 
@@ -221,6 +223,19 @@ function library(args: string[]): number {
   return 0;
 }
 
+/** The store as the commands that read it open it: DATABASE_URL, DATA_DIR, TOKEN_ENCRYPTION_KEY. */
+function storeOptions() {
+  const keyText = process.env.TOKEN_ENCRYPTION_KEY?.trim() || undefined;
+  const encryptionKey = keyText === undefined ? undefined : parseKey(keyText);
+  if (keyText !== undefined && !encryptionKey)
+    throw new Error("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  return {
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR || undefined,
+    encryptionKey,
+  };
+}
+
 async function migrateCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   if (values.help) return help("migrate");
@@ -284,7 +299,9 @@ async function weeklyCommand(args: string[]): Promise<number> {
   // Configuration first, all of it in one check: a problem is reported before anything opens the store.
   const config =
     sub === "send" ? loadConfig(process.env, { purpose: "weekly", envFile: hasEnvFile() }) : undefined;
-  const where = config ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir } : storeConfig();
+  const where = config
+    ? { databaseUrl: config.databaseUrl, dataDir: config.dataDir, encryptionKey: config.tokenEncryptionKey }
+    : storeConfig();
   const { openStore } = await import("./store/open.js");
   // The store opens (connects, checks migrations) while the rest of the sender loads.
   const opening = openStore(where);

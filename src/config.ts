@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseKey } from "./secret-box.js";
 
 // Configuration from the environment (and .env through dotenv, loaded by the entry points). One error
 // lists every bad variable at once, so a new user fixes .env in one go.
@@ -236,13 +237,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** A 32-byte key given as 64 hex characters or base64. */
-function parseKey(value: string): Buffer | undefined {
-  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, "hex");
-  const b = Buffer.from(value, "base64");
-  return b.length === 32 ? b : undefined;
-}
-
 /** The Slack variables as plain strings: read even when other variables are bad, so one run lists all. */
 const SlackVars = z.object({
   SLACK_BOT_TOKEN: optional,
@@ -345,6 +339,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     key = parseKey(vars.TOKEN_ENCRYPTION_KEY);
     if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
   }
+  // The embedded store keeps a key file next to its data; PostgreSQL has no such place (docs/encryption.md).
+  else if (e?.DATABASE_URL)
+    problems.push(
+      "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest",
+    );
   if (problems.length > 0 || !e) throw new ConfigError(problems, { envFile: options.envFile });
   return {
     slack: {
@@ -409,12 +408,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
 export function loadStoreConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: Pick<LoadOptions, "envFile"> = {},
-): Pick<Config, "databaseUrl" | "dataDir"> {
+): Pick<Config, "databaseUrl" | "dataDir"> & { encryptionKey?: Buffer } {
   const parsed = EnvSchema.pick({ DATABASE_URL: true, DATA_DIR: true }).safeParse(env);
-  if (!parsed.success)
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
-      options,
-    );
-  return { databaseUrl: parsed.data.DATABASE_URL, dataDir: parsed.data.DATA_DIR ?? "./data" };
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  // Reflections and CRM notes are sealed with it (docs/encryption.md); `migrate` never reads them.
+  const keyText = env.TOKEN_ENCRYPTION_KEY?.trim() || undefined;
+  const encryptionKey = keyText === undefined ? undefined : parseKey(keyText);
+  if (keyText !== undefined && !encryptionKey)
+    problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems, options);
+  return {
+    databaseUrl: parsed.data.DATABASE_URL,
+    dataDir: parsed.data.DATA_DIR ?? "./data",
+    ...(encryptionKey ? { encryptionKey } : {}),
+  };
 }

@@ -205,8 +205,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       (await openStore({
         databaseUrl: config.databaseUrl,
         dataDir: config.dataDir,
+        encryptionKey: config.tokenEncryptionKey,
         logger,
-        secretKey: config.tokenEncryptionKey,
       }));
     store = opened;
     undo.push(() => opened.close());

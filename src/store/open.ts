@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { type AtRestKeySource, KEY_FILE_NAME, prepareAtRest } from "./at-rest-setup.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "./embedded-database.js";
 import { applyMigrations } from "./migrate.js";
@@ -23,6 +24,11 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** DATA_DIR for the embedded store; default ./data. */
   dataDir?: string;
+  /**
+   * TOKEN_ENCRYPTION_KEY, for reflections and CRM notes at rest. Without it the embedded store uses a
+   * key file in dataDir, made at the first start; PostgreSQL refuses to open (docs/encryption.md).
+   */
+  encryptionKey?: Buffer;
   logger?: StoreLogger;
   /** TOKEN_ENCRYPTION_KEY, when set: keys the hashes a forgotten user leaves (src/store/forget-keys.ts). */
   secretKey?: Buffer;
@@ -30,8 +36,32 @@ export interface OpenStoreOptions {
 
 /** The store the app runs on: PostgreSQL when databaseUrl is set, else PGlite in dataDir; migrated. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const atRest = atRestKeyOf(options);
   const connection = await connect(options);
-  return finishOpening(connection, options);
+  return finishOpening(connection, {
+    ...options,
+    secretKey: options.secretKey ?? options.encryptionKey,
+    atRest,
+  });
+}
+
+function atRestKeyOf(options: OpenStoreOptions): AtRestKeySource {
+  const keyFile = resolve(options.dataDir ?? DEFAULT_DATA_DIR, KEY_FILE_NAME);
+  if (options.encryptionKey) {
+    // Set after a first start without it (say, to turn on OAuth): the data is under the key file's key.
+    const hint =
+      !options.databaseUrl && existsSync(keyFile)
+        ? `Data stored before TOKEN_ENCRYPTION_KEY was set is encrypted with the key in ${keyFile}.`
+        : undefined;
+    return { key: options.encryptionKey, name: "TOKEN_ENCRYPTION_KEY", hint };
+  }
+  if (options.databaseUrl) {
+    throw new Error(
+      "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest " +
+        "(32 bytes: openssl rand -hex 32)",
+    );
+  }
+  return { keyFile };
 }
 
 /** Applies pending migrations without starting the app (`deal-coach migrate`); returns their names. */
@@ -53,6 +83,8 @@ export async function migrate(options: OpenStoreOptions = {}): Promise<string[]>
 export type StoreSource = { embedded: EmbeddedDatabase; borrowed?: boolean } | { pool: pg.Pool };
 
 export interface StoreWiring {
+  /** The key for reflections and CRM notes at rest, or the key file to read or create. */
+  atRest: AtRestKeySource;
   logger?: StoreLogger;
   /** Clock for stored timestamps; default the system clock. */
   now?: () => Date;
@@ -63,7 +95,7 @@ export interface StoreWiring {
 }
 
 /** Opens a migrated store over an embedded database or pg pool made elsewhere (tests, tools). */
-export async function openStoreWith(source: StoreSource, wiring: StoreWiring = {}): Promise<Store> {
+export async function openStoreWith(source: StoreSource, wiring: StoreWiring): Promise<Store> {
   const connection =
     "embedded" in source
       ? overEmbedded(source.embedded, wiring.logger, source.borrowed)
@@ -134,11 +166,14 @@ async function finishOpening(connection: Connection, wiring: StoreWiring): Promi
   try {
     logApplied(wiring.logger, await applyMigrations(connection.pool));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connection.pool }) });
+    const now = wiring.now ?? (() => new Date());
+    const atRest = await prepareAtRest(db, wiring.atRest, now(), wiring.logger);
     store = new SqlStore({
       kind: connection.kind,
       db,
-      now: wiring.now ?? (() => new Date()),
+      now,
       release: connection.close,
+      atRest,
       secretKey: wiring.secretKey,
     });
     await store.pruneClaims();

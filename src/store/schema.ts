@@ -66,6 +66,14 @@ export interface Database extends DealTables, WeeklyTables, LinkTables {
   installations: InstallationsTable;
   forgotten: ForgottenTable;
   store_keys: StoreKeysTable;
+  at_rest_key: AtRestKeyTable;
+}
+
+/** migrations/010_at_rest.sql: proves the key at start (src/store/at-rest-setup.ts). */
+export interface AtRestKeyTable {
+  id: number;
+  key_check: string;
+  created_at: Timestamp;
 }
 
 // --- forget (migrations/007_forget.sql) ---

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { DealSource, DealState, DealUpdate } from "../deals/types.js";
+import { type AtRest, SEALED_JSON } from "./at-rest.js";
 import type {
   AppliedUpdate,
   DealHistoryEntry,
@@ -25,7 +26,7 @@ import { SqlOwnerLinkStore } from "./sql-owner-links.js";
 const dealKey = (source: string, dealId: string) => `${source}:${dealId}`;
 const parse = <T>(value: unknown): T => (typeof value === "string" ? (JSON.parse(value) as T) : (value as T));
 
-function toInbox(row: Selectable<DealInboxTable>): InboxRow {
+function toInbox(row: Selectable<DealInboxTable>, atRest: AtRest): InboxRow {
   return {
     id: String(row.id),
     source: row.source as DealSource,
@@ -34,7 +35,7 @@ function toInbox(row: Selectable<DealInboxTable>): InboxRow {
     dealKey: row.deal_key,
     occurredAt: new Date(row.occurred_at),
     receivedAt: new Date(row.received_at),
-    update: parse<DealUpdate>(row.payload),
+    update: atRest.openJson(parse<DealUpdate>(row.payload), SEALED_JSON.deal_inbox.payload),
     status: row.status as InboxStatus,
     attempts: Number(row.attempts),
     nextAttemptAt: new Date(row.next_attempt_at),
@@ -42,7 +43,7 @@ function toInbox(row: Selectable<DealInboxTable>): InboxRow {
   };
 }
 
-function toNudge(row: Selectable<NudgesTable>): NudgeRow {
+function toNudge(row: Selectable<NudgesTable>, atRest: AtRest): NudgeRow {
   return {
     id: String(row.id),
     teamId: row.team_id,
@@ -51,7 +52,7 @@ function toNudge(row: Selectable<NudgesTable>): NudgeRow {
     source: row.source as DealSource,
     dealId: row.deal_id,
     triggerKey: row.trigger_key,
-    payload: parse<NudgePayload>(row.payload),
+    payload: atRest.openJson(parse<NudgePayload>(row.payload), SEALED_JSON.nudges.payload),
     status: row.status as NudgeStatus,
     dueAt: new Date(row.due_at),
     deferReason: row.defer_reason,
@@ -67,8 +68,17 @@ export class SqlDealStore implements DealStore {
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly forgetKeys: ForgetKeys,
+    private readonly atRest: AtRest,
   ) {
     this.links = new SqlOwnerLinkStore(db, now, (teamId, who) => this.digestsOf(teamId, who));
+  }
+
+  private openState(value: unknown): DealState {
+    return this.atRest.openJson(parse<DealState>(value), SEALED_JSON.deals.state);
+  }
+
+  private sealedState(state: DealState): string {
+    return JSON.stringify(this.atRest.sealJson(state, SEALED_JSON.deals.state));
   }
 
   async accept(
@@ -87,7 +97,7 @@ export class SqlDealStore implements DealStore {
           deal_key: dealKey(u.source, u.deal.id),
           occurred_at: new Date(u.occurredAt),
           received_at: now,
-          payload: JSON.stringify(u),
+          payload: JSON.stringify(this.atRest.sealJson(u, SEALED_JSON.deal_inbox.payload)),
           next_attempt_at: now,
         })),
       )
@@ -115,7 +125,9 @@ export class SqlDealStore implements DealStore {
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING *`.execute(this.db);
-    return result.rows.map(toInbox).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    return result.rows
+      .map((row) => toInbox(row, this.atRest))
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   }
 
   async completeInbox(id: string): Promise<void> {
@@ -148,7 +160,7 @@ export class SqlDealStore implements DealStore {
       .orderBy("occurred_at")
       .orderBy("id")
       .execute();
-    return rows.map(toInbox);
+    return rows.map((row) => toInbox(row, this.atRest));
   }
 
   async replayInbox(id: string): Promise<boolean> {
@@ -175,7 +187,7 @@ export class SqlDealStore implements DealStore {
       .where("source", "=", source)
       .where("deal_id", "=", dealId)
       .executeTakeFirst();
-    return row ? { state: parse<DealState>(row.state), lastEventAt: new Date(row.last_event_at) } : undefined;
+    return row ? { state: this.openState(row.state), lastEventAt: new Date(row.last_event_at) } : undefined;
   }
 
   async saveDeal(
@@ -215,19 +227,20 @@ export class SqlDealStore implements DealStore {
   ): Promise<void> {
     const { state, lastEventAt, history } = deal;
     const now = this.now();
+    const sealed = this.sealedState(state);
     await trx
       .insertInto("deals")
       .values({
         source: state.source,
         deal_id: state.dealId,
         team_id: teamId,
-        state: JSON.stringify(state),
+        state: sealed,
         last_event_at: lastEventAt,
         updated_at: now,
       })
       .onConflict((oc) =>
         oc.columns(["source", "deal_id"]).doUpdateSet({
-          state: JSON.stringify(state),
+          state: sealed,
           last_event_at: lastEventAt,
           updated_at: now,
           team_id: teamId,
@@ -270,7 +283,7 @@ export class SqlDealStore implements DealStore {
 
   async allDeals(): Promise<Array<{ teamId: string; state: DealState }>> {
     const rows = await this.db.selectFrom("deals").select(["team_id", "state"]).execute();
-    return rows.map((r) => ({ teamId: r.team_id, state: parse<DealState>(r.state) }));
+    return rows.map((r) => ({ teamId: r.team_id, state: this.openState(r.state) }));
   }
 
   async ownerLink(teamId: string, email: string) {
@@ -362,7 +375,7 @@ export class SqlDealStore implements DealStore {
         source: n.source,
         deal_id: n.dealId,
         trigger_key: n.payload.trigger.key,
-        payload: JSON.stringify(n.payload),
+        payload: JSON.stringify(this.atRest.sealJson(n.payload, SEALED_JSON.nudges.payload)),
         status: n.userId ? "pending" : "waiting_owner",
         due_at: n.dueAt,
         created_at: this.now(),
@@ -385,7 +398,7 @@ export class SqlDealStore implements DealStore {
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING *`.execute(this.db);
-    return result.rows.map(toNudge);
+    return result.rows.map((row) => toNudge(row, this.atRest));
   }
 
   async markNudgePosting(id: string): Promise<void> {
@@ -438,7 +451,7 @@ export class SqlDealStore implements DealStore {
       .where("status", "=", "waiting_owner")
       .orderBy("created_at")
       .execute();
-    return rows.map(toNudge);
+    return rows.map((row) => toNudge(row, this.atRest));
   }
 
   async assignOwner(teamId: string, email: string, userId: string): Promise<number> {
@@ -497,7 +510,7 @@ export class SqlDealStore implements DealStore {
       ORDER BY d.last_event_at DESC
       LIMIT 200`.execute(this.db);
     return rows.rows.map((r) => ({
-      state: parse<DealState>(r.state),
+      state: this.openState(r.state),
       lastEventAt: new Date(r.last_event_at),
     }));
   }

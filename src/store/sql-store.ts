@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import type { AtRest } from "./at-rest.js";
 import { ProcessedEvents } from "./claims.js";
 import type { DealStore } from "./deal-types.js";
 import { forgetUserRows } from "./forget.js";
@@ -35,6 +36,8 @@ export interface SqlStoreParts {
   release: () => Promise<void>;
   /** TOKEN_ENCRYPTION_KEY, when set: the forget hashes' key is derived from it (see forget-keys.ts). */
   secretKey?: Buffer;
+  /** Seals reflections and CRM notes on the way in, opens them on the way out (docs/encryption.md). */
+  atRest: AtRest;
 }
 
 /** The Store over Kysely and PostgreSQL SQL, for PGlite and PostgreSQL alike. */
@@ -45,6 +48,7 @@ export class SqlStore implements Store {
   readonly #release: () => Promise<void>;
   readonly #processedEvents: ProcessedEvents;
   readonly #forgetKeys: ForgetKeys;
+  readonly #atRest: AtRest;
   #closing: Promise<void> | undefined;
 
   readonly deals: DealStore;
@@ -55,8 +59,9 @@ export class SqlStore implements Store {
     // Every statement of every part goes through the scrub: text from outside can't fail a write.
     const db = parts.db.withPlugin(new ScrubPlugin());
     this.#forgetKeys = new ForgetKeys(db, parts.secretKey, parts.now);
-    this.deals = new SqlDealStore(db, parts.now, this.#forgetKeys);
-    this.weekly = new SqlWeeklyStore(db, parts.now);
+    this.deals = new SqlDealStore(db, parts.now, this.#forgetKeys, parts.atRest);
+    this.weekly = new SqlWeeklyStore(db, parts.now, parts.atRest);
+    this.#atRest = parts.atRest;
     this.#db = db;
     this.#now = parts.now;
     this.#release = parts.release;
@@ -171,8 +176,8 @@ export class SqlStore implements Store {
         id,
         ...ofUser(key),
         question_id: reflection.questionId ?? null,
-        question_text: reflection.questionText,
-        answer: reflection.answer,
+        question_text: this.#atRest.sealText(reflection.questionText),
+        answer: this.#atRest.sealText(reflection.answer),
         created_at: this.#now(),
       })
       .execute();
@@ -193,8 +198,8 @@ export class SqlStore implements Store {
       teamId: row.team_id,
       userId: row.user_id,
       questionId: row.question_id,
-      questionText: row.question_text,
-      answer: row.answer,
+      questionText: this.#atRest.openText(row.question_text),
+      answer: this.#atRest.openText(row.answer),
       createdAt: row.created_at,
     }));
   }

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { DealState } from "../deals/types.js";
+import { type AtRest, SEALED_JSON } from "./at-rest.js";
 import type { Database, WeeklySchedulesTable, WeeklySendsTable } from "./schema.js";
 import type { UserKey } from "./types.js";
 import type {
@@ -59,6 +60,7 @@ export class SqlWeeklyDelivery {
   constructor(
     protected readonly db: Kysely<Database>,
     protected readonly now: () => Date,
+    protected readonly atRest: AtRest,
   ) {}
 
   async claimPending(at: Date, limit: number, leaseMs: number, teamId?: string): Promise<WeeklySend[]> {
@@ -131,12 +133,14 @@ export class SqlWeeklyDelivery {
     for (const row of sends.rows) out.get(row.user_id)?.recentSends.push(toSend(row));
     for (const row of answers.rows) {
       const context = out.get(row.user_id);
-      if (context) context.lastAnswer = { text: row.answer, at: new Date(row.created_at) };
+      if (context)
+        context.lastAnswer = { text: this.atRest.openText(row.answer), at: new Date(row.created_at) };
     }
     for (const row of deals.rows) {
-      out
-        .get(row.user_id)
-        ?.deals.push({ state: parse<DealState>(row.state), lastEventAt: new Date(row.last_event_at) });
+      out.get(row.user_id)?.deals.push({
+        state: this.atRest.openJson(parse<DealState>(row.state), SEALED_JSON.deals.state),
+        lastEventAt: new Date(row.last_event_at),
+      });
     }
     return out;
   }

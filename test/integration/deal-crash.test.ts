@@ -199,7 +199,7 @@ describe(`kill -9 at random points (${storeKind})`, () => {
       await admin(`CREATE SCHEMA ${schema}`);
       const url = new URL(testDatabaseUrl);
       url.searchParams.set("options", `-c search_path=${schema}`);
-      storeEnv = { DATABASE_URL: url.toString() };
+      storeEnv = { DATABASE_URL: url.toString(), TOKEN_ENCRYPTION_KEY: "07".repeat(32) };
     } else {
       storeEnv = { DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-kill-")) };
     }

@@ -188,7 +188,7 @@ describe("deal-coach weekly", () => {
         await slack.close();
       }
     },
-    60_000,
+    180_000,
   );
 });
 

@@ -10,7 +10,7 @@ import {
   type EmbeddedOptions,
   startEmbeddedDatabase,
 } from "../../src/store/embedded-database.js";
-import { loadMigrations } from "../../src/store/migrate.js";
+import { applyMigrations, loadMigrations } from "../../src/store/migrate.js";
 import { openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -20,6 +20,9 @@ import type { Store } from "../../src/store/types.js";
 export const storeKind: "pglite" | "postgres" = process.env.TEST_STORE === "postgres" ? "postgres" : "pglite";
 
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** The key test stores seal reflections and CRM notes with (any 32 bytes; tests of the key make their own). */
+export const TEST_AT_REST_KEY = { key: Buffer.alloc(32, 7), name: "TOKEN_ENCRYPTION_KEY" };
 
 export interface TestStoreOptions {
   /** Clock for stored timestamps, to put rows in the past. */
@@ -46,12 +49,15 @@ export async function testStoreWithSql(options: TestStoreOptions = {}): Promise<
     pool = new pg.Pool({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
     store = await openStoreWith(
       { pool },
-      { ...options, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`) },
+      { ...options, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`), atRest: TEST_AT_REST_KEY },
     );
   } else {
     const lent = idle.pop() ?? (await testEmbeddedDatabase());
     pool = new pg.Pool(lent.poolConfig);
-    store = await openStoreWith({ pool }, { ...options, afterClose: () => recycle(lent) });
+    store = await openStoreWith(
+      { pool },
+      { ...options, afterClose: () => recycle(lent), atRest: TEST_AT_REST_KEY },
+    );
   }
   return { store, pool, query: async (text, params) => (await pool.query(text, params)).rows };
 }
@@ -90,7 +96,10 @@ export function migratedTemplate(): Promise<Uint8Array<ArrayBuffer>> {
 
 async function pgliteStore(options: TestStoreOptions): Promise<Store> {
   const lent = idle.pop() ?? (await testEmbeddedDatabase());
-  return openStoreWith({ embedded: lent, borrowed: true }, { ...options, afterClose: () => recycle(lent) });
+  return openStoreWith(
+    { embedded: lent, borrowed: true },
+    { ...options, afterClose: () => recycle(lent), atRest: TEST_AT_REST_KEY },
+  );
 }
 
 /**
@@ -119,8 +128,9 @@ async function loadTemplate(): Promise<Uint8Array<ArrayBuffer>> {
     return new Uint8Array(readFileSync(file));
   } catch {
     const embedded = await startEmbeddedDatabase({ ref: false });
-    const store = await openStoreWith({ embedded, borrowed: true });
-    await store.close();
+    // Migrations only: a store opened over it proves or seals its own key (src/store/at-rest-setup.ts).
+    const pool = new pg.Pool(embedded.poolConfig);
+    await applyMigrations(pool).finally(() => pool.end());
     const tarball = await embedded.dump();
     await embedded.stop();
     // Written aside and renamed, so a process never reads a half-written template. Only a cache: a
@@ -153,7 +163,11 @@ async function postgresStore(options: TestStoreOptions): Promise<Store> {
   try {
     return await openStoreWith(
       { pool },
-      { ...options, afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`) },
+      {
+        ...options,
+        afterClose: () => admin(`DROP SCHEMA ${schema} CASCADE`),
+        atRest: TEST_AT_REST_KEY,
+      },
     );
   } catch (error) {
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

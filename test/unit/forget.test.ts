@@ -4,7 +4,7 @@ import type { DealState, DealUpdate, Trigger } from "../../src/deals/types.js";
 import { openStoreWith } from "../../src/store/open.js";
 import type { Store, UserKey } from "../../src/store/types.js";
 import { hits, quoted, tables, textColumns } from "../support/catalogue.js";
-import { type InspectableStore, storeKind, testStoreWithSql } from "../support/store.js";
+import { type InspectableStore, storeKind, TEST_AT_REST_KEY, testStoreWithSql } from "../support/store.js";
 
 // /coach forget against the database's own catalogue (README "Forget"). A user gets rows in every table,
 // another user too; after forgetting the first, every text, varchar and jsonb column of every table in
@@ -310,7 +310,14 @@ describe(`forget, checked against the catalogue (${storeKind})`, () => {
     expect(await db.query("SELECT name FROM store_keys")).toHaveLength(1);
     // The same database, opened again as it would be after TOKEN_ENCRYPTION_KEY is set (closing the
     // first store ends the shared pool, and with it this one).
-    const keyed = await openStoreWith({ pool: db.pool }, { now: () => NOW, secretKey: randomBytes(32) });
+    const keyed = await openStoreWith(
+      { pool: db.pool },
+      {
+        now: () => NOW,
+        secretKey: randomBytes(32),
+        atRest: TEST_AT_REST_KEY,
+      },
+    );
     expect(await keyed.deals.isForgotten(TEAM, { userId: ANN.userId })).toBe(true);
     await keyed.forgetUser(BOB);
     expect(await keyed.deals.isForgotten(TEAM, { userId: BOB.userId })).toBe(true);

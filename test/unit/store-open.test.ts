@@ -124,6 +124,10 @@ describe("an embedded store in a data directory", () => {
       { msg: `creating the embedded database in ${where} …`, initialised: false },
       { msg: "created the embedded database", initialised: true },
       { msg: "applied database migrations", migrations: ALL_MIGRATIONS, initialised: true },
+      {
+        msg: `created the key file ${join(where, "at-rest.key")} (back it up with the data: without it nothing private can be read)`,
+        initialised: true,
+      },
     ]);
     logged.length = 0;
     expect(await migrate({ dataDir })).toEqual([]);
@@ -230,7 +234,11 @@ describe.runIf(storeKind === "postgres")("a PostgreSQL store (TEST_STORE=postgre
 
   it("opens over DATABASE_URL, applies nothing more, and closes twice", async () => {
     const logged: object[] = [];
-    const store = await openStore({ databaseUrl, logger: { info: (o) => logged.push(o) } });
+    const store = await openStore({
+      databaseUrl,
+      encryptionKey: Buffer.alloc(32, 1),
+      logger: { info: (o) => logged.push(o) },
+    });
     expect(store.kind).toBe("postgres");
     await store.upsertUser({ teamId: "T1", userId: "U1" });
     expect(logged).toEqual([]);
