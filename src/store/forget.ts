@@ -1,4 +1,5 @@
 import { type Kysely, type SqlBool, sql } from "kysely";
+import { type AtRest, SEALED_JSON } from "./at-rest.js";
 import type { Digester } from "./forget-keys.js";
 import type { Database } from "./schema.js";
 import type { ForgetReport, UserKey } from "./types.js";
@@ -17,6 +18,7 @@ export async function forgetUserRows(
   key: UserKey,
   digest: Digester,
   now: Date,
+  atRest: AtRest,
 ): Promise<ForgetReport> {
   const { teamId, userId } = key;
   const emails = await emailsOf(trx, key);
@@ -57,12 +59,53 @@ export async function forgetUserRows(
     .where(isOwned("source", "deal_id"))
     .executeTakeFirst();
   // Someone else's deal that names them in a field (a next step, a note) keeps going without it.
-  const otherDeals = await trx
+  const scrubbedDeals = await trx
     .updateTable("deals")
     .set({ state: scrubbed(sql.ref("state"), emails) })
     .where("team_id", "=", teamId)
     .where(mentions(sql`state::text`))
-    .executeTakeFirst();
+    .returning(["source", "deal_id"])
+    .execute();
+  // Sealed fields (a next step, a note: docs/encryption.md) are ciphertext to SQL, so they are opened and
+  // searched here, and a deal that names them there is sealed again without it.
+  const cleared = new Set(scrubbedDeals.map((d) => `${d.source}:${d.deal_id}`));
+  const mentionIn = emailMatcher(emails);
+  for (const row of await trx
+    .selectFrom("deals")
+    .select(["source", "deal_id", "state"])
+    .where("team_id", "=", teamId)
+    .execute()) {
+    const paths = SEALED_JSON.deals.state;
+    const state = atRest.openJson(asJson(row.state), paths);
+    if (!mentionIn.test(JSON.stringify(pick(state, paths)))) continue;
+    const clean = JSON.parse(JSON.stringify(state).replace(mentionIn.global, "[forgotten]"));
+    await trx
+      .updateTable("deals")
+      .set({ state: JSON.stringify(atRest.sealJson(clean, paths)) })
+      .where("source", "=", row.source)
+      .where("deal_id", "=", row.deal_id)
+      .execute();
+    cleared.add(`${row.source}:${row.deal_id}`);
+  }
+  // Updates and nudges that name them only inside a sealed note go as the plain ones do.
+  let sealedUpdates = 0;
+  let sealedNudges = 0;
+  for (const table of ["deal_inbox", "nudges"] as const) {
+    const paths = SEALED_JSON[table].payload;
+    const named: string[] = [];
+    for (const row of await trx
+      .selectFrom(table)
+      .select(["id", "payload"])
+      .where("team_id", "=", teamId)
+      .execute())
+      if (mentionIn.test(JSON.stringify(pick(atRest.openJson(asJson(row.payload), paths), paths))))
+        named.push(String(row.id));
+    if (named.length > 0) {
+      const res = await trx.deleteFrom(table).where("id", "in", named).executeTakeFirst();
+      if (table === "deal_inbox") sealedUpdates += Number(res.numDeletedRows);
+      else sealedNudges += Number(res.numDeletedRows);
+    }
+  }
   const nudges = await trx
     .deleteFrom("nudges")
     .where("team_id", "=", teamId)
@@ -148,10 +191,10 @@ export async function forgetUserRows(
     crmLinks: Number(crmLinks.numDeletedRows) + linkRecords.reduce((n, r) => n + Number(r.numDeletedRows), 0),
     deals: Number(deals.numDeletedRows),
     dealHistory: Number(dealHistory.numDeletedRows),
-    dealUpdates: Number(dealUpdates.numDeletedRows),
-    nudges: Number(nudges.numDeletedRows),
+    dealUpdates: Number(dealUpdates.numDeletedRows) + sealedUpdates,
+    nudges: Number(nudges.numDeletedRows) + sealedNudges,
     dealPrefs,
-    cleared: Number(channels.numUpdatedRows) + Number(otherDeals.numUpdatedRows),
+    cleared: Number(channels.numUpdatedRows) + cleared.size,
   };
 }
 
@@ -198,4 +241,26 @@ function scrubbed(column: ReturnType<typeof sql.ref>, emails: readonly string[])
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, "\\$&");
+}
+
+type Json = Record<string, unknown>;
+
+/** A jsonb value as the driver hands it over (parsed, or text from a hand-made row). */
+function asJson(value: unknown): Json {
+  return (typeof value === "string" ? JSON.parse(value) : value) as Json;
+}
+
+/** The values at the sealed paths, to search only what SQL could not. */
+function pick(value: Json, paths: readonly (readonly string[])[]): unknown[] {
+  return paths.map((path) =>
+    path.reduce<unknown>((at, key) => (at && typeof at === "object" ? (at as Json)[key] : undefined), value),
+  );
+}
+
+/** Any of the e-mails, ignoring case; literal alternatives only, so linear on any text. */
+function emailMatcher(emails: readonly string[]): { test(text: string): boolean; global: RegExp } {
+  if (emails.length === 0) return { test: () => false, global: /(?!)/g };
+  const source = emails.map((email) => email.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const once = new RegExp(source, "i");
+  return { test: (text) => once.test(text), global: new RegExp(source, "gi") };
 }

@@ -453,9 +453,12 @@ describe("the CLI's key", () => {
     const malformed = await runCli(["inbox"], {
       env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "short" },
     });
-    expect(malformed.code).toBe(1);
-    expect(malformed.stderr).toBe(
-      "deal-coach: TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64\n",
+    // A malformed value is a configuration problem, reported as the others are (exit 2, README
+    // "Configuration errors").
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain(
+      "TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64",
     );
+    expect(malformed.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
