@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { DealHistoryEntry, InboxRow, NewNudge } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
+import { dealFields } from "./deal-fields.js";
 import { forEachLimit } from "./limit.js";
 import { situationText } from "./situation.js";
 import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
@@ -112,15 +113,12 @@ export class DealProcessor {
     // Lookups first (the owner's Slack id), then one transaction for the deal's new state, the nudges it
     // raises and the row's completion: were the state saved alone and the process killed before the
     // nudge, the replay would find the state already there, detect no change and nudge nobody.
-    const nudges = await this.nudgesFor(row.teamId, after, triggers, update);
+    const history = historyOf(existing?.state.snapshot, after.snapshot, occurredAt);
+    const nudges = await this.nudgesFor(row.teamId, after, triggers, update, history);
     await store.deals.applyUpdate({
       inboxId: row.id,
       teamId: row.teamId,
-      deal: {
-        state: after,
-        lastEventAt: occurredAt,
-        history: historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
-      },
+      deal: { state: after, lastEventAt: occurredAt, history },
       nudges,
     });
   }
@@ -138,14 +136,19 @@ export class DealProcessor {
     return created;
   }
 
-  /** The nudges these triggers raise, addressed to the deal's owner once Slack has told us who that is. */
+  /**
+   * The nudges these triggers raise, addressed to the deal's owner once Slack has told us who that is.
+   * `pending`: history this update adds, not stored yet (it is committed with the nudges).
+   */
   private async nudgesFor(
     teamId: string,
     state: DealState,
     triggers: readonly Trigger[],
     update?: DealUpdate,
+    pending: readonly DealHistoryEntry[] = [],
   ): Promise<NewNudge[]> {
     if (triggers.length === 0) return [];
+    const history = [...(await this.deps.store.deals.dealHistory(state.source, state.dealId)), ...pending];
     const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
     const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
     // One change, one message: triggers raised together (moved to negotiation with no risk recorded)
@@ -162,8 +165,10 @@ export class DealProcessor {
         payload: {
           trigger,
           dealName: state.snapshot.name ?? state.dealId,
-          situation: situationText(trigger, state.snapshot, update),
+          situation: situationText(trigger, state.snapshot, update, state.closeDateMoves),
           stage: state.snapshot.stage,
+          // The deal as it stood when the change was seen, so the nudge asks about that, even if sent later.
+          deal: dealFields(state, history, this.deps.now()),
         },
       },
     ];
