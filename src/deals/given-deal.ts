@@ -7,7 +7,7 @@ import { PreviousSchema } from "./sources/generic-schema.js";
 import { KNOWN_STAGES, type StageMap } from "./sources/stage-map.js";
 
 // A deal given with a question outside Slack (`deal-coach ask --deal FILE`, the `deal` of an `ask --jsonl`
-// line): the webhook's deal fields (README "Deal webhooks"), validated by the same schema, so a file that
+// line): the deal webhook's deal fields (README "The CLI"), validated by the same schema, so a file that
 // a Salesforce Flow would send is read the same way here. Every field is optional: a question needs no
 // deal id or owner. `previous` (the webhook's, same fields) gives the close date and amount before a change.
 
