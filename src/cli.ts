@@ -12,6 +12,7 @@ import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { givenDeal } from "./deals/given-deal.js";
 import { parseStageMap, type StageMap } from "./deals/sources/stage-map.js";
+import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 
 // `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
@@ -22,7 +23,7 @@ const HELP: Record<string, string> = {
   main: `deal-coach: a sales coach that asks, never tells.
 
 Usage:
-  deal-coach ask [--json] [--stage STAGE] [--user ID] [--deal FILE] TEXT...   coach one situation
+  deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] TEXT...   coach one situation
   deal-coach ask --jsonl                        JSON lines {"text","stage"?,"user"?,"deal"?} on stdin
   deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
   deal-coach library check                                      validate the prompt library
@@ -32,7 +33,7 @@ Usage:
   deal-coach weekly send|due [--at ISO-8601]                    one pass of the weekly sender; who is due
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
-  ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] [--deal FILE] TEXT...
+  ask: `Usage: deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] TEXT...
        deal-coach ask --jsonl < situations.jsonl
 
 Prints one to three open questions for the deal situation in TEXT.
@@ -40,6 +41,8 @@ Prints one to three open questions for the deal situation in TEXT.
   --jsonl        read JSON lines {"text","stage"?,"user"?,"deal"?,"previous"?} from stdin, write one result
                  per line, in order; a bad line (or a bad deal) gets {"error": "..."} in its place and the
                  rest go on (exit 1 at the end)
+  --explain      after the questions, print the reading: stage, signals and their evidence, deal fields,
+                 the ranked themes, and why each question was chosen (for people who edit the library)
   --stage STAGE  the deal stage: ${STAGES.join(", ")}
   --user ID      who is asking; in --jsonl a user is not asked the same question twice in one run
   --deal FILE    the deal, as JSON: the deal webhook's deal fields (stage, amount, close_date,
@@ -156,8 +159,11 @@ async function ask(args: string[]): Promise<number> {
     stage: { type: "string" },
     user: { type: "string" },
     deal: { type: "string" },
+    explain: { type: "boolean" },
   });
   if (values.help) return help("ask");
+  if (values.jsonl && values.explain) throw new UsageError("--explain is for one situation, not --jsonl");
+  if (values.json && values.explain) throw new UsageError("--explain prints text; leave out --json");
   if (values.jsonl && values.deal !== undefined)
     throw new UsageError('--deal is for one situation; in --jsonl give each line a "deal"');
   const library = load();
@@ -204,11 +210,13 @@ async function ask(args: string[]): Promise<number> {
     );
   const deal = values.deal === undefined ? undefined : readDealFile(values.deal, stageMap);
   // Only the first INPUT_LIMITS.situation characters are read, as on every surface (README "Input limits").
-  const result = coach(
-    library,
-    { text: clipFor("situation", text), stage: toStage(values.stage), deal },
-    { user: values.user },
-  );
+  const situation = { text: clipFor("situation", text), stage: toStage(values.stage), deal };
+  const result = coach(library, situation, { user: values.user });
+  if (values.explain) {
+    const reading = explainReading(library, situation, { user: values.user }, result);
+    process.stdout.write(`${formatText(result)}\n\n${reading}\n`);
+    return 0;
+  }
   process.stdout.write(`${values.json ? JSON.stringify(resultJson(result)) : formatText(result)}\n`);
   return 0;
 }

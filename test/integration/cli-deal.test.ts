@@ -140,3 +140,57 @@ describe("deal-coach ask --deal FILE", () => {
     expect(both.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("deal-coach ask --explain", () => {
+  it("prints the reply, then the reading: stage and its source, signals with evidence, themes, and why each question", async () => {
+    const deal = { stage: "negotiation", discount_percent: 20, competitor: "Initech" };
+    const run = await runCli([
+      "ask",
+      "--explain",
+      "--user",
+      "U9",
+      "--deal",
+      dealFile(JSON.stringify(deal)),
+      TEXT,
+    ]);
+    expect(run.code).toBe(0);
+    const result = expected(
+      TEXT,
+      { stage: "negotiation", discount_percent: 20, competitor: "Initech" },
+      "U9",
+    );
+    const [reply, reading] = run.stdout.split("\nReading\n");
+    expect(reading).toBeDefined();
+    // The explained reply is the reply coach() gives, question by question.
+    const questions = result.questions as Array<{ id: string; text: string; signals: string[] }>;
+    expect(reply?.split("\n").filter((l) => l.startsWith("- "))).toEqual(questions.map((q) => `- ${q.text}`));
+    expect(reading).toMatch(/stage: negotiation \(from the deal fields\)/);
+    expect(reading).toMatch(/discount +from the deal fields: "discount_percent=20"/);
+    expect(reading).toMatch(/competitor +from the deal fields/);
+    expect(reading).toMatch(/deal fields: .*competitor="Initech"/);
+    expect(reading).toMatch(/Themes, best first[^\n]*\n {2}customer_success +\d+: discount/);
+    questions.forEach((q, i) => {
+      const block = reading?.split(`  ${i + 1}. ${q.text}\n`)[1]?.split(/\n {2}\d\. /)[0] ?? "";
+      expect(block).toContain(`id ${q.id}`);
+      expect(block).toMatch(/chosen because: /);
+      for (const s of q.signals) expect(block).toContain(`signal ${s}`);
+      expect(block).toMatch(/takes for granted: /);
+    });
+  });
+
+  it("names the cue a question was written for, and reads a text-only situation", async () => {
+    const text = "the client ghosted me after I sent the quote";
+    const run = await runCli(["ask", "--explain", text]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/deal fields: none/);
+    const cued = run.stdout.match(/written for this remark: the text says "([^"]+)"/);
+    expect(cued).not.toBeNull();
+    expect(text).toContain(cued?.[1]);
+    expect(run.stdout).toMatch(/from the text: "/);
+  });
+
+  it("is a usage error with --json or --jsonl", async () => {
+    expect((await runCli(["ask", "--explain", "--json", TEXT])).code).toBe(2);
+    expect((await runCli(["ask", "--explain", "--jsonl"], { stdin: "" })).code).toBe(2);
+  });
+});
