@@ -15,8 +15,16 @@ function daysSince(at: string | Date | undefined, now: Date): number | undefined
   return Math.max(0, Math.floor((now.getTime() - ms) / DAY_MS));
 }
 
+/** Won or lost from the status, or from a closed stage when the CRM has no status (as triggers.ts reads it). */
+export function outcomeOf(deal: Partial<DealSnapshot>): "open" | "won" | "lost" {
+  if (deal.status) return deal.status;
+  if (deal.stage === "closed_lost") return "lost";
+  if (deal.stage === "post_sale") return "won";
+  return "open";
+}
+
 function isOpen(deal: Partial<DealSnapshot>): boolean {
-  return deal.status === undefined || deal.status === "open";
+  return outcomeOf(deal) === "open";
 }
 
 /** The latest recorded change of a field, or undefined when it never changed. */
@@ -27,21 +35,24 @@ function lastChange(history: readonly DealHistoryEntry[], field: keyof DealSnaps
 }
 
 /**
- * The fields a source said, as of `now`. Days since activity only for an open deal: a won deal's
- * follow-up a month later is not a deal that went quiet.
+ * The fields a source said, as of `now`. A closed deal keeps what it was (stage, amount, dates, status)
+ * and, when lost, who it was lost to; how it was sold (discount, contacts, forecast, next step, quiet
+ * days) is history: a won deal's follow-up a month later is not a discount to question or a deal gone quiet.
  */
 export function snapshotFields(deal: Partial<DealSnapshot>, now: Date): DealFields {
   const fields: DealFields = {};
+  const open = isOpen(deal);
   if (deal.stage !== undefined) fields.stage = deal.stage;
   if (deal.amount !== undefined) fields.amount = deal.amount;
   if (deal.closeDate !== undefined) fields.close_date = deal.closeDate;
+  if (deal.status !== undefined) fields.status = deal.status;
+  if (deal.competitor !== undefined && outcomeOf(deal) !== "won") fields.competitor = deal.competitor;
+  if (!open) return fields;
   if (deal.discountPercent !== undefined) fields.discount_percent = deal.discountPercent;
   if (deal.contactCount !== undefined) fields.contact_count = deal.contactCount;
-  if (deal.competitor !== undefined) fields.competitor = deal.competitor;
   if (deal.forecastCategory !== undefined) fields.forecast_category = deal.forecastCategory;
-  if (deal.status !== undefined) fields.status = deal.status;
   if (deal.nextStep !== undefined) fields.next_step = deal.nextStep;
-  const quiet = isOpen(deal) ? daysSince(deal.lastActivityAt, now) : undefined;
+  const quiet = daysSince(deal.lastActivityAt, now);
   if (quiet !== undefined) fields.days_since_activity = quiet;
   return fields;
 }
@@ -54,14 +65,13 @@ export function snapshotFields(deal: Partial<DealSnapshot>, now: Date): DealFiel
  */
 export function dealFields(state: DealState, history: readonly DealHistoryEntry[], now: Date): DealFields {
   const fields = snapshotFields(state.snapshot, now);
-  const open = isOpen(state.snapshot);
-  if (state.closeDateMoves > 0) fields.close_date_moves = state.closeDateMoves;
-  const close = lastChange(history, "closeDate");
-  if (close?.oldValue) fields.previous_close_date = close.oldValue;
-  const amount = lastChange(history, "amount");
-  const before = amount?.oldValue ? Number(amount.oldValue) : Number.NaN;
-  if (!Number.isNaN(before)) fields.previous_amount = before;
-  if (open) {
+  if (isOpen(state.snapshot)) {
+    if (state.closeDateMoves > 0) fields.close_date_moves = state.closeDateMoves;
+    const close = lastChange(history, "closeDate");
+    if (close?.oldValue) fields.previous_close_date = close.oldValue;
+    const amount = lastChange(history, "amount");
+    const before = amount?.oldValue ? Number(amount.oldValue) : Number.NaN;
+    if (!Number.isNaN(before)) fields.previous_amount = before;
     const inStage = daysSince(lastChange(history, "stage")?.occurredAt ?? state.stageChangedAt, now);
     if (inStage !== undefined && state.snapshot.stage !== undefined) fields.days_in_stage = inStage;
     if (fields.days_since_activity === undefined) {

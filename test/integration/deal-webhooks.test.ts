@@ -423,6 +423,18 @@ describe("deal channels with a known deal", () => {
 
     const unknown = await say("U_DC2", "778");
     expect(unknown.asked).toEqual(ids(unknown.text, false, "U_DC2"));
+
+    // A store that can't read the deal right now: the message is still answered, without the deal.
+    const teamDeal = h.store.deals.teamDeal;
+    h.store.deals.teamDeal = async () => {
+      throw new Error("connection reset");
+    };
+    try {
+      const unread = await say("U_DC3", "777");
+      expect(unread.asked).toEqual(ids(unread.text, false, "U_DC3"));
+    } finally {
+      h.store.deals.teamDeal = teamDeal;
+    }
   });
 });
 

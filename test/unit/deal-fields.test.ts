@@ -6,6 +6,7 @@ import { dealRefs, linkedDealFields } from "../../src/deals/deal-links.js";
 import { NudgeSender } from "../../src/deals/nudge-sender.js";
 import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import { DealProcessor } from "../../src/deals/processor.js";
+import { situationText } from "../../src/deals/situation.js";
 import type { DealState, DealUpdate } from "../../src/deals/types.js";
 import { createLogger } from "../../src/logger.js";
 import type { DealHistoryEntry } from "../../src/store/deal-types.js";
@@ -104,6 +105,31 @@ describe("dealFields", () => {
     expect(won).toEqual({ stage: "post_sale", status: "won" });
   });
 
+  it("reads a closed deal as what it was: no discount, contacts, quiet days or slips; a lost deal keeps its competitor", () => {
+    const sold = {
+      id: "D1",
+      amount: 9000,
+      discountPercent: 30,
+      contactCount: 1,
+      competitor: "Initech",
+      nextStep: "none",
+      lastActivityAt: "2026-01-01T00:00:00Z",
+    };
+    // HubSpot sends no status: a closed stage says it.
+    const won = dealFields(
+      state({
+        snapshot: { ...sold, stage: "post_sale" },
+        closeDateMoves: 3,
+        lastSeenAt: "2026-01-01T00:00:00Z",
+      }),
+      [entry("closeDate", "2026-01-01", "2026-02-01", "2026-01-05T00:00:00Z")],
+      now,
+    );
+    expect(won).toEqual({ stage: "post_sale", amount: 9000 });
+    const lost = dealFields(state({ snapshot: { ...sold, status: "lost" }, closeDateMoves: 3 }), [], now);
+    expect(lost).toEqual({ amount: 9000, status: "lost", competitor: "Initech" });
+  });
+
   it("never counts negative days or reads an unparseable time", () => {
     expect(snapshotFields({ lastActivityAt: "2026-12-01T00:00:00Z" }, now)).toEqual({
       days_since_activity: 0,
@@ -141,6 +167,22 @@ describe("dealFields", () => {
       ]),
     );
     expect(coach(library, { text: "Globex: update" }).signals).not.toContain("close_date_slipped");
+  });
+});
+
+describe("situationText", () => {
+  const idle = { kind: "idle" as const, themes: [], key: "idle:2026-11-01", summary: "Globex: no activity" };
+  const moved = {
+    ...idle,
+    kind: "close_date_moved" as const,
+    key: "close_date_moved:2",
+    summary: "Globex: close date moved",
+  };
+  it("says the close date moved twice or more on an open deal's other nudges, once", () => {
+    expect(situationText(idle, { id: "D1" }, undefined, 2)).toContain("The close date moved 2 times.");
+    expect(situationText(idle, { id: "D1" }, undefined, 1)).not.toContain("close date moved");
+    expect(situationText(moved, { id: "D1" }, undefined, 2)).not.toContain("The close date moved");
+    expect(situationText(idle, { id: "D1", status: "won" }, undefined, 3)).not.toContain("close date moved");
   });
 });
 

@@ -63,7 +63,16 @@ export async function handleDealChannelMessage(
       // A bot's post has no person behind it: its history is kept per channel.
       const userId = m.user ?? `channel:${m.channel}`;
       const links = [messageText(m), ...(m.attachments ?? []).map((a) => a.title_link ?? "")].join("\n");
-      const deal = await linkedDealFields(services.store.deals, input.teamId, links, new Date());
+      // The deal only adds to the reading: when it can't be read, the message is still answered.
+      const deal = await linkedDealFields(services.store.deals, input.teamId, links, new Date()).catch(
+        (err: Error) => {
+          services.logger.warn(
+            { requestId: input.requestId, err: { message: err.message } },
+            "linked deal unread",
+          );
+          return undefined;
+        },
+      );
       const { rendered } = await coachAndRecord(services, {
         key: { teamId: input.teamId, userId },
         text,
