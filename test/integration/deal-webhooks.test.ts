@@ -20,6 +20,7 @@ import {
   messageChannels,
   nextTs,
   TEAM_ID,
+  USER_ID,
 } from "../support/slack-payloads.js";
 
 // The whole path: a CRM delivery -> verified -> committed to the inbox (202) -> processed -> a private
@@ -423,6 +424,37 @@ describe("deal channels with a known deal", () => {
 
     const unknown = await say("U_DC2", "778");
     expect(unknown.asked).toEqual(ids(unknown.text, false, "U_DC2"));
+
+    // A CRM bot's post links the deal in its attachment's title (posted under the test's default user).
+    const botKey = { teamId: TEAM_ID, userId: USER_ID };
+    const before = await h.store.recentQuestionIds(botKey, { sinceDays: 30 });
+    const ts = nextTs();
+    const from = h.slack.calls.length;
+    const attachment = {
+      title: "Globex: note added",
+      title_link: "https://app.hubspot.com/contacts/1/deal/777",
+    };
+    await h.event(
+      messageChannels({
+        channel: "C_DEALS",
+        ts,
+        subtype: "bot_message",
+        bot_id: "B_CRM",
+        user: undefined,
+        text: "",
+        attachments: [attachment],
+      }),
+    );
+    await h.slack.waitFor((c) => c.method === "chat.postMessage" && c.args.thread_ts === ts, { from });
+    const botAsked = await h.store.recentQuestionIds(botKey, { threadKey: `C_DEALS:${ts}` });
+    const botExpected = coach(
+      library,
+      { text: attachment.title, deal },
+      { history: before, user: botKey.userId },
+    );
+    expect([...botAsked].sort()).toEqual(botExpected.questions.map((q) => q.id).sort());
+    const botWithout = coach(library, { text: attachment.title }, { history: before, user: botKey.userId });
+    expect(botWithout.questions.map((q) => q.id).sort()).not.toEqual([...botAsked].sort());
 
     // A store that can't read the deal right now: the message is still answered, without the deal.
     const teamDeal = h.store.deals.teamDeal;
