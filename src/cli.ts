@@ -23,8 +23,8 @@ const HELP: Record<string, string> = {
   main: `deal-coach: a sales coach that asks, never tells.
 
 Usage:
-  deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] TEXT...   coach one situation
-  deal-coach ask --jsonl                        JSON lines {"text","stage"?,"user"?,"deal"?} on stdin
+  deal-coach ask [--json|--explain] [--deal FILE] TEXT...       coach one situation (see ask --help)
+  deal-coach ask --jsonl                                        JSON lines {"text","deal"?,...} on stdin
   deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
   deal-coach library check                                      validate the prompt library
   deal-coach start                                              run the Slack app (reads .env)
