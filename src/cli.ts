@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { config as loadDotenv } from "dotenv";
 import { z } from "zod";
 import { parse, UsageError } from "./cli-args.js";
 import { coach, resultJson } from "./coaching/coach.js";
+import type { DealFields } from "./coaching/deal.js";
 import { checkReply } from "./coaching/guard.js";
 import { clipFor } from "./coaching/input-limits.js";
 import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { ConfigError, loadConfig, loadStoreConfig } from "./config.js";
+import { givenDeal } from "./deals/given-deal.js";
+import { parseStageMap, type StageMap } from "./deals/sources/stage-map.js";
+import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { parseKey } from "./secret-box.js";
 
@@ -21,8 +25,8 @@ const HELP: Record<string, string> = {
   main: `deal-coach: a sales coach that asks, never tells.
 
 Usage:
-  deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...   coach one situation
-  deal-coach ask --jsonl                                        JSON lines {"text","stage"?,"user"?} on stdin
+  deal-coach ask [--json|--explain] [--deal FILE] TEXT...       coach one situation (see ask --help)
+  deal-coach ask --jsonl                                        JSON lines {"text","deal"?,...} on stdin
   deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
   deal-coach library check                                      validate the prompt library
   deal-coach start                                              run the Slack app (reads .env)
@@ -31,15 +35,21 @@ Usage:
   deal-coach weekly send|due [--at ISO-8601]                    one pass of the weekly sender; who is due
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
-  ask: `Usage: deal-coach ask [--json] [--stage STAGE] [--user ID] TEXT...
+  ask: `Usage: deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] TEXT...
        deal-coach ask --jsonl < situations.jsonl
 
 Prints one to three open questions for the deal situation in TEXT.
   --json         print {"questions":[{"id","theme","text","signals"}],"themes","signals","stage","source"}
-  --jsonl        read JSON lines {"text","stage"?,"user"?} from stdin, write one result per line, in order;
-                 a bad line gets {"error": "..."} in its place and the rest go on (exit 1 at the end)
+  --jsonl        read JSON lines {"text","stage"?,"user"?,"deal"?,"previous"?} from stdin, write one result
+                 per line, in order; a bad line (or a bad deal) gets {"error": "..."} in its place and the
+                 rest go on (exit 1 at the end)
+  --explain      after the questions, print the reading: stage, signals and their evidence, deal fields,
+                 the ranked themes, and why each question was chosen (for people who edit the library)
   --stage STAGE  the deal stage: ${STAGES.join(", ")}
-  --user ID      who is asking; in --jsonl a user is not asked the same question twice in one run`,
+  --user ID      who is asking; in --jsonl a user is not asked the same question twice in one run
+  --deal FILE    the deal, as JSON: the deal webhook's deal fields (stage, amount, close_date,
+                 last_activity_at, discount_percent, competitor, contact_count, status, ...), or
+                 {"deal": {...}, "previous": {...}}; stage labels map as for the webhook (DEAL_STAGE_MAP)`,
   lint: `Usage: deal-coach lint [--jsonl] [TEXT...]
 
 Checks candidate replies with the non-directive guard. With TEXT, checks that one reply; otherwise reads
@@ -107,7 +117,43 @@ const AskLine = z.object({
   text: z.string().trim().min(1, "text is empty"),
   stage: z.string().optional(),
   user: z.string().optional(),
+  deal: z.unknown().optional(),
+  previous: z.unknown().optional(),
 });
+
+/** A given deal's fields for the coach, or an error naming the bad field. */
+function dealOf(deal: unknown, previous: unknown, stageMap: StageMap): DealFields | undefined {
+  if (deal === undefined && previous === undefined) return undefined;
+  if (deal === undefined) throw new Error("previous: given without a deal");
+  const given = givenDeal(deal, previous, stageMap, new Date());
+  if (!given.ok) throw new Error(given.error);
+  return given.fields;
+}
+
+/** --deal FILE: a deal object, or {"deal", "previous"} as in a webhook update. */
+function readDealFile(path: string, stageMap: StageMap): DealFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`--deal ${path}: ${(err as NodeJS.ErrnoException).code ?? "cannot read"}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`--deal ${path}: not valid JSON`);
+  }
+  const wrapped =
+    json !== null && typeof json === "object" && !Array.isArray(json) && "deal" in json
+      ? (json as { deal: unknown; previous?: unknown })
+      : { deal: json, previous: undefined };
+  try {
+    return dealOf(wrapped.deal, wrapped.previous, stageMap);
+  } catch (err) {
+    throw new Error(`--deal ${path}: ${(err as Error).message}`);
+  }
+}
 
 async function ask(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -115,9 +161,16 @@ async function ask(args: string[]): Promise<number> {
     jsonl: { type: "boolean" },
     stage: { type: "string" },
     user: { type: "string" },
+    deal: { type: "string" },
+    explain: { type: "boolean" },
   });
   if (values.help) return help("ask");
+  if (values.jsonl && values.explain) throw new UsageError("--explain is for one situation, not --jsonl");
+  if (values.json && values.explain) throw new UsageError("--explain prints text; leave out --json");
+  if (values.jsonl && values.deal !== undefined)
+    throw new UsageError('--deal is for one situation; in --jsonl give each line a "deal"');
   const library = load();
+  const stageMap = parseStageMap(process.env.DEAL_STAGE_MAP);
   if (values.jsonl) {
     if (positionals.length > 0) throw new UsageError("--jsonl reads stdin; give no TEXT");
     const history = new Map<string, string[]>();
@@ -137,10 +190,11 @@ async function ask(args: string[]): Promise<number> {
           throw new Error(`${issue?.path.join(".") || "line"}: ${issue?.message}`);
         }
         const { text, stage, user } = parsed.data;
+        const deal = dealOf(parsed.data.deal, parsed.data.previous, stageMap);
         const asked = user ? (history.get(user) ?? []) : [];
         const result = coach(
           library,
-          { text: clipFor("situation", text), stage: toStage(stage) },
+          { text: clipFor("situation", text), stage: toStage(stage), deal },
           { user, history: asked },
         );
         if (user) history.set(user, [...result.questions.map((q) => q.id), ...asked]);
@@ -157,12 +211,15 @@ async function ask(args: string[]): Promise<number> {
     throw new UsageError(
       'ask needs the situation as TEXT, e.g. deal-coach ask "they went quiet after the demo"',
     );
+  const deal = values.deal === undefined ? undefined : readDealFile(values.deal, stageMap);
   // Only the first INPUT_LIMITS.situation characters are read, as on every surface (README "Input limits").
-  const result = coach(
-    library,
-    { text: clipFor("situation", text), stage: toStage(values.stage) },
-    { user: values.user },
-  );
+  const situation = { text: clipFor("situation", text), stage: toStage(values.stage), deal };
+  const result = coach(library, situation, { user: values.user });
+  if (values.explain) {
+    const reading = explainReading(library, situation, { user: values.user }, result);
+    process.stdout.write(`${formatText(result)}\n\n${reading}\n`);
+    return 0;
+  }
   process.stdout.write(`${values.json ? JSON.stringify(resultJson(result)) : formatText(result)}\n`);
   return 0;
 }

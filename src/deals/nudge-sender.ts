@@ -165,7 +165,7 @@ export class NudgeSender {
     const history = await store.recentQuestionIds(key, { sinceDays: 30 });
     const result = coach(
       library,
-      { text: p.situation, stage: p.stage && isStage(p.stage) ? p.stage : undefined },
+      { text: p.situation, stage: p.stage && isStage(p.stage) ? p.stage : undefined, deal: p.deal },
       { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme) },
     );
     const message = nudgeBlocks({

@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { DealHistoryEntry, InboxRow, NewNudge } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
+import { dealFields } from "./deal-fields.js";
 import { forEachLimit } from "./limit.js";
 import { situationText } from "./situation.js";
 import { detectTriggers, followUpsDue, idleTrigger } from "./triggers.js";
@@ -124,7 +125,6 @@ export class DealProcessor {
     // Lookups first (the owner's Slack id), then one transaction for the deal's new state, the nudges it
     // raises and the row's completion: were the state saved alone and the process killed before the
     // nudge, the replay would find the state already there, detect no change and nudge nobody.
-    let nudges = await this.nudgesFor(row.teamId, after, triggers, update);
     // An owner who asked to be forgotten is neither nudged nor kept: the deal goes on without their
     // e-mail, in its state, its history and the stored update (README "Forget"). A deal handed over from
     // them nudges its new owner as usual; only the stored update loses their e-mail.
@@ -132,18 +132,13 @@ export class DealProcessor {
       owner: await this.isForgotten(row.teamId, after.snapshot.ownerEmail),
       previous: await this.isForgotten(row.teamId, update.previous?.ownerEmail),
     };
-    if (forgotten.owner) {
-      nudges = [];
-      delete after.snapshot.ownerEmail;
-    }
+    if (forgotten.owner) delete after.snapshot.ownerEmail;
+    const history = historyOf(existing?.state.snapshot, after.snapshot, occurredAt);
+    const nudges = forgotten.owner ? [] : await this.nudgesFor(row.teamId, after, triggers, update, history);
     await store.deals.applyUpdate({
       inboxId: row.id,
       teamId: row.teamId,
-      deal: {
-        state: after,
-        lastEventAt: occurredAt,
-        history: historyOf(existing?.state.snapshot, after.snapshot, occurredAt),
-      },
+      deal: { state: after, lastEventAt: occurredAt, history },
       nudges,
       ...(forgotten.owner || forgotten.previous ? { storedUpdate: withoutForgotten(update, forgotten) } : {}),
     });
@@ -166,14 +161,19 @@ export class DealProcessor {
     return created;
   }
 
-  /** The nudges these triggers raise, addressed to the deal's owner once Slack has told us who that is. */
+  /**
+   * The nudges these triggers raise, addressed to the deal's owner once Slack has told us who that is.
+   * `pending`: history this update adds, not stored yet (it is committed with the nudges).
+   */
   private async nudgesFor(
     teamId: string,
     state: DealState,
     triggers: readonly Trigger[],
     update?: DealUpdate,
+    pending: readonly DealHistoryEntry[] = [],
   ): Promise<NewNudge[]> {
     if (triggers.length === 0) return [];
+    const history = [...(await this.deps.store.deals.dealHistory(state.source, state.dealId)), ...pending];
     const email = state.snapshot.ownerEmail?.toLowerCase() ?? null;
     const userId = email ? await this.deps.resolveOwner(teamId, email) : null;
     // No nudge waits under a forgotten owner's e-mail.
@@ -192,8 +192,10 @@ export class DealProcessor {
         payload: {
           trigger,
           dealName: state.snapshot.name ?? state.dealId,
-          situation: situationText(trigger, state.snapshot, update),
+          situation: situationText(trigger, state.snapshot, update, state.closeDateMoves),
           stage: state.snapshot.stage,
+          // The deal as it stood when the change was seen, so the nudge asks about that, even if sent later.
+          deal: dealFields(state, history, this.deps.now()),
         },
       },
     ];

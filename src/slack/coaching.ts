@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { type CoachQuestion, type CoachResult, coach, goDeeper } from "../coaching/coach.js";
+import type { DealFields } from "../coaching/deal.js";
 import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
@@ -18,6 +19,8 @@ export interface CoachRequest {
   key: UserKey;
   text: string;
   stage?: Stage;
+  /** The deal's structured fields, when the message is about a deal we know (a deal channel). */
+  deal?: DealFields;
   surface: Surface;
   /** Conversation the reply belongs to: questions already asked there are never repeated. */
   threadKey?: string;
@@ -41,7 +44,7 @@ export async function coachAndRecord(
   const history = [...new Set([...inThread, ...recent])];
   const coached = coach(
     library,
-    { text, stage: req.stage },
+    { text, stage: req.stage, deal: req.deal },
     { history, user: req.key.userId, excludeThemes: req.excludeThemes, maxQuestions: req.maxQuestions },
   );
   const result = req.lead ? { ...coached, questions: [...req.lead, ...coached.questions] } : coached;

@@ -48,7 +48,16 @@ export const SEALED_JSON = {
     ],
   },
   // A nudge waiting to be sent: the text for the coach carries the note, the summary the deal's name.
-  nudges: { payload: [["dealName"], ["situation"], ["trigger", "summary"]] },
+  // The deal's fields for the coach carry the competitor and the next step as the CRM wrote them.
+  nudges: {
+    payload: [
+      ["dealName"],
+      ["situation"],
+      ["trigger", "summary"],
+      ["deal", "competitor"],
+      ["deal", "next_step"],
+    ],
+  },
 } as const satisfies Record<string, Record<string, readonly Path[]>>;
 
 export class AtRest {

@@ -1,3 +1,4 @@
+import type { DealFields } from "../coaching/deal.js";
 import type { DealSource, DealState, DealUpdate, Trigger } from "../deals/types.js";
 import type { OwnerLinkStore } from "./link-types.js";
 
@@ -45,6 +46,8 @@ export interface NudgePayload {
   /** Text for the coach: the note and a description of the change. */
   situation: string;
   stage?: string;
+  /** The deal's structured fields for the coach; absent on nudges stored before they were kept. */
+  deal?: DealFields;
   /** Where to post: a deal channel's thread instead of the owner's DM. */
   channel?: string;
   threadTs?: string;
@@ -120,6 +123,8 @@ export interface DealStore {
   replayInbox(id: string): Promise<boolean>;
 
   getDeal(source: DealSource, dealId: string): Promise<{ state: DealState; lastEventAt: Date } | undefined>;
+  /** A deal of this team only (a link pasted in one workspace never reads another's deal). */
+  teamDeal(teamId: string, source: DealSource, dealId: string): Promise<DealState | undefined>;
   saveDeal(
     teamId: string,
     state: DealState,

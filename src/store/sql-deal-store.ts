@@ -190,6 +190,17 @@ export class SqlDealStore implements DealStore {
     return row ? { state: this.openState(row.state), lastEventAt: new Date(row.last_event_at) } : undefined;
   }
 
+  async teamDeal(teamId: string, source: DealSource, dealId: string): Promise<DealState | undefined> {
+    const row = await this.db
+      .selectFrom("deals")
+      .select("state")
+      .where("team_id", "=", teamId)
+      .where("source", "=", source)
+      .where("deal_id", "=", dealId)
+      .executeTakeFirst();
+    return row ? parse<DealState>(row.state) : undefined;
+  }
+
   async saveDeal(
     teamId: string,
     state: DealState,

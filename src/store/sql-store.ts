@@ -232,7 +232,9 @@ export class SqlStore implements Store {
 
   async forgetUser(key: UserKey): Promise<ForgetReport> {
     const digest = await this.#forgetKeys.digester();
-    return this.#db.transaction().execute((trx) => forgetUserRows(trx, key, digest, this.#now(), this.#atRest));
+    return this.#db
+      .transaction()
+      .execute((trx) => forgetUserRows(trx, key, digest, this.#now(), this.#atRest));
   }
 
   async forgetTeam(teamId: string): Promise<void> {

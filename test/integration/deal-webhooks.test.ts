@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coach } from "../../src/coaching/coach.js";
 import { checkReply } from "../../src/coaching/guard.js";
 import { signDeals, signHubSpot } from "../../src/deals/sources/index.js";
 import { ACTION, NUDGE_ACTION } from "../../src/slack/ids.js";
@@ -10,6 +11,7 @@ import {
   startFakePipedrive,
 } from "../support/fake-crm.js";
 import { postToApp } from "../support/fake-slack.js";
+import { library } from "../support/library.js";
 import { optInToNudges } from "../support/nudges.js";
 import {
   appHomeOpened,
@@ -18,6 +20,7 @@ import {
   messageChannels,
   nextTs,
   TEAM_ID,
+  USER_ID,
 } from "../support/slack-payloads.js";
 
 // The whole path: a CRM delivery -> verified -> committed to the inbox (202) -> processed -> a private
@@ -375,6 +378,97 @@ describe("nudge buttons and deal channels", () => {
         .slice(from)
         .filter((c) => c.method === "chat.postMessage" && c.args.channel === "C_DEALS"),
     ).toHaveLength(1);
+  });
+});
+
+describe("deal channels with a known deal", () => {
+  it("coaches a message that links a deal this team holds with that deal's fields, and an unknown link without", async () => {
+    await h.store.deals.saveDeal(
+      TEAM_ID,
+      {
+        source: "hubspot",
+        dealId: "777",
+        snapshot: { id: "777", name: "Globex", stage: "negotiation", competitor: "Initech", contactCount: 1 },
+        closeDateMoves: 2,
+        riskRecorded: true,
+      },
+      new Date(),
+      [{ field: "closeDate", oldValue: "2026-12-01", newValue: "2027-01-15", occurredAt: new Date() }],
+    );
+    const deal = {
+      stage: "negotiation" as const,
+      competitor: "Initech",
+      contact_count: 1,
+      close_date_moves: 2,
+      previous_close_date: "2026-12-01",
+    };
+    const say = async (user: string, id: string) => {
+      const ts = nextTs();
+      const text = `Quick update from today's call <https://app.hubspot.com/contacts/1/deal/${id}|Globex>`;
+      const from = h.slack.calls.length;
+      await h.event(messageChannels({ channel: "C_DEALS", ts, user, text }));
+      await h.slack.waitFor((c) => c.method === "chat.postMessage" && c.args.thread_ts === ts, { from });
+      const asked = await h.store.recentQuestionIds(
+        { teamId: TEAM_ID, userId: user },
+        { threadKey: `C_DEALS:${ts}` },
+      );
+      return { text, asked: [...asked].sort() };
+    };
+    const ids = (text: string, withDeal: boolean, user: string) =>
+      coach(library, { text, ...(withDeal && { deal }) }, { history: [], user })
+        .questions.map((q) => q.id)
+        .sort();
+
+    const known = await say("U_DC1", "777");
+    expect(known.asked).toEqual(ids(known.text, true, "U_DC1"));
+    // The premise: this deal's fields change the questions.
+    expect(known.asked).not.toEqual(ids(known.text, false, "U_DC1"));
+
+    const unknown = await say("U_DC2", "778");
+    expect(unknown.asked).toEqual(ids(unknown.text, false, "U_DC2"));
+
+    // A CRM bot's post links the deal in its attachment's title (posted under the test's default user).
+    const botKey = { teamId: TEAM_ID, userId: USER_ID };
+    const before = await h.store.recentQuestionIds(botKey, { sinceDays: 30 });
+    const ts = nextTs();
+    const from = h.slack.calls.length;
+    const attachment = {
+      title: "Globex: note added",
+      title_link: "https://app.hubspot.com/contacts/1/deal/777",
+    };
+    await h.event(
+      messageChannels({
+        channel: "C_DEALS",
+        ts,
+        subtype: "bot_message",
+        bot_id: "B_CRM",
+        user: undefined,
+        text: "",
+        attachments: [attachment],
+      }),
+    );
+    await h.slack.waitFor((c) => c.method === "chat.postMessage" && c.args.thread_ts === ts, { from });
+    const botAsked = await h.store.recentQuestionIds(botKey, { threadKey: `C_DEALS:${ts}` });
+    const botExpected = coach(
+      library,
+      { text: attachment.title, deal },
+      { history: before, user: botKey.userId },
+    );
+    expect([...botAsked].sort()).toEqual(botExpected.questions.map((q) => q.id).sort());
+    const botWithout = coach(library, { text: attachment.title }, { history: before, user: botKey.userId });
+    expect(botWithout.questions.map((q) => q.id).sort()).not.toEqual([...botAsked].sort());
+
+    // A store that can't read the deal right now: the message is still answered, without the deal.
+    const teamDeal = h.store.deals.teamDeal;
+    h.store.deals.teamDeal = async () => {
+      throw new Error("connection reset");
+    };
+    try {
+      const unread = await say("U_DC3", "777");
+      expect(unread.asked).toEqual(ids(unread.text, false, "U_DC3"));
+    } finally {
+      h.store.deals.teamDeal = teamDeal;
+    }
   });
 });
 

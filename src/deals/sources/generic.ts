@@ -117,7 +117,7 @@ function toUpdate(raw: RawUpdate, at: string, stageMap: StageMap): DealUpdate {
 }
 
 /** Body fields in DealSnapshot terms; null stays null ("empty"), absent stays absent ("not said"). */
-function stated(raw: RawFields, stageMap: StageMap): Stated {
+export function stated(raw: RawFields, stageMap: StageMap): Stated {
   const out: Stated = {
     name: raw.name,
     amount: raw.amount,

@@ -1,11 +1,14 @@
 import type { WebClient } from "@slack/web-api";
+import { linkedDealFields } from "../../../deals/deal-links.js";
 import { coachAndRecord } from "../../coaching.js";
 import { stripMention } from "../../mentions.js";
 import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // A deal channel: every top-level message, including a CRM integration's bot posts, is read as a deal
-// update and answered once, in its thread, with questions. Never the bot's own posts.
+// update and answered once, in its thread, with questions. Never the bot's own posts. A message that links
+// a deal we hold (the CRM's record link, in the text or an attachment's title link) is coached with that
+// deal's fields too (README "Deal channels").
 
 export interface ChannelMessage {
   subtype?: string;
@@ -19,6 +22,7 @@ export interface ChannelMessage {
     fallback?: string;
     pretext?: string;
     title?: string;
+    title_link?: string;
     text?: string;
     fields?: Array<{ title?: string; value?: string }>;
   }>;
@@ -58,15 +62,33 @@ export async function handleDealChannelMessage(
     async (post) => {
       // A bot's post has no person behind it: its history is kept per channel.
       const userId = m.user ?? `channel:${m.channel}`;
+      const links = [messageText(m), ...(m.attachments ?? []).map((a) => a.title_link ?? "")].join("\n");
+      // The deal only adds to the reading: when it can't be read, the message is still answered.
+      const deal = await linkedDealFields(services.store.deals, input.teamId, links, new Date()).catch(
+        (err: Error) => {
+          services.logger.warn(
+            { requestId: input.requestId, err: { message: err.message } },
+            "linked deal unread",
+          );
+          return undefined;
+        },
+      );
       const { rendered } = await coachAndRecord(services, {
         key: { teamId: input.teamId, userId },
         text,
+        deal,
         surface: "nudge",
         threadKey: `${m.channel}:${m.ts}`,
       });
       await post(rendered);
       services.logger.info(
-        { requestId: input.requestId, team: input.teamId, channel: m.channel, surface: "deal_channel" },
+        {
+          requestId: input.requestId,
+          team: input.teamId,
+          channel: m.channel,
+          surface: "deal_channel",
+          linkedDeal: deal !== undefined,
+        },
         "coached",
       );
     },

@@ -1,0 +1,93 @@
+import type { CoachResult } from "./coaching/coach.js";
+import type { Situation } from "./coaching/deal.js";
+import type { Library, Question } from "./coaching/library.js";
+import { presupposedPremises } from "./coaching/premises.js";
+import { type SelectOptions, selectQuestions } from "./coaching/select.js";
+
+// `deal-coach ask --explain`: the coach's reading of one situation in plain words, for people who edit
+// the library (README "The CLI"): what it read (stage, signals with their evidence, deal fields), how it
+// ranked the themes, and why each question that went out was chosen. It re-runs the same deterministic
+// selection coach() ran, so it explains exactly the reply printed above it.
+
+const STAGE_SOURCE = {
+  given: "given with --stage",
+  fields: "from the deal fields",
+  text: "inferred from the text",
+  none: "unknown",
+} as const;
+
+const REASONS: Record<string, string> = {
+  stage_fit: "the theme fits the stage (no signal asked for it)",
+  foundation: "a foundation theme the text shows no evidence for yet",
+  no_context: "there was too little deal content to read",
+  deal_change: "the deal change calls for this theme",
+  fallback: "nothing else passed the guard",
+};
+
+function quote(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+function why(question: Question | undefined, signals: readonly string[], lower: string, stage?: string) {
+  const reasons = signals.map((s) => REASONS[s] ?? `signal ${s}`);
+  const lines = [`chosen because: ${reasons.join("; ")}`];
+  if (question) {
+    const cue = question.cuePattern?.exec(lower)?.[0];
+    if (cue) lines.push(`written for this remark: the text says ${quote(cue)}`);
+    if (stage)
+      lines.push(
+        question.stages.includes(stage as Question["stages"][number])
+          ? `written for the ${stage} stage`
+          : `not written for the ${stage} stage (taken because the theme had too few that were)`,
+      );
+  }
+  return lines;
+}
+
+/** Human-readable text: the reading, the ranking, and why each question of `result` was chosen. */
+export function explainReading(
+  library: Library,
+  situation: Situation,
+  options: SelectOptions,
+  result: CoachResult,
+): string {
+  const { ranked, report, picks } = selectQuestions(library, situation, options);
+  const out: string[] = ["Reading"];
+  out.push(`  stage: ${report.stage ?? "unknown"} (${STAGE_SOURCE[report.stageSource]})`);
+  if (report.signals.length === 0) out.push("  signals: none");
+  else {
+    out.push("  signals:");
+    for (const s of report.signals) {
+      const from = s.source === "fields" ? "deal fields" : "text";
+      out.push(`    ${s.id.padEnd(26)} from the ${from}: ${quote(s.evidence)}`);
+    }
+  }
+  const fields = Object.entries(report.fields);
+  out.push(
+    fields.length === 0
+      ? "  deal fields: none"
+      : `  deal fields: ${fields.map(([k, v]) => `${k}=${typeof v === "string" ? quote(v, 30) : String(v)}`).join(", ")}`,
+  );
+  out.push(`  deal content: ${report.hasDealContent ? "yes" : "no"}`);
+
+  out.push("", "Themes, best first (score: signals)");
+  for (const r of ranked.filter((x) => x.score > 0).slice(0, 5)) {
+    const by = r.signals.length > 0 ? r.signals.join(", ") : "stage fit only";
+    out.push(`  ${r.theme.padEnd(18)} ${String(Math.round(r.score * 10) / 10).padStart(5)}: ${by}`);
+  }
+
+  out.push("", "Questions");
+  result.questions.forEach((q, i) => {
+    const pick = picks.find((p) => p.question.id === q.id);
+    out.push(`  ${i + 1}. ${q.text}`, `     id ${q.id}, theme ${q.theme}`);
+    for (const line of why(pick?.question, q.signals, report.lower, report.stage)) out.push(`     ${line}`);
+    const premises = presupposedPremises(q.text);
+    out.push(
+      `     takes for granted: ${premises.length > 0 ? premises.join(", ") : "nothing in the premise word lists"}`,
+    );
+  });
+  const dropped = picks.filter((p) => !result.questions.some((q) => q.id === p.question.id));
+  for (const p of dropped) out.push(`  (left out by the guard: ${p.question.id})`);
+  return out.join("\n");
+}
