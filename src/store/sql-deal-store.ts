@@ -198,7 +198,7 @@ export class SqlDealStore implements DealStore {
       .where("source", "=", source)
       .where("deal_id", "=", dealId)
       .executeTakeFirst();
-    return row ? parse<DealState>(row.state) : undefined;
+    return row ? this.openState(row.state) : undefined;
   }
 
   async saveDeal(
