@@ -54,7 +54,7 @@ const RULES: readonly Rule[] = [
   {
     premise: "price_named",
     pattern:
-      /(?:[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:k|usd|eur|gbp|dollars|euros|bucks|an hour|per hour|\/hr|\/hour|per month|\/mo|a month|per day|a day)\b|\b(?:my|our|the|their|your|this|his|her) (?:price|rate|fee|quote|hourly rate|day rate)\b)/,
+      /(?:[$€£]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:k|usd|eur|gbp|dollars|euros|bucks|an hour|per hour|\/hr|\/hour|per month|\/mo|a month|per day|a day)\b|\b(?:my|our|the|their|your|this|his|her) (?:price|rate|fee|hourly rate|day rate)\b)/,
   },
   {
     premise: "signed_or_live",
