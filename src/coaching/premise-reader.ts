@@ -16,6 +16,8 @@ interface Rule {
   pattern: RegExp;
   /** "not signed yet", "no demo": a negation just before the match does not establish the premise. */
   negatable?: boolean;
+  /** Words that, just before the match, make it someone else's ("their competitors" are the buyer's own). */
+  notAfter?: RegExp;
 }
 
 const MONTH =
@@ -80,7 +82,8 @@ const RULES: readonly Rule[] = [
   {
     premise: "competitor",
     pattern:
-      /\b(?:competitors?|incumbent|another (?:vendor|agency|freelancer|company|provider|contractor|designer|developer|firm|shop|supplier|seller)|other (?:vendors?|agency|freelancers?|quotes|bids|providers?|contractors?|suppliers?|sellers)|current (?:provider|vendor|agency|supplier)|in-?house|someone (?:else |)cheaper|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different))\b/,
+      /\b(?:competitors?|incumbent|another (?:vendor|agency|freelancer|company|provider|contractor|designer|developer|firm|shop|supplier|seller)|other (?:vendors?|agency|freelancers?|quotes|bids|providers?|contractors?|suppliers?|sellers)|current (?:provider|vendor|agency|supplier)|in-?house|someone (?:else |)cheaper|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different))\b/g,
+    notAfter: /\b(?:their|his|her|its|client's|customer's|clients'|customers')\s$/,
   },
   {
     premise: "named_stakeholder",
@@ -150,9 +153,11 @@ const STAGE_PREMISES: Partial<Record<Stage, readonly Premise[]>> = {
 function match(rule: Rule, lower: string): string | undefined {
   const re = rule.pattern;
   re.lastIndex = 0;
-  if (!rule.negatable) return re.exec(lower)?.[0];
+  if (!rule.negatable && !rule.notAfter) return re.exec(lower)?.[0];
   for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
-    if (!negated(lower, m.index)) return m[0];
+    if (rule.negatable && negated(lower, m.index)) continue;
+    if (rule.notAfter?.test(lower.slice(Math.max(0, m.index - 12), m.index))) continue;
+    return m[0];
   }
   return undefined;
 }

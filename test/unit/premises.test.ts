@@ -57,6 +57,7 @@ describe("the premise reader", () => {
     ["we meet again next week to talk it over", "close_date"],
     ["I'm worried I priced it wrong", "objection"],
     ["their customers have lots of competition in SEO", "competitor"],
+    ["we help them rank above their competitors", "competitor"],
     ["first call with a new lead, seemed keen", "signed_or_live"],
   ])("does not read %j as %s", (text, premise) => {
     expect(premisesOf(text)).not.toContain(premise);
