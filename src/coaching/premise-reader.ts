@@ -1,5 +1,5 @@
 import type { DealFields } from "./deal.js";
-import { type Premise, withImplied } from "./premises.js";
+import { PREMISE_IMPLIES, type Premise, withImplied } from "./premises.js";
 import { negated } from "./signals.js";
 import type { Stage } from "./taxonomy.js";
 
@@ -197,6 +197,42 @@ export function readPremises(input: PremiseInput): Set<Premise> {
   if (input.fields) fieldPremises(input.fields, found);
   for (const p of (input.statedStage && STAGE_PREMISES[input.statedStage]) ?? []) found.add(p);
   return withImplied(found);
+}
+
+/** Asks whether one premise is established. */
+export interface PremiseCheck {
+  has(premise: Premise): boolean;
+}
+
+// The premises that bring each one with them: `existing_client` holds wherever `renewal` does.
+const IMPLIED_BY = new Map<Premise, Premise[]>();
+for (const [from, tos] of Object.entries(PREMISE_IMPLIES) as Array<[Premise, readonly Premise[]]>)
+  for (const to of withImplied(tos)) IMPLIED_BY.set(to, [...(IMPLIED_BY.get(to) ?? []), from]);
+const RULES_BY_PREMISE = new Map<Premise, Rule[]>();
+for (const rule of RULES)
+  RULES_BY_PREMISE.set(rule.premise, [...(RULES_BY_PREMISE.get(rule.premise) ?? []), rule]);
+
+/**
+ * readPremises, read on demand: coach() runs on every message, and most questions presuppose nothing,
+ * so only the premises the candidate questions declare are looked for in the text, each once.
+ */
+export function premiseCheck(input: PremiseInput): PremiseCheck {
+  const given = new Set<Premise>();
+  if (input.fields) fieldPremises(input.fields, given);
+  for (const p of (input.statedStage && STAGE_PREMISES[input.statedStage]) ?? []) given.add(p);
+  const known = new Map<Premise, boolean>();
+  const inText = (p: Premise): boolean => {
+    let hit = known.get(p);
+    if (hit === undefined) {
+      hit = (RULES_BY_PREMISE.get(p) ?? []).some((rule) => match(rule, input.lower) !== undefined);
+      known.set(p, hit);
+    }
+    return hit;
+  };
+  const direct = (p: Premise) => given.has(p) || inText(p);
+  return {
+    has: (p) => direct(p) || (IMPLIED_BY.get(p) ?? []).some(direct),
+  };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Situation } from "./deal.js";
 import type { Library, Question } from "./library.js";
-import { readPremises } from "./premise-reader.js";
-import type { Premise } from "./premises.js";
+import { type PremiseCheck, premiseCheck } from "./premise-reader.js";
 import { ADVERSARIAL_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
 import { extractSignals, isLateStage, type SignalReport } from "./signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
@@ -64,7 +63,7 @@ export interface Selection {
   ranked: RankedTheme[];
   report: SignalReport;
   /** What the situation establishes; a question is asked only when all it presupposes is here. */
-  premises: ReadonlySet<Premise>;
+  premises: PremiseCheck;
 }
 
 function fnv1a(input: string): number {
@@ -126,7 +125,7 @@ function foundationGap(report: SignalReport, ranked: RankedTheme[], taken: Set<T
 function questionsFor(
   library: Library,
   lowerText: string,
-  premises: ReadonlySet<Premise>,
+  premises: PremiseCheck,
   theme: Theme,
   stage: Stage | undefined,
   seed: number,
@@ -181,7 +180,7 @@ export function selectQuestions(
   const max = Math.min(3, Math.max(1, options.maxQuestions ?? 3));
   const lowerText = report.lower;
   const stated = report.stageSource === "given" || report.stageSource === "fields";
-  const premises = readPremises({
+  const premises = premiseCheck({
     lower: lowerText,
     fields: report.fields,
     statedStage: stated ? report.stage : undefined,

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { coach } from "../../src/coaching/coach.js";
 import type { DealFields, Situation } from "../../src/coaching/deal.js";
 import { type Library, loadLibrary, type Question, readLibrary } from "../../src/coaching/library.js";
-import { premiseEvidence, readPremises } from "../../src/coaching/premise-reader.js";
-import { type Premise, presupposedPremises } from "../../src/coaching/premises.js";
+import { premiseCheck, premiseEvidence, readPremises } from "../../src/coaching/premise-reader.js";
+import { PREMISE_IDS, type Premise, presupposedPremises } from "../../src/coaching/premises.js";
 import { selectQuestions } from "../../src/coaching/select.js";
 import type { Stage } from "../../src/coaching/taxonomy.js";
 import { BUILT_IN_LIBRARY_DIR } from "../../src/paths.js";
@@ -92,6 +92,23 @@ describe("the premise reader", () => {
     expect(premisesOf("", undefined, "solution")).toEqual(["demo"]);
     expect(premisesOf("", undefined, "discovery")).toEqual([]);
     expect(premisesOf("")).toEqual([]);
+  });
+
+  it("answers on demand exactly as the full reading does (fixtures, real posts, fields, stages)", () => {
+    const inputs: Array<Parameters<typeof readPremises>[0]> = fixtureCases().map((c) => ({
+      lower: c.situation.text.toLowerCase(),
+      fields: c.situation.deal,
+      statedStage: c.situation.stage,
+    }));
+    for (const c of realCases() ?? []) inputs.push({ lower: c.situation.text.toLowerCase() });
+    inputs.push({ lower: "", fields: { status: "won" } }, { lower: "", statedStage: "renewal" });
+    inputs.push({ lower: "they lost it to the incumbent" });
+    for (const input of inputs) {
+      const full = readPremises(input);
+      const lazy = premiseCheck(input);
+      for (const p of PREMISE_IDS)
+        expect(lazy.has(p), `${p} in ${input.lower.slice(0, 40)}`).toBe(full.has(p));
+    }
   });
 
   it("names the words that established each premise", () => {
