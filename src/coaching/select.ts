@@ -248,7 +248,7 @@ export function selectQuestions(
       if (has("no_context")) take("goals", 1, "no_context");
       else take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
     }
-  } else if (options.focusThemes && options.focusThemes.some((t) => !excluded.has(t))) {
+  } else if (options.focusThemes?.some((t) => !excluded.has(t))) {
     const focus = options.focusThemes.filter((t) => !excluded.has(t));
     const first = takeFirst(focus, Math.min(2, max), "deal_change");
     const second =
