@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../paths.js";
 import { checkReply } from "./guard.js";
+import { isPremise, PREMISE_IDS, type Premise, presupposedPremises, withImplied } from "./premises.js";
 import { isSignalId } from "./signal-catalog.js";
 import { isStage, isTheme, STAGES, type Stage, THEMES, type Theme } from "./taxonomy.js";
 import { type ParsedCache, parseYamlCached, readParsedCache } from "./yaml-cache.js";
@@ -28,6 +29,11 @@ const QuestionSchema = z.strictObject({
    * said they loved the demo, ..."). A question with cues is asked only when one matches, and first.
    */
   cues: z.array(z.string().trim().min(2)).optional(),
+  /**
+   * What the question takes for granted (premise ids, src/coaching/premises.ts): it is asked only when the
+   * rep's text or the deal fields establish each of them. Its follow-ups share the declaration.
+   */
+  presupposes: z.array(z.string()).optional(),
   /** An organisation's library may switch off a built-in question by id. */
   disabled: z.boolean().optional(),
 });
@@ -64,6 +70,8 @@ export interface Question {
   cues: readonly string[];
   /** The cues compiled into one pattern at load (coach() tests it on every call); null without cues. */
   cuePattern: RegExp | null;
+  /** Premises that must be established before this question is asked; empty for none. */
+  presupposes: readonly Premise[];
 }
 export interface ThemeDef {
   id: Theme;
@@ -141,6 +149,47 @@ function readYaml(path: string, problems: LibraryProblem[]): unknown {
 function cuePattern(cues: readonly string[]): RegExp | null {
   if (cues.length === 0) return null;
   return new RegExp(cues.map((c) => c.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
+}
+
+function checkPremises(
+  file: string,
+  id: string,
+  declared: readonly string[],
+  problems: LibraryProblem[],
+): Premise[] {
+  const good: Premise[] = [];
+  for (const p of declared) {
+    if (isPremise(p)) good.push(p);
+    else
+      problems.push({
+        file,
+        id,
+        reason: `unknown premise "${p}" in presupposes (known: ${PREMISE_IDS.join(", ")})`,
+      });
+  }
+  return good;
+}
+
+/**
+ * A question whose wording takes something for granted must say so, or the selector would ask it where
+ * it makes no sense ("this close date" to a rep who has none). The word lists are in premises.ts; a
+ * premise implied by a declared one (a renewal implies an existing client) counts as declared.
+ */
+function checkDeclared(
+  file: string,
+  id: string,
+  value: string,
+  declared: readonly Premise[],
+  problems: LibraryProblem[],
+): void {
+  const have = withImplied(declared);
+  const missing = presupposedPremises(value).filter((p) => !have.has(p));
+  if (missing.length > 0)
+    problems.push({
+      file,
+      id,
+      reason: `wording presupposes ${missing.join(", ")} but the question does not declare it: add presupposes: [${[...declared, ...missing].join(", ")}] to the question, or reword it`,
+    });
 }
 
 function checkStages(
@@ -242,12 +291,15 @@ function mergeThemeFile(
     }
     if (!claimId(draft, file, q.id, problems, override && index >= 0)) continue;
     checkText(file, q.id, q.text, problems);
+    const presupposes = checkPremises(file, q.id, q.presupposes ?? [], problems);
+    checkDeclared(file, q.id, q.text, presupposes, problems);
     const followUps: FollowUp[] = [];
     for (const f of q.follow_ups ?? []) {
       if (!f.id.startsWith(`${q.id}.`))
         problems.push({ file, id: f.id, reason: `follow-up id must start with "${q.id}."` });
       if (!claimId(draft, file, f.id, problems, override)) continue;
       checkText(file, f.id, f.text, problems);
+      checkDeclared(file, f.id, f.text, presupposes, problems);
       followUps.push({ id: f.id, text: f.text, parentId: q.id });
     }
     const question: Question = {
@@ -258,6 +310,7 @@ function mergeThemeFile(
       followUps,
       cues: (q.cues ?? []).map((c) => c.toLowerCase()),
       cuePattern: cuePattern(q.cues ?? []),
+      presupposes,
     };
     if (index >= 0) def.questions[index] = question;
     else def.questions.push(question);

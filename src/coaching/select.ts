@@ -1,5 +1,6 @@
 import type { Situation } from "./deal.js";
 import type { Library, Question } from "./library.js";
+import { type PremiseCheck, premiseCheck } from "./premise-reader.js";
 import { ADVERSARIAL_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
 import { extractSignals, isLateStage, type SignalReport } from "./signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
@@ -61,6 +62,8 @@ export interface Selection {
   picks: Pick[];
   ranked: RankedTheme[];
   report: SignalReport;
+  /** What the situation establishes; a question is asked only when all it presupposes is here. */
+  premises: PremiseCheck;
 }
 
 function fnv1a(input: string): number {
@@ -122,6 +125,7 @@ function foundationGap(report: SignalReport, ranked: RankedTheme[], taken: Set<T
 function questionsFor(
   library: Library,
   lowerText: string,
+  premises: PremiseCheck,
   theme: Theme,
   stage: Stage | undefined,
   seed: number,
@@ -132,8 +136,12 @@ function questionsFor(
 ): Question[] {
   // A question written for a particular remark ("When they said they loved the demo, ...") is asked only
   // when the rep made that remark, and then first: it fits what just happened best.
+  // A question that takes something for granted ("this close date") is asked only where the rep's text
+  // or the deal establishes it (docs/real-seller-posts.md "Premises").
   const all = (library.themes.get(theme)?.questions ?? []).filter(
-    (q) => q.cuePattern === null || q.cuePattern.test(lowerText),
+    (q) =>
+      (q.cuePattern === null || q.cuePattern.test(lowerText)) &&
+      (q.presupposes.length === 0 || q.presupposes.every((p) => premises.has(p))),
   );
   const fresh = all.filter((q) => !chosen.has(q.id) && !history.includes(q.id));
   const staged = stage ? fresh.filter((q) => q.stages.includes(stage)) : fresh;
@@ -171,6 +179,12 @@ export function selectQuestions(
   const excluded = new Set(options.excludeThemes ?? []);
   const max = Math.min(3, Math.max(1, options.maxQuestions ?? 3));
   const lowerText = report.lower;
+  const stated = report.stageSource === "given" || report.stageSource === "fields";
+  const premises = premiseCheck({
+    lower: lowerText,
+    fields: report.fields,
+    statedStage: stated ? report.stage : undefined,
+  });
   const seed = fnv1a(`${lowerText}\u0000${options.user ?? ""}`);
   const ranked = rankThemes(report).filter((r) => !excluded.has(r.theme));
   const has = (id: SignalId) => report.signals.some((s) => s.id === id);
@@ -181,10 +195,13 @@ export function selectQuestions(
     const signals = ranked.find((r) => r.theme === theme)?.signals ?? [];
     return signals.length > 0 ? [...signals] : [fallback];
   };
-  const take = (theme: Theme, count: number, reason: string, prefer?: string) => {
+  const picked = new Set<Theme>();
+  const take = (theme: Theme, count: number, reason: string, prefer?: string): number => {
+    const before = picks.length;
     for (const q of questionsFor(
       library,
       lowerText,
+      premises,
       theme,
       report.stage,
       seed,
@@ -196,6 +213,21 @@ export function selectQuestions(
       chosen.add(q.id);
       picks.push({ question: q, why: why(theme, reason) });
     }
+    return picks.length - before;
+  };
+  // When a theme has no question whose premises hold, the next theme in line asks instead, and in the
+  // end the ranked list: every theme has questions that presuppose nothing, so some theme always asks.
+  const takeFirst = (themes: readonly Theme[], count: number, reason: string): Theme | undefined => {
+    const seen = new Set<Theme>();
+    for (const theme of [...themes, ...ranked.map((r) => r.theme)]) {
+      if (seen.has(theme) || picked.has(theme)) continue;
+      seen.add(theme);
+      if (take(theme, count, reason) > 0) {
+        picked.add(theme);
+        return theme;
+      }
+    }
+    return undefined;
   };
   const signalThemes = ranked.filter((r) => r.signals.length > 0 && r.score >= SECONDARY_WEIGHT);
 
@@ -211,24 +243,25 @@ export function selectQuestions(
     const dealTheme = signalThemes.find(
       (r) => r.theme !== "self_reflection" && r.signals.some((s) => !ADVERSARIAL_SIGNALS.includes(s)),
     );
-    if (dealTheme && max > 1) take(dealTheme.theme, 1, "stage_fit");
-    else if (max > 1 && has("no_context")) take("goals", 1, "no_context");
-    else if (max > 1) take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
-  } else if (options.focusThemes && options.focusThemes.some((t) => !excluded.has(t))) {
+    const dealTaken = dealTheme && max > 1 ? take(dealTheme.theme, 1, "stage_fit") : 0;
+    if (dealTaken === 0 && max > 1) {
+      if (has("no_context")) take("goals", 1, "no_context");
+      else take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
+    }
+  } else if (options.focusThemes?.some((t) => !excluded.has(t))) {
     const focus = options.focusThemes.filter((t) => !excluded.has(t));
-    const first = focus[0] as Theme;
-    take(first, Math.min(2, max), "deal_change");
-    const second = focus[1] ?? signalThemes.find((r) => r.theme !== first)?.theme;
-    if (second && picks.length < max) take(second, max - picks.length, "deal_change");
+    const first = takeFirst(focus, Math.min(2, max), "deal_change");
+    const second =
+      focus.find((t) => t !== first && t !== focus[0]) ??
+      signalThemes.find((r) => !picked.has(r.theme) && r.theme !== focus[0])?.theme;
+    if (second && picks.length < max) takeFirst([second], max - picks.length, "deal_change");
   } else {
-    const first = ranked[0]?.theme ?? "self_reflection";
-    take(first, Math.min(2, max), "stage_fit");
+    takeFirst([ranked[0]?.theme ?? "self_reflection"], Math.min(2, max), "stage_fit");
     if (picks.length < max) {
-      const taken = new Set<Theme>([first]);
       const second =
-        signalThemes.find((r) => r.theme !== first)?.theme ?? foundationGap(report, ranked, taken);
-      if (second) take(second, max - picks.length, report.stage ? "foundation" : "stage_fit");
+        signalThemes.find((r) => !picked.has(r.theme))?.theme ?? foundationGap(report, ranked, picked);
+      if (second) takeFirst([second], max - picks.length, report.stage ? "foundation" : "stage_fit");
     }
   }
-  return { picks, ranked, report };
+  return { picks, ranked, report, premises };
 }

@@ -192,7 +192,7 @@ const TEXT_RULES: Rule[] = [
 const NEGATION =
   /\b(?:no|not|nobody|never|didn't|did not|without|zero|hasn't|haven't|wasn't|none|nothing|isn't|aren't|don't|dont)\b/;
 
-function negated(lower: string, index: number): boolean {
+export function negated(lower: string, index: number): boolean {
   const before = lower.slice(Math.max(0, index - 30), index);
   const lastWords = before.split(/\s+/).slice(-4).join(" ");
   return NEGATION.test(lastWords);

@@ -133,6 +133,27 @@ describe("deal-coach library check and help", () => {
     expect(ask.stderr).toMatch(/library check/);
   });
 
+  it("rejects a question whose wording presupposes a premise it does not declare", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "deal-coach-cli-"));
+    mkdirSync(join(dir, "themes"));
+    writeFileSync(
+      join(dir, "themes", "urgency.yml"),
+      "id: urgency\nquestions:\n  - id: urgency.who-picked\n    text: Who on their side picked this close date?\n    stages: [proposal]\n",
+    );
+    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /urgency\.yml: urgency\.who-picked: wording presupposes close_date but the question does not declare it: add presupposes: \[close_date\]/,
+    );
+    writeFileSync(
+      join(dir, "themes", "urgency.yml"),
+      "id: urgency\nquestions:\n  - id: urgency.who-picked\n    text: Who on their side picked this close date?\n    stages: [proposal]\n    presupposes: [close_date]\n",
+    );
+    const fixed = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    expect(fixed.stdout).toMatch(/library ok/);
+    expect(fixed.code).toBe(0);
+  });
+
   it("migrates a fresh embedded store once, then reports it up to date", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-migrate-"));
     const first = await runCli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
