@@ -128,13 +128,18 @@ export class DealProcessor {
     // An owner who asked to be forgotten is neither nudged nor kept: the deal goes on without their
     // e-mail, in its state, its history and the stored update (README "Forget"). A deal handed over from
     // them nudges its new owner as usual; only the stored update loses their e-mail.
+    // The owner is looked up first: a lookup that finds a forgotten user suppresses that e-mail too.
+    let history = historyOf(existing?.state.snapshot, after.snapshot, occurredAt);
+    let nudges = await this.nudgesFor(row.teamId, after, triggers, update, history);
     const forgotten = {
       owner: await this.isForgotten(row.teamId, after.snapshot.ownerEmail),
       previous: await this.isForgotten(row.teamId, update.previous?.ownerEmail),
     };
-    if (forgotten.owner) delete after.snapshot.ownerEmail;
-    const history = historyOf(existing?.state.snapshot, after.snapshot, occurredAt);
-    const nudges = forgotten.owner ? [] : await this.nudgesFor(row.teamId, after, triggers, update, history);
+    if (forgotten.owner) {
+      nudges = [];
+      delete after.snapshot.ownerEmail;
+      history = historyOf(existing?.state.snapshot, after.snapshot, occurredAt);
+    }
     await store.deals.applyUpdate({
       inboxId: row.id,
       teamId: row.teamId,

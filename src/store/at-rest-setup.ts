@@ -71,18 +71,22 @@ function resolveKey(source: AtRestKeySource, dataSealed: boolean, logger?: AtRes
   return createKeyFile(path, logger);
 }
 
-function readKeyFile(path: string, logger?: AtRestLogger): AtRestKey {
+// Log lines name the key file by its path, as the embedded store names its data directory: a path the
+// operator chose, never anyone's words (README "What the logs hold").
+function readKeyFile(where: string, logger?: AtRestLogger): AtRestKey {
+  const path = where;
   const text = readFileSync(path, "utf8").trim();
   if (!/^[0-9a-f]{64}$/i.test(text)) {
     throw new AtRestKeyError(`the key file ${path} does not hold a key (64 hex characters); restore it`);
   }
   if ((statSync(path).mode & 0o077) !== 0) {
-    logger?.error?.({ path }, `the key file ${path} is readable by other users; run chmod 600 on it`);
+    logger?.error?.({ path }, `the key file ${where} is readable by other users; run chmod 600 on it`);
   }
   return { key: Buffer.from(text, "hex"), name: `the key file ${path}` };
 }
 
-function createKeyFile(path: string, logger?: AtRestLogger): AtRestKey {
+function createKeyFile(where: string, logger?: AtRestLogger): AtRestKey {
+  const path = where;
   const key = randomBytes(32);
   // "wx": never replaces a key that appeared meanwhile. Synced, file and directory, before any row is
   // sealed with it: data sealed under a key lost in a crash could never be read again.
@@ -96,7 +100,7 @@ function createKeyFile(path: string, logger?: AtRestLogger): AtRestKey {
   syncDirectory(dirname(path));
   logger?.info(
     { path },
-    `created the key file ${path} (back it up with the data: without it nothing private can be read)`,
+    `created the key file ${where} (back it up with the data: without it nothing private can be read)`,
   );
   return { key, name: `the key file ${path}` };
 }

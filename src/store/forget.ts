@@ -78,7 +78,7 @@ export async function forgetUserRows(
     const paths = SEALED_JSON.deals.state;
     const state = atRest.openJson(asJson(row.state), paths);
     if (!mentionIn.test(JSON.stringify(pick(state, paths)))) continue;
-    const clean = JSON.parse(JSON.stringify(state).replace(mentionIn.global, "[forgotten]"));
+    const clean = JSON.parse(mentionIn.replace(JSON.stringify(state)));
     await trx
       .updateTable("deals")
       .set({ state: JSON.stringify(atRest.sealJson(clean, paths)) })
@@ -257,10 +257,33 @@ function pick(value: Json, paths: readonly (readonly string[])[]): unknown[] {
   );
 }
 
-/** Any of the e-mails, ignoring case; literal alternatives only, so linear on any text. */
-function emailMatcher(emails: readonly string[]): { test(text: string): boolean; global: RegExp } {
-  if (emails.length === 0) return { test: () => false, global: /(?!)/g };
-  const source = emails.map((email) => email.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  const once = new RegExp(source, "i");
-  return { test: (text) => once.test(text), global: new RegExp(source, "gi") };
+/**
+ * Any of the e-mails, ignoring case. No RegExp: one built per call could not be checked for linear time
+ * with the others (test/unit/regex-linear.test.ts); a window compared at each position is linear in the
+ * text for a bounded e-mail.
+ */
+function emailMatcher(emails: readonly string[]): {
+  test(text: string): boolean;
+  replace(text: string): string;
+} {
+  const wanted = emails.map((email) => email.toLowerCase());
+  const at = (text: string, i: number) =>
+    wanted.find((email) => text.slice(i, i + email.length).toLowerCase() === email);
+  return {
+    test: (text) => {
+      for (let i = 0; i < text.length; i++) if (at(text, i)) return true;
+      return false;
+    },
+    replace: (text) => {
+      let out = "";
+      for (let i = 0; i < text.length; ) {
+        const email = at(text, i);
+        if (email) {
+          out += "[forgotten]";
+          i += email.length;
+        } else out += text[i++];
+      }
+      return out;
+    },
+  };
 }

@@ -336,7 +336,8 @@ async function sharedStore(): Promise<{
     const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-rotation-"));
     return {
       env: { DATA_DIR: dataDir, DATABASE_URL: "" },
-      open: () => openStore({ dataDir }),
+      // The same key as the CLI is given (oauthEnv), for tokens and for what is sealed at rest.
+      open: () => openStore({ dataDir, encryptionKey: KEY }),
       drop: async () => {},
     };
   }
@@ -356,7 +357,7 @@ async function sharedStore(): Promise<{
   const databaseUrl = url.toString();
   return {
     env: { DATABASE_URL: databaseUrl },
-    open: () => openStore({ databaseUrl }),
+    open: () => openStore({ databaseUrl, encryptionKey: KEY }),
     drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   };
 }

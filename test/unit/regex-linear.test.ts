@@ -79,14 +79,21 @@ function scaledAttack(attack: AttackPattern): string {
   return attack.pumps.map((p) => p.prefix + p.pump.repeat(times)).join("") + attack.suffix;
 }
 
-/** The slowest of the stress inputs through the pattern, in ms, and which input it was. */
+/**
+ * The slowest of the stress inputs through the pattern, in ms, and which input it was. An input over the
+ * limit is timed twice more and its fastest run kept: a busy machine only ever adds time, while a
+ * quadratic pattern needs seconds on every run.
+ */
 function measure(pattern: Pattern, extra: string[] = []): { ms: number; input: string } {
   const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
   let worst = { ms: 0, input: "" };
   for (const input of [...stressInputs(pattern.source), ...extra]) {
-    const started = performance.now();
-    re.exec(input);
-    const ms = performance.now() - started;
+    let ms = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3 && ms > MEASURED_LIMIT_MS; run++) {
+      const started = performance.now();
+      re.exec(input);
+      ms = Math.min(ms, performance.now() - started);
+    }
     if (ms > worst.ms) worst = { ms, input: input.slice(0, 12) };
   }
   return worst;
