@@ -563,7 +563,11 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
       const slack = await FakeSlack.start();
       const { env, cleanup } = await cliStore();
       try {
-        const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.DATA_DIR });
+        const store = await openStore({
+          databaseUrl: env.DATABASE_URL || undefined,
+          dataDir: env.DATA_DIR,
+          encryptionKey: Buffer.from(CLI_KEY_HEX, "hex"),
+        });
         try {
           const key = { teamId: TEAM_ID, userId: "U_CLI" };
           await store.upsertUser(key, {
@@ -640,11 +644,18 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
   });
 });
 
+/** The CLI's TOKEN_ENCRYPTION_KEY: what it reads is sealed at rest (README "Encryption keys"). */
+const CLI_KEY_HEX = randomBytes(32).toString("hex");
+
 /** A store for the CLI's own process: a data directory, or a schema of its own on the test PostgreSQL. */
 async function cliStore(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   if (storeKind === "pglite") {
     return {
-      env: { DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-logs-")), DATABASE_URL: "" },
+      env: {
+        DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-logs-")),
+        DATABASE_URL: "",
+        TOKEN_ENCRYPTION_KEY: CLI_KEY_HEX,
+      },
       cleanup: async () => {},
     };
   }
@@ -655,7 +666,7 @@ async function cliStore(): Promise<{ env: Record<string, string>; cleanup: () =>
   const url = new URL(testDatabaseUrl);
   url.searchParams.set("options", `-c search_path=${schema}`);
   return {
-    env: { DATABASE_URL: url.toString(), DATA_DIR: "" },
+    env: { DATABASE_URL: url.toString(), DATA_DIR: "", TOKEN_ENCRYPTION_KEY: CLI_KEY_HEX },
     cleanup: async () => {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
