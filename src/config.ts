@@ -9,15 +9,20 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-const EnvSchema = z.object({
+/** The Slack variables as plain strings: read even when other variables are bad, so one run lists all. */
+const SlackVars = z.object({
   SLACK_BOT_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional,
   SLACK_CLIENT_ID: optional,
   SLACK_CLIENT_SECRET: optional,
   SLACK_STATE_SECRET: optional,
-  SLACK_API_URL: optional.pipe(z.url({ message: "must be a URL like https://slack.com/api/" }).optional()),
   TOKEN_ENCRYPTION_KEY: optional,
+});
+
+const EnvSchema = z.object({
+  ...SlackVars.shape,
+  SLACK_API_URL: optional.pipe(z.url({ message: "must be a URL like https://slack.com/api/" }).optional()),
   PORT: optional.pipe(
     z
       .string()
@@ -237,17 +242,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** The Slack variables as plain strings: read even when other variables are bad, so one run lists all. */
-const SlackVars = z.object({
-  SLACK_BOT_TOKEN: optional,
-  SLACK_SIGNING_SECRET: optional,
-  SLACK_APP_TOKEN: optional,
-  SLACK_CLIENT_ID: optional,
-  SLACK_CLIENT_SECRET: optional,
-  SLACK_STATE_SECRET: optional,
-  TOKEN_ENCRYPTION_KEY: optional,
-});
-
 /**
  * Which Slack mode the variables select and what is missing for it. Socket Mode is the documented
  * default, so with nothing set the problem names its two tokens first and HTTP mode second.
@@ -334,13 +328,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.success ? parsed.data : undefined;
   const mode = slack.mode;
-  let key: Buffer | undefined;
-  if (vars.TOKEN_ENCRYPTION_KEY) {
-    key = parseKey(vars.TOKEN_ENCRYPTION_KEY);
-    if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
-  }
+  const key = readEncryptionKey(vars.TOKEN_ENCRYPTION_KEY, problems);
   // The embedded store keeps a key file next to its data; PostgreSQL has no such place (docs/encryption.md).
-  else if (e?.DATABASE_URL)
+  if (!vars.TOKEN_ENCRYPTION_KEY && e?.DATABASE_URL)
     problems.push(
       "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest",
     );
@@ -405,6 +395,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
 }
 
 /** The store's variables alone, for the commands that only open the store (`migrate`, `inbox`, `weekly due`). */
+/** TOKEN_ENCRYPTION_KEY as 32 bytes, or undefined when unset; a malformed value is added to problems. */
+function readEncryptionKey(text: string | undefined, problems: string[]): Buffer | undefined {
+  if (text === undefined) return undefined;
+  const key = parseKey(text);
+  if (!key) problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  return key;
+}
+
 export function loadStoreConfig(
   env: NodeJS.ProcessEnv = process.env,
   options: Pick<LoadOptions, "envFile"> = {},
@@ -412,10 +410,7 @@ export function loadStoreConfig(
   const parsed = EnvSchema.pick({ DATABASE_URL: true, DATA_DIR: true }).safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   // Reflections and CRM notes are sealed with it (docs/encryption.md); `migrate` never reads them.
-  const keyText = env.TOKEN_ENCRYPTION_KEY?.trim() || undefined;
-  const encryptionKey = keyText === undefined ? undefined : parseKey(keyText);
-  if (keyText !== undefined && !encryptionKey)
-    problems.push("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
+  const encryptionKey = readEncryptionKey(env.TOKEN_ENCRYPTION_KEY?.trim() || undefined, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems, options);
   return {
     databaseUrl: parsed.data.DATABASE_URL,

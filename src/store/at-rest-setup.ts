@@ -74,35 +74,33 @@ function resolveKey(source: AtRestKeySource, dataSealed: boolean, logger?: AtRes
 // Log lines name the key file by its path, as the embedded store names its data directory: a path the
 // operator chose, never anyone's words (README "What the logs hold").
 function readKeyFile(where: string, logger?: AtRestLogger): AtRestKey {
-  const path = where;
-  const text = readFileSync(path, "utf8").trim();
+  const text = readFileSync(where, "utf8").trim();
   if (!/^[0-9a-f]{64}$/i.test(text)) {
-    throw new AtRestKeyError(`the key file ${path} does not hold a key (64 hex characters); restore it`);
+    throw new AtRestKeyError(`the key file ${where} does not hold a key (64 hex characters); restore it`);
   }
-  if ((statSync(path).mode & 0o077) !== 0) {
-    logger?.error?.({ path }, `the key file ${where} is readable by other users; run chmod 600 on it`);
+  if ((statSync(where).mode & 0o077) !== 0) {
+    logger?.error?.({ path: where }, `the key file ${where} is readable by other users; run chmod 600 on it`);
   }
-  return { key: Buffer.from(text, "hex"), name: `the key file ${path}` };
+  return { key: Buffer.from(text, "hex"), name: `the key file ${where}` };
 }
 
 function createKeyFile(where: string, logger?: AtRestLogger): AtRestKey {
-  const path = where;
   const key = randomBytes(32);
   // "wx": never replaces a key that appeared meanwhile. Synced, file and directory, before any row is
   // sealed with it: data sealed under a key lost in a crash could never be read again.
-  const fd = openSync(path, "wx", 0o600);
+  const fd = openSync(where, "wx", 0o600);
   try {
     writeSync(fd, `${key.toString("hex")}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  syncDirectory(dirname(path));
+  syncDirectory(dirname(where));
   logger?.info(
-    { path },
+    { path: where },
     `created the key file ${where} (back it up with the data: without it nothing private can be read)`,
   );
-  return { key, name: `the key file ${path}` };
+  return { key, name: `the key file ${where}` };
 }
 
 function syncDirectory(dir: string): void {

@@ -58,17 +58,10 @@ export async function forgetUserRows(
     .where("team_id", "=", teamId)
     .where(isOwned("source", "deal_id"))
     .executeTakeFirst();
-  // Someone else's deal that names them in a field (a next step, a note) keeps going without it.
-  const scrubbedDeals = await trx
-    .updateTable("deals")
-    .set({ state: scrubbed(sql.ref("state"), emails) })
-    .where("team_id", "=", teamId)
-    .where(mentions(sql`state::text`))
-    .returning(["source", "deal_id"])
-    .execute();
-  // Sealed fields (a next step, a note: docs/encryption.md) are ciphertext to SQL, so they are opened and
-  // searched here, and a deal that names them there is sealed again without it.
-  const cleared = new Set(scrubbedDeals.map((d) => `${d.source}:${d.deal_id}`));
+  // Someone else's deal that names them in a field (a next step, a note) keeps going without it. Sealed
+  // fields (docs/encryption.md) are ciphertext to SQL, so each deal is opened and searched here, and one
+  // that names them is sealed again without it.
+  const cleared = new Set<string>();
   const mentionIn = emailMatcher(emails);
   for (const row of await trx
     .selectFrom("deals")
@@ -76,18 +69,17 @@ export async function forgetUserRows(
     .where("team_id", "=", teamId)
     .execute()) {
     const paths = SEALED_JSON.deals.state;
-    const state = atRest.openJson(asJson(row.state), paths);
-    if (!mentionIn.test(JSON.stringify(pick(state, paths)))) continue;
-    const clean = JSON.parse(mentionIn.replace(JSON.stringify(state)));
+    const text = JSON.stringify(atRest.openJson(asJson(row.state), paths));
+    if (!mentionIn.test(text)) continue;
     await trx
       .updateTable("deals")
-      .set({ state: JSON.stringify(atRest.sealJson(clean, paths)) })
+      .set({ state: JSON.stringify(atRest.sealJson(JSON.parse(mentionIn.replace(text)), paths)) })
       .where("source", "=", row.source)
       .where("deal_id", "=", row.deal_id)
       .execute();
     cleared.add(`${row.source}:${row.deal_id}`);
   }
-  // Updates and nudges that name them only inside a sealed note go as the plain ones do.
+  // Updates and nudges that name them inside a sealed note go as those naming them in plain fields do.
   let sealedUpdates = 0;
   let sealedNudges = 0;
   for (const table of ["deal_inbox", "nudges"] as const) {
@@ -98,7 +90,7 @@ export async function forgetUserRows(
       .select(["id", "payload"])
       .where("team_id", "=", teamId)
       .execute())
-      if (mentionIn.test(JSON.stringify(pick(atRest.openJson(asJson(row.payload), paths), paths))))
+      if (mentionIn.test(JSON.stringify(atRest.openJson(asJson(row.payload), paths))))
         named.push(String(row.id));
     if (named.length > 0) {
       const res = await trx.deleteFrom(table).where("id", "in", named).executeTakeFirst();
@@ -233,12 +225,6 @@ async function emailsOf(trx: Kysely<Database>, key: UserKey): Promise<string[]> 
 }
 
 /** The jsonb with each e-mail replaced, wherever it appears in its text, case-insensitively. */
-function scrubbed(column: ReturnType<typeof sql.ref>, emails: readonly string[]) {
-  // Outside a bracket expression, a backslash before a non-alphanumeric character makes it literal.
-  const pattern = emails.map((email) => email.replace(/[^A-Za-z0-9]/g, "\\$&")).join("|");
-  return sql<string>`regexp_replace(${column}::text, ${pattern}, '[forgotten]', 'gi')::jsonb`;
-}
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, "\\$&");
 }
@@ -248,13 +234,6 @@ type Json = Record<string, unknown>;
 /** A jsonb value as the driver hands it over (parsed, or text from a hand-made row). */
 function asJson(value: unknown): Json {
   return (typeof value === "string" ? JSON.parse(value) : value) as Json;
-}
-
-/** The values at the sealed paths, to search only what SQL could not. */
-function pick(value: Json, paths: readonly (readonly string[])[]): unknown[] {
-  return paths.map((path) =>
-    path.reduce<unknown>((at, key) => (at && typeof at === "object" ? (at as Json)[key] : undefined), value),
-  );
 }
 
 /**
