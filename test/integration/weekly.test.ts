@@ -1,5 +1,6 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import { setWeekly } from "../../src/reflection/opt-in.js";
 import { WeeklySender } from "../../src/reflection/sender.js";
@@ -58,6 +59,7 @@ function sender(
   return new WeeklySender({
     store,
     library,
+    coacher: libraryCoacher(library),
     logger: createLogger("silent"),
     ratePerSec,
     leaseMs,

@@ -4,6 +4,7 @@ import { checkReply } from "../../src/coaching/guard.js";
 import { NudgeSender } from "../../src/deals/nudge-sender.js";
 import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import type { Trigger } from "../../src/deals/types.js";
+import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import type { Store } from "../../src/store/types.js";
 import { library } from "../support/library.js";
@@ -80,6 +81,7 @@ beforeEach(async () => {
   sender = new NudgeSender({
     store,
     library,
+    coacher: libraryCoacher(library),
     logger: createLogger("silent"),
     now,
     policy: DEFAULT_POLICY,
