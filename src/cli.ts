@@ -385,11 +385,12 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
   const store = await opening;
   try {
-    const { config, createLogger, slackClients, WeeklySender, library } = prepared;
+    const { config, createLogger, slackClients, WeeklySender, library, coacher } = prepared;
     const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
     const sender = new WeeklySender({
       store,
       library,
+      coacher,
       logger,
       clientFor: slackClients(config, store, logger).clientFor,
       ratePerSec: config.weekly.ratePerSec,
@@ -408,7 +409,9 @@ async function prepareSender(config: ReturnType<typeof loadConfig>) {
   const { createLogger } = await import("./logger.js");
   const { slackClients } = await import("./slack/clients.js");
   const { WeeklySender } = await import("./reflection/sender.js");
-  return { config, createLogger, slackClients, WeeklySender, library: load() };
+  const { libraryCoacher } = await import("./llm/coacher.js");
+  const library = load();
+  return { config, createLogger, slackClients, WeeklySender, library, coacher: libraryCoacher(library) };
 }
 
 const hasEnvFile = () => existsSync(".env");

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { type Library, loadLibrary } from "./coaching/library.js";
 import type { Config } from "./config.js";
 import { buildDeals, type Deals } from "./deals/wiring.js";
+import { type Coacher, libraryCoacher } from "./llm/coacher.js";
 import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { WeeklyPoller } from "./reflection/poller.js";
@@ -38,6 +39,13 @@ export interface StartOptions {
   logger?: Logger;
   store?: Store;
   library?: Library;
+  /**
+   * Where every surface's questions come from (the library's coacher by default). Tests give one of their
+   * own (slow, marked, failing) to check the surfaces around it.
+   */
+  coacher?: Coacher;
+  /** How long a surface waits for the coacher before the library answers (DEFAULT_PATIENCE_MS). */
+  coachPatienceMs?: number;
   /** Web API retries (tests use 0 so a failing fake doesn't hang for half an hour). */
   retries?: number;
   drainTimeoutMs?: number;
@@ -212,7 +220,9 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     undo.push(() => opened.close());
     checkpoint();
 
-    const services: Services = { library, store: opened, logger, work, config };
+    const coacher = options.coacher ?? libraryCoacher(library);
+    const coachPatienceMs = options.coachPatienceMs;
+    const services: Services = { library, coacher, coachPatienceMs, store: opened, logger, work, config };
     // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
     const clients = slackClients(config, opened, logger, {
       retries: options.retries,
@@ -225,6 +235,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       config,
       store: opened,
       library,
+      coacher,
+      coachPatienceMs,
       logger,
       clientFor: slack.clientFor,
       defaultTeam: () => defaultTeam,
@@ -246,6 +258,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       new WeeklySender({
         store: opened,
         library,
+        coacher,
+        coachPatienceMs,
         logger,
         clientFor: clients.clientFor,
         ratePerSec: config.weekly.ratePerSec,

@@ -1,7 +1,8 @@
 import type { WebClient } from "@slack/web-api";
-import { coach } from "../coaching/coach.js";
 import type { Library } from "../coaching/library.js";
 import { isStage, isTheme } from "../coaching/taxonomy.js";
+import type { Coacher } from "../llm/coacher.js";
+import { coachSteadily } from "../llm/steady.js";
 import type { Logger } from "../logger.js";
 import { nudgeBlocks } from "../slack/blocks/nudge.js";
 import { nudgeInvitation } from "../slack/blocks/nudge-choice.js";
@@ -18,10 +19,16 @@ import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 // posting and recording it) is first looked for where it would have been posted.
 // Nudges are chosen (nudge-choice.ts): a rep who has not chosen gets, in place of this nudge, the one-time
 // invitation, posted the same exactly-once way under this nudge's id, and the nudge is held.
+// The questions come from the coacher (docs/replies.md) before the nudge is marked or posted, and outside
+// any transaction; a coacher slow enough to use up most of the lease leaves the nudge to its next lease.
 
 export interface NudgeSenderDeps {
   store: Store;
   library: Library;
+  /** Where the nudge's questions come from. */
+  coacher: Coacher;
+  /** How long to wait for the coacher before the library answers (DEFAULT_PATIENCE_MS). */
+  coachPatienceMs?: number;
   logger: Logger;
   now: () => Date;
   policy: NudgePolicy;
@@ -32,6 +39,8 @@ export interface NudgeSenderDeps {
 
 export const NUDGE_EVENT_TYPE = "deal_coach_nudge";
 const DEFAULT_LEASE_MS = 60_000;
+/** A nudge is marked and posted only within this share of its lease, so never after another pass took it. */
+const LEASE_SAFE_SHARE = 0.8;
 const PARALLEL = 4;
 /** Slack's clock and the store's may disagree a little: the search starts this much before the mark. */
 const CLOCK_SLACK_S = 600;
@@ -51,7 +60,9 @@ export class NudgeSender {
   constructor(private readonly deps: NudgeSenderDeps) {}
 
   async sendDue(limit = 50): Promise<number> {
-    const due = await this.deps.store.deals.claimDueNudges(limit, this.deps.leaseMs ?? DEFAULT_LEASE_MS);
+    const leaseMs = this.deps.leaseMs ?? DEFAULT_LEASE_MS;
+    const due = await this.deps.store.deals.claimDueNudges(limit, leaseMs);
+    const safeUntil = Date.now() + leaseMs * LEASE_SAFE_SHARE;
     // Different people's nudges go out side by side; one person's go one after another, so the daily and
     // weekly caps are counted against what was really sent.
     const byUser = new Map<string, NudgeRow[]>();
@@ -62,7 +73,7 @@ export class NudgeSender {
     await forEachLimit([...byUser.values()], PARALLEL, async (nudges) => {
       for (const nudge of nudges) {
         try {
-          await this.handle(nudge);
+          await this.handle(nudge, safeUntil);
         } catch (err) {
           // Leave it leased: it becomes due again when the lease expires, and is retried then.
           this.deps.logger.warn(
@@ -75,7 +86,8 @@ export class NudgeSender {
     return due.length;
   }
 
-  private async handle(nudge: NudgeRow): Promise<void> {
+  /** `safeUntil`: wall-clock ms after which this pass's lease on the nudge may lapse before a post lands. */
+  private async handle(nudge: NudgeRow, safeUntil: number): Promise<void> {
     const { store, now } = this.deps;
     const deals = store.deals;
     if (!nudge.userId)
@@ -135,8 +147,8 @@ export class NudgeSender {
         await this.invite(nudge, userId);
         return this.hold(nudge, userId);
       case "post":
-        await this.post(nudge, userId, intent.notice);
-        await deals.finishNudge(nudge.id, "sent");
+        if (await this.post(nudge, userId, intent.notice, safeUntil))
+          await deals.finishNudge(nudge.id, "sent");
     }
   }
 
@@ -158,16 +170,37 @@ export class NudgeSender {
     this.deps.logger.info({ team: nudge.teamId, user: userId, nudge: nudge.id }, "nudge invitation sent");
   }
 
-  private async post(nudge: NudgeRow, userId: string, defaultOnNotice: boolean): Promise<void> {
-    const { store, library } = this.deps;
+  /** Posts the nudge; false when it was left for its next lease (the coacher took most of this one). */
+  private async post(
+    nudge: NudgeRow,
+    userId: string,
+    defaultOnNotice: boolean,
+    safeUntil: number,
+  ): Promise<boolean> {
+    const { store, library, coacher, logger } = this.deps;
     const key = { teamId: nudge.teamId, userId };
     const p = nudge.payload;
     const history = await store.recentQuestionIds(key, { sinceDays: 30 });
-    const result = coach(
+    const { value: result, trouble } = await coachSteadily(
+      coacher,
       library,
-      { text: p.situation, stage: p.stage && isStage(p.stage) ? p.stage : undefined, deal: p.deal },
-      { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme) },
+      {
+        situation: {
+          text: p.situation,
+          stage: p.stage && isStage(p.stage) ? p.stage : undefined,
+          deal: p.deal,
+        },
+        options: { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme) },
+        teamId: nudge.teamId,
+      },
+      this.deps.coachPatienceMs,
     );
+    if (trouble) logger.warn({ nudge: nudge.id, trouble }, "coacher failed; the library answered");
+    if (Date.now() > safeUntil) {
+      // Not marked, not posted: when the lease lapses the nudge is due again and is sent then, once.
+      logger.warn({ nudge: nudge.id }, "nudge questions came too late in the lease; left for the next pass");
+      return false;
+    }
     const message = nudgeBlocks({
       dealName: p.dealName,
       summary: p.trigger.summary,
@@ -184,9 +217,10 @@ export class NudgeSender {
       result.questions.map((q) => ({ questionId: q.id, theme: q.theme, surface: "nudge" as const })),
     );
     this.deps.logger.info(
-      { team: nudge.teamId, user: userId, nudge: nudge.id, trigger: p.trigger.kind },
+      { team: nudge.teamId, user: userId, nudge: nudge.id, trigger: p.trigger.kind, source: result.source },
       "nudge sent",
     );
+    return true;
   }
 
   /** Marks the nudge as being posted, then posts with its id in the metadata (see alreadyPosted). */

@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import type { Config } from "../config.js";
+import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
 import type { Route } from "../server.js";
 import type { Store } from "../store/types.js";
@@ -30,6 +31,9 @@ export interface DealsDeps {
   config: Config;
   store: Store;
   library: Library;
+  /** Where nudges' questions come from. */
+  coacher: Coacher;
+  coachPatienceMs?: number;
   logger: Logger;
   clientFor: (teamId: string) => Promise<WebClient>;
   defaultTeam: () => string | undefined;
@@ -77,6 +81,8 @@ export function buildDeals(deps: DealsDeps): Deals {
   const sender = new NudgeSender({
     store,
     library: deps.library,
+    coacher: deps.coacher,
+    coachPatienceMs: deps.coachPatienceMs,
     logger,
     now,
     clientFor: deps.clientFor,

@@ -1,19 +1,29 @@
 import type { Library } from "../coaching/library.js";
+import type { Coacher } from "../llm/coacher.js";
+import { weeklySteadily } from "../llm/steady.js";
 import { keepGoingMessage, weeklyPromptMessage } from "../slack/blocks/weekly.js";
 import type { WeeklyContext, WeeklySchedule, WeeklySend } from "../store/weekly-types.js";
-import { chooseWeeklyPrompt, summarizeWeek } from "./prompt.js";
+import { summarizeWeek } from "./prompt.js";
 
 // What one weekly DM says: the 3-week question once a rep has left three prompts unanswered, otherwise a
-// reflection fitted to their week. Reads nothing itself: the context comes with the leased batch.
+// reflection fitted to their week, chosen by the coacher (docs/replies.md). Reads nothing itself: the
+// context comes with the leased batch.
 
 const UNANSWERED_BEFORE_ASKING = 3;
 const RECENT_PROMPT_WEEKS = 8;
 /** How many of a rep's sends the context reads: the 8 weeks a prompt is not repeated in, and this one. */
 export const RECENT_SENDS_READ = RECENT_PROMPT_WEEKS + 1;
 
+export interface Composer {
+  library: Library;
+  coacher: Coacher;
+  /** How long to wait for the coacher before the library chooses (DEFAULT_PATIENCE_MS). */
+  patienceMs?: number;
+}
+
 /** The prompt for this rep and week, from the context read with its batch (no statements of its own). */
-export function composeWeekly(
-  library: Library,
+export async function composeWeekly(
+  { library, coacher, patienceMs }: Composer,
   send: WeeklySend,
   context: WeeklyContext,
   schedule: WeeklySchedule,
@@ -24,20 +34,34 @@ export function composeWeekly(
   const before = schedule.unanswered;
   const unanswered = lastPrompt && !lastPrompt.answeredAt ? before + 1 : before;
   if (unanswered >= UNANSWERED_BEFORE_ASKING) {
-    return { body: keepGoingMessage(), kind: "keep_going" as const, promptId: undefined, unanswered };
+    return {
+      body: keepGoingMessage(),
+      kind: "keep_going" as const,
+      promptId: undefined,
+      unanswered,
+      trouble: undefined,
+    };
   }
-  const prompt = chooseWeeklyPrompt({
-    library,
-    week: summarizeWeek(context.deals, at),
-    lastAnswer: context.lastAnswer,
-    recentPromptIds: previous.map((s) => s.promptId).filter((id): id is string => Boolean(id)),
-    seed: `${send.userId}:${send.week}`,
-  });
+  const { value: prompt, trouble } = await weeklySteadily(
+    coacher,
+    {
+      input: {
+        library,
+        week: summarizeWeek(context.deals, at),
+        lastAnswer: context.lastAnswer,
+        recentPromptIds: previous.map((s) => s.promptId).filter((id): id is string => Boolean(id)),
+        seed: `${send.userId}:${send.week}`,
+      },
+      teamId: send.teamId,
+    },
+    patienceMs,
+  );
   const built = weeklyPromptMessage(prompt, send.week);
   return {
     body: { text: built.text, blocks: built.blocks },
     kind: "prompt" as const,
     promptId: prompt.id,
     unanswered,
+    trouble,
   };
 }

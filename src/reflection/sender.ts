@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
+import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
 import { WEEKLY_EVENT_TYPE } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
@@ -19,6 +20,10 @@ import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
 export interface WeeklySenderDeps {
   store: Store;
   library: Library;
+  /** Where the weekly prompt comes from. */
+  coacher: Coacher;
+  /** How long to wait for the coacher before the library chooses (DEFAULT_PATIENCE_MS). */
+  coachPatienceMs?: number;
   logger: Logger;
   clientFor: (teamId: string) => Promise<WebClient>;
   ratePerSec: number;
@@ -267,7 +272,21 @@ export class WeeklySender {
           return "sent";
         }
       }
-      const message = composeWeekly(this.deps.library, send, context, schedule, clock());
+      // The coacher is asked before the post and outside any transaction; a slow one only uses up lease,
+      // and the check below leaves a send whose lease may be running out.
+      const { library, coacher, coachPatienceMs } = this.deps;
+      const message = await composeWeekly(
+        { library, coacher, patienceMs: coachPatienceMs },
+        send,
+        context,
+        schedule,
+        clock(),
+      );
+      if (message.trouble)
+        logger.warn(
+          { team: send.teamId, user: send.userId, week: send.week, trouble: message.trouble },
+          "coacher failed; the library answered",
+        );
       const leaseSafeUntil = leasedAt + leaseMs * LEASE_SAFE_SHARE;
       // Posted in the workspace's next slot; after a 429 the retry waits for a fresh slot like any other
       // post (retrying at the end of the pause, on top of the paced posts, would draw the next 429).

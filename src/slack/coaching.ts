@@ -1,12 +1,15 @@
 import type { WebClient } from "@slack/web-api";
-import { type CoachQuestion, type CoachResult, coach, goDeeper } from "../coaching/coach.js";
+import { type CoachQuestion, type CoachResult, goDeeper } from "../coaching/coach.js";
 import type { DealFields } from "../coaching/deal.js";
 import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
+import { coachSteadily, type Trouble } from "../llm/steady.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
 import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
 import { homeView, MAX_LINK_REQUESTS } from "./blocks/home.js";
+import { LIBRARY_NOTE } from "./blocks/thinking.js";
 import { isWorkspaceAdmin } from "./people.js";
+import { errorSummary } from "./reply.js";
 import type { Services } from "./services.js";
 
 // The few things every surface does the same way: coach with the user's history, record what was asked,
@@ -28,13 +31,15 @@ export interface CoachRequest {
   maxQuestions?: number;
   /** Questions to put first (a follow-up when going deeper); already recorded by the caller. */
   lead?: CoachQuestion[];
+  /** For the log: which request this reply answers. */
+  requestId?: string;
 }
 
 export async function coachAndRecord(
   services: Services,
   req: CoachRequest,
-): Promise<{ result: CoachResult; rendered: Rendered }> {
-  const { store, library } = services;
+): Promise<{ result: CoachResult; rendered: Rendered; trouble?: Trouble }> {
+  const { store, library, coacher } = services;
   const text = req.text.slice(0, MAX_INPUT_CHARS);
   const [recent, inThread] = await Promise.all([
     store.recentQuestionIds(req.key, { sinceDays: HISTORY_DAYS }),
@@ -42,11 +47,37 @@ export async function coachAndRecord(
   ]);
   // Thread questions first: those must never repeat; the rest only rotate.
   const history = [...new Set([...inThread, ...recent])];
-  const coached = coach(
+  // Through the coacher, as every surface (docs/replies.md); the library answers if it fails its promise.
+  const {
+    value: coached,
+    trouble,
+    error,
+  } = await coachSteadily(
+    coacher,
     library,
-    { text, stage: req.stage, deal: req.deal },
-    { history, user: req.key.userId, excludeThemes: req.excludeThemes, maxQuestions: req.maxQuestions },
+    {
+      situation: { text, stage: req.stage, deal: req.deal },
+      options: {
+        history,
+        user: req.key.userId,
+        excludeThemes: req.excludeThemes,
+        maxQuestions: req.maxQuestions,
+      },
+      teamId: req.key.teamId,
+    },
+    services.coachPatienceMs,
   );
+  if (trouble) {
+    services.logger.warn(
+      {
+        requestId: req.requestId,
+        surface: req.surface,
+        trouble,
+        err: error ? errorSummary(error) : undefined,
+      },
+      "coacher failed; the library answered",
+    );
+  }
   const result = req.lead ? { ...coached, questions: [...req.lead, ...coached.questions] } : coached;
   await store.recordAsked(
     req.key,
@@ -58,10 +89,18 @@ export async function coachAndRecord(
     })),
   );
   const shown = [...new Set([...(req.excludeThemes ?? []), ...result.questions.map((q) => q.theme)])];
-  return { result, rendered: coachReplyBlocks(result, { text, shownThemes: shown }) };
+  return {
+    result,
+    rendered: coachReplyBlocks(result, { text, shownThemes: shown }, trouble ? LIBRARY_NOTE : undefined),
+    trouble,
+  };
 }
 
-/** A follow-up on a question, recorded; undefined when that question has no unasked follow-up left. */
+/**
+ * A follow-up on a question, recorded; undefined when that question has no unasked follow-up left.
+ * Straight from the library, not through the coacher: a follow-up is the fixed next question under the
+ * one the rep chose, so there is nothing to choose among, and no wait to show (docs/replies.md).
+ */
 export async function deeperAndRecord(
   services: Services,
   key: UserKey,

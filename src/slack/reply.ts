@@ -1,6 +1,7 @@
 import type { RespondFn, SayFn } from "@slack/bolt";
 import type { Logger } from "../logger.js";
 import { BUSY, type Rendered, SORRY } from "./blocks/messages.js";
+import { type ChatClient, OneReply, threadWay } from "./one-reply.js";
 
 // Never silent, never leaky: when a listener fails, log it with the request id and tell the user kindly.
 
@@ -37,26 +38,33 @@ export const ephemeral = (respond: RespondFn) => (m: Rendered) =>
 export const inThread = (say: SayFn, threadTs: string) => (m: Rendered) =>
   say({ ...m, thread_ts: threadTs } as never);
 
-export type PostInThread = (message: Rendered) => Promise<unknown>;
-
 /**
  * Answers a channel or DM message once, in its thread: Slack may deliver one post several times (retries,
- * app_mention and message.* for the same ts), so channel+ts is claimed first. A failure is logged and the
- * person told kindly in the same thread.
+ * app_mention and message.* for the same ts), so channel+ts is claimed first. The answer is one reply
+ * (one-reply.ts: a placeholder first when a model may be asked). A failure is logged and the person told
+ * kindly in the same thread, in the placeholder's place when there is one.
  */
 export async function answerOnceInThread(
-  services: { store: { claimOnce(id: string): Promise<boolean> }; logger: Logger },
-  client: { chat: { postMessage(args: never): Promise<unknown> } },
+  services: {
+    store: { claimOnce(id: string): Promise<boolean> };
+    logger: Logger;
+    coacher: { readonly usesModel: boolean };
+  },
+  client: ChatClient,
   message: { channel: string; ts: string; threadTs?: string },
   what: string,
   requestId: string | undefined,
-  work: (post: PostInThread, threadTs: string) => Promise<void>,
+  work: (reply: OneReply, threadTs: string) => Promise<void>,
 ): Promise<void> {
   if (!(await services.store.claimOnce(`msg:${message.channel}:${message.ts}`))) return;
   const threadTs = message.threadTs ?? message.ts;
-  const post: PostInThread = (m) =>
-    client.chat.postMessage({ channel: message.channel, thread_ts: threadTs, ...m } as never);
-  await kindly(services.logger, requestId, what, () => work(post, threadTs), post);
+  const reply = new OneReply(
+    threadWay(client, message.channel, threadTs, services.logger),
+    services.coacher.usesModel,
+    services.logger,
+    requestId,
+  );
+  await kindly(services.logger, requestId, what, () => work(reply, threadTs), reply.send);
 }
 
 /** A busy reply gives up after this long: a stalled response_url must not hold a busy-reply slot for ever. */

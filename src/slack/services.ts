@@ -1,5 +1,6 @@
 import type { Library } from "../coaching/library.js";
 import type { Config } from "../config.js";
+import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/types.js";
 import type { WorkQueue } from "./work-queue.js";
@@ -7,6 +8,13 @@ import type { WorkQueue } from "./work-queue.js";
 /** What listeners need, handed to each register(app, services). */
 export interface Services {
   library: Library;
+  /** Where every coaching reply's questions come from (the library, or a model choosing among it). */
+  coacher: Coacher;
+  /**
+   * How long a reply waits for the coacher before the library answers in its place (only a broken
+   * coacher takes this long: it bounds itself). Default DEFAULT_PATIENCE_MS.
+   */
+  coachPatienceMs?: number;
   store: Store;
   logger: Logger;
   /** The bounded queue every listener's post-ack work goes through. */

@@ -1,10 +1,12 @@
 import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Coacher, libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import { setWeekly } from "../../src/reflection/opt-in.js";
 import { WeeklySender } from "../../src/reflection/sender.js";
 import { WEEKLY_ACTION, WEEKLY_EVENT_TYPE } from "../../src/slack/blocks/weekly.js";
 import type { Store, UserKey } from "../../src/store/types.js";
+import { MARK, testCoacher } from "../support/coachers.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
 import { storeKind, testStore } from "../support/store.js";
@@ -53,11 +55,13 @@ function sender(
   leaseMs = 60_000,
   /** Changes the sender's Slack client (e.g. one whose posts stop answering). */
   wrap: (client: WebClient) => WebClient = (c) => c,
+  coacher: Coacher = libraryCoacher(library),
 ): WeeklySender {
   const clients = new Map<string, WebClient>();
   return new WeeklySender({
     store,
     library,
+    coacher,
     logger: createLogger("silent"),
     ratePerSec,
     leaseMs,
@@ -388,4 +392,44 @@ describe("unanswered prompts", () => {
     expect(ids.filter(Boolean)).toHaveLength(8);
     expect(new Set(ids).size).toBe(8);
   });
+});
+
+describe("the weekly prompt comes from the coacher", () => {
+  const at = new Date("2026-11-27T15:00:05Z");
+  const prompted = () => JSON.stringify(prompts().map((c) => c.args.blocks));
+
+  it("posts the coacher's prompt, chosen with the rep's week, and records its id", async () => {
+    const key = { teamId: "T1", userId: "U_MARK" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    const coacher = testCoacher({ delayMs: 50 });
+    expect(await sender(1000, 60_000, undefined, coacher).runOnce(at)).toMatchObject({ sent: 1 });
+    expect(prompts()).toHaveLength(1);
+    expect(prompted()).toContain(MARK);
+    expect(coacher.weeklyCalls[0]).toMatchObject({ teamId: "T1", input: { seed: "U_MARK:2026-W48" } });
+    const recorded = (await store.weekly.recentSends(key, 1))[0];
+    expect(recorded?.status).toBe("sent");
+    expect(recorded?.promptId).toBeTruthy();
+  });
+
+  it("a coacher that rejects: the library's prompt still goes out, once", async () => {
+    const key = { teamId: "T1", userId: "U_REJ" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    const result = await sender(1000, 60_000, undefined, testCoacher({ fails: "reject" })).runOnce(at);
+    expect(result).toMatchObject({ sent: 1, failed: 0 });
+    expect(prompts()).toHaveLength(1);
+    expect(prompted()).not.toContain(MARK);
+  });
+
+  it("a coacher slower than most of the lease: that lease posts nothing; the send goes out once", async () => {
+    const key = { teamId: "T1", userId: "U_SLOW" };
+    await optIn(key, 5, "15:00", new Date("2026-11-25T10:00:00Z"));
+    let calls = 0;
+    // The first answer comes after the lease's safe share (0.8 of 1.5 s); later ones at once.
+    const coacher = testCoacher({ delayMs: () => (calls++ === 0 ? 1300 : 0) });
+    const result = await sender(1000, 1500, undefined, coacher).runOnce(at);
+    expect(result).toMatchObject({ sent: 1, failed: 0 });
+    expect(coacher.weeklyCalls.length).toBeGreaterThanOrEqual(2);
+    expect(prompts()).toHaveLength(1);
+    expect(prompted()).toContain(MARK);
+  }, 20_000);
 });

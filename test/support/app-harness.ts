@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { type Running, startDealCoach } from "../../src/runtime.js";
+import { type Running, type StartOptions, startDealCoach } from "../../src/runtime.js";
 import type { Store } from "../../src/store/types.js";
 import { eventCallback, FakeSlack, interactiveBody, postToApp, slashCommandBody } from "./fake-slack.js";
 import { library } from "./library.js";
@@ -51,6 +51,8 @@ export async function startHarness(
   extraEnv: Record<string, string> = {},
   /** A store of the test's own (say one it can read with SQL); the app closes it on stop. */
   given?: Store,
+  /** A coacher of the test's own (slow, marked, failing), and how long surfaces wait for it. */
+  coaching: Pick<StartOptions, "coacher" | "coachPatienceMs"> = {},
 ): Promise<Harness> {
   const slack = await FakeSlack.start();
   const store = given ?? (await testStore());
@@ -82,6 +84,7 @@ export async function startHarness(
     logger,
     store,
     library,
+    ...coaching,
     retries: 0,
     drainTimeoutMs: 5000,
     dealPollMs: 50,

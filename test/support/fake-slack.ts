@@ -880,6 +880,12 @@ export class FakeSlack {
         return { ok: true, message_ts: nextTs() };
       case "chat.update": {
         const { channel: _c, ts: _t, ...rest } = args;
+        // What Slack holds changes with the update (a message the fake never posted is left alone).
+        const held = this.messages.find((m) => m.channel === dmOf(channel ?? "") && m.ts === str(args.ts));
+        if (held) {
+          if (args.text !== undefined) held.text = String(args.text);
+          if (args.blocks !== undefined) held.blocks = args.blocks;
+        }
         return {
           ok: true,
           channel,
@@ -895,8 +901,11 @@ export class FakeSlack {
           },
         };
       }
-      case "chat.delete":
+      case "chat.delete": {
+        const at = this.messages.findIndex((m) => m.channel === dmOf(channel ?? "") && m.ts === str(args.ts));
+        if (at >= 0) this.messages.splice(at, 1);
         return { ok: true, channel, ts: args.ts };
+      }
       case "chat.scheduleMessage":
         return { ok: true, channel, scheduled_message_id: nextId("Q"), post_at: args.post_at };
       case "chat.getPermalink":

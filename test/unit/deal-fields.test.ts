@@ -8,6 +8,7 @@ import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import { DealProcessor } from "../../src/deals/processor.js";
 import { situationText } from "../../src/deals/situation.js";
 import type { DealState, DealUpdate } from "../../src/deals/types.js";
+import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import type { DealHistoryEntry } from "../../src/store/deal-types.js";
 import type { Store } from "../../src/store/types.js";
@@ -266,6 +267,7 @@ describe("nudges carry the deal to the coach", () => {
     sender = new NudgeSender({
       store,
       library,
+      coacher: libraryCoacher(library),
       logger: createLogger("silent"),
       now,
       policy: { ...DEFAULT_POLICY, quietHours: "off", weekends: "on", dailyCap: 50, weeklyCap: 100 },

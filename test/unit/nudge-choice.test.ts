@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chooseNudges, FRESH_MS, nudgeChoice, nudgeIntent } from "../../src/deals/nudge-choice.js";
 import { NudgeSender } from "../../src/deals/nudge-sender.js";
 import { DEFAULT_POLICY } from "../../src/deals/policy.js";
+import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import type { Store } from "../../src/store/types.js";
 import { library } from "../support/library.js";
@@ -45,6 +46,7 @@ const sender = (leaseMs = 60_000) =>
   new NudgeSender({
     store,
     library,
+    coacher: libraryCoacher(library),
     logger: createLogger("silent"),
     now,
     policy: { ...DEFAULT_POLICY, quietHours: "off", weekends: "on", dailyCap: 50, weeklyCap: 100 },

@@ -4,8 +4,10 @@ import { checkReply } from "../../src/coaching/guard.js";
 import { NudgeSender } from "../../src/deals/nudge-sender.js";
 import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import type { Trigger } from "../../src/deals/types.js";
+import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
 import type { Store } from "../../src/store/types.js";
+import { MARK, type TestCoacher, testCoacher } from "../support/coachers.js";
 import { library } from "../support/library.js";
 import { testStore } from "../support/store.js";
 
@@ -80,6 +82,7 @@ beforeEach(async () => {
   sender = new NudgeSender({
     store,
     library,
+    coacher: libraryCoacher(library),
     logger: createLogger("silent"),
     now,
     policy: DEFAULT_POLICY,
@@ -203,5 +206,65 @@ describe("nudge sender", () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]).toMatchObject({ channel: "C_DEALS", thread_ts: "1700000000.000100" });
     expect(lookups).toEqual(["replies C_DEALS 1700000000.000100"]);
+  });
+});
+
+describe("nudge questions come from the coacher", () => {
+  const withCoacher = (coacher: TestCoacher, leaseMs?: number) =>
+    new NudgeSender({
+      store,
+      library,
+      coacher,
+      logger: createLogger("silent"),
+      now,
+      policy: DEFAULT_POLICY,
+      clientFor: async () => fakeClient,
+      ...(leaseMs ? { leaseMs } : {}),
+    });
+  const sectionsOf = (post: Record<string, unknown> | undefined) =>
+    ((post?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>)
+      .filter((b) => b.type === "section")
+      .map((b) => b.text?.text ?? "");
+
+  it("posts the coacher's questions (marked), with the deal's fields and the workspace in the call", async () => {
+    const coacher = testCoacher({ delayMs: 50 });
+    await addNudge("m1");
+    expect(await withCoacher(coacher).sendDue()).toBe(1);
+    expect(posts).toHaveLength(1);
+    expect(sectionsOf(posts[0]).some((t) => t.includes(MARK))).toBe(true);
+    expect(coacher.calls[0]).toMatchObject({
+      teamId: "T1",
+      situation: { text: "Acme moved to negotiation" },
+    });
+    expect(coacher.calls[0]?.options?.focusThemes).toEqual(["decision_process", "stakeholders"]);
+  });
+
+  it("a coacher that rejects still gives a nudge, with the library's guarded questions", async () => {
+    await addNudge("m2");
+    expect(await withCoacher(testCoacher({ fails: "reject" })).sendDue()).toBe(1);
+    expect(posts).toHaveLength(1);
+    const questions = sectionsOf(posts[0]).filter((t) => t.includes("?"));
+    expect(questions.length).toBeGreaterThan(0);
+    for (const q of questions) expect(q).not.toContain(MARK);
+  });
+
+  it("a coacher slower than most of the lease: not marked, not posted; sent once on the next lease", async () => {
+    let slow = true;
+    const coacher = testCoacher({ delayMs: () => (slow ? 400 : 0) });
+    await addNudge("m3");
+    const sender = withCoacher(coacher, 300);
+    await sender.sendDue();
+    expect(posts).toHaveLength(0);
+    expect(lookups).toEqual([]);
+    // Not marked as being posted: the next lease does not look for it in the DM first.
+    slow = false;
+    clock = new Date(clock.getTime() + 301);
+    expect(await sender.sendDue()).toBe(1);
+    expect(posts).toHaveLength(1);
+    expect(lookups).toEqual([]);
+    expect(sectionsOf(posts[0]).some((t) => t.includes(MARK))).toBe(true);
+    clock = new Date(clock.getTime() + 301);
+    expect(await sender.sendDue()).toBe(0);
+    expect(posts).toHaveLength(1);
   });
 });

@@ -34,10 +34,14 @@ export interface Rendered {
   blocks: Block[];
 }
 
-/** Renders questions as a message. `situation` feeds "Another angle"; omit it to leave that button out. */
+/**
+ * Renders questions as a message. `situation` feeds "Another angle"; omit it to leave that button out.
+ * `note` is a short line shown under the questions (why they come from the library, say).
+ */
 export function coachReplyBlocks(
   result: Pick<CoachResult, "questions" | "stage">,
   situation?: { text: string; shownThemes: string[] },
+  note?: string,
 ): Rendered {
   const blocks: Block[] = [];
   result.questions.forEach((q, i) => {
@@ -62,7 +66,8 @@ export function coachReplyBlocks(
     );
   blocks.push(actions("coach_actions", footer));
   const themes = [...new Set(result.questions.map((q) => themeLabel(q.theme)))];
-  blocks.push(context([`Coaching on: ${themes.join(" · ")}. Your answers stay yours.`]));
+  const coachingOn = `Coaching on: ${themes.join(" · ")}. Your answers stay yours.`;
+  blocks.push(context(note ? [note, coachingOn] : [coachingOn]));
   return {
     text: result.questions.map((q) => q.text).join("\n"),
     blocks: capBlocks(blocks, LIMITS.messageBlocks),

@@ -6,6 +6,7 @@ import { followUpBlocks } from "../../blocks/coach-reply.js";
 import { feedbackThanks, notice, type Rendered } from "../../blocks/messages.js";
 import { reflectModal } from "../../blocks/modals.js";
 import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
+import { OneReply, threadWay } from "../../one-reply.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs as Args, buttonListener, clicker as keyOf } from "./button.js";
 
@@ -31,6 +32,33 @@ function answerer({ body, client, respond }: Args): (m: Rendered) => Promise<unk
   return (m) => respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
 }
 
+/**
+ * "Another angle" asks the coacher, so its answer is one reply (one-reply.ts). Under a posted message the
+ * placeholder goes in the thread and chat.update replaces it. Under an ephemeral reply there is none:
+ * Slack replaces an ephemeral message only through the response_url of a click on it, which names the
+ * reply the button is on, not a placeholder posted next to it; that answer comes once, when ready.
+ */
+const replies = new WeakMap<Args, OneReply>();
+function replyTo(services: Services, args: Args): OneReply {
+  let reply = replies.get(args);
+  if (!reply) {
+    const message = args.body.message as { ts?: string; thread_ts?: string } | undefined;
+    const channel = args.body.channel?.id ?? args.body.container?.channel_id;
+    const way =
+      message?.ts && channel && !args.body.container?.is_ephemeral
+        ? threadWay(args.client, channel, message.thread_ts ?? message.ts, services.logger)
+        : { post: answerer(args) };
+    reply = new OneReply(
+      way,
+      services.coacher.usesModel,
+      services.logger,
+      args.context.requestId as string | undefined,
+    );
+    replies.set(args, reply);
+  }
+  return reply;
+}
+
 function threadKeyOf(body: BlockAction): string | undefined {
   const message = body.message as { ts?: string; thread_ts?: string } | undefined;
   const channel = body.channel?.id;
@@ -49,8 +77,10 @@ export function anotherAngle(services: Services) {
         await tell(notice("That button has expired. Run `/coach` again with what's going on."));
         return;
       }
+      replyTo(services, args).thinking();
       const { rendered } = await coachAndRecord(services, {
         key: keyOf(args.body),
+        requestId: args.context.requestId as string | undefined,
         text: payload.s,
         stage: payload.g && isStage(payload.g) ? payload.g : undefined,
         excludeThemes: (payload.x ?? []).filter(isTheme),
@@ -59,7 +89,7 @@ export function anotherAngle(services: Services) {
       });
       await tell(rendered);
     },
-    answerer,
+    (args) => replyTo(services, args).send,
   );
 }
 

@@ -9,6 +9,7 @@ import { settingsModal, situationModal } from "../../blocks/modals.js";
 import { dayLabel } from "../../blocks/settings-options.js";
 import { weeklyInvitation } from "../../blocks/weekly.js";
 import { coachAndRecord } from "../../coaching.js";
+import { OneReply, responseUrlWay } from "../../one-reply.js";
 import { isWorkspaceAdmin, profileEmail } from "../../people.js";
 import { busyEphemeral, ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
@@ -118,6 +119,13 @@ export function coachCommand(services: Services) {
     const key = { teamId: command.team_id, userId: command.user_id };
     const requestId = context.requestId as string | undefined;
     const sub = text.toLowerCase();
+    // Private answers go to the command's response_url; a coaching answer is one reply (one-reply.ts).
+    const reply = new OneReply(
+      responseUrlWay(command.response_url, ephemeral(respond), services.logger),
+      services.coacher.usesModel,
+      services.logger,
+      requestId,
+    );
     await kindly(
       services.logger,
       requestId,
@@ -209,15 +217,16 @@ export function coachCommand(services: Services) {
             ),
           } as never);
         }
-        const { rendered } = await coachAndRecord(services, { key, text, surface: "command" });
-        await respond({ response_type: "ephemeral", ...rendered } as never);
+        reply.thinking();
+        const { rendered } = await coachAndRecord(services, { key, text, surface: "command", requestId });
+        await reply.send(rendered);
         await inviteOnce(services, client, key);
         services.logger.info(
           { requestId, team: key.teamId, user: key.userId, surface: "command" },
           "coached",
         );
       },
-      ephemeral(respond),
+      reply.send,
     );
   };
   return async (args: Args): Promise<void> => {

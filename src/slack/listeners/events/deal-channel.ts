@@ -59,7 +59,8 @@ export async function handleDealChannelMessage(
     { channel: m.channel, ts: m.ts },
     "deal channel",
     input.requestId,
-    async (post) => {
+    async (reply) => {
+      reply.thinking();
       // A bot's post has no person behind it: its history is kept per channel.
       const userId = m.user ?? `channel:${m.channel}`;
       const links = [messageText(m), ...(m.attachments ?? []).map((a) => a.title_link ?? "")].join("\n");
@@ -78,9 +79,10 @@ export async function handleDealChannelMessage(
         text,
         deal,
         surface: "nudge",
+        requestId: input.requestId,
         threadKey: `${m.channel}:${m.ts}`,
       });
-      await post(rendered);
+      await reply.send(rendered);
       services.logger.info(
         {
           requestId: input.requestId,

@@ -29,7 +29,8 @@ export async function handleDirectMessage(
     { channel: input.channel, ts: input.ts, threadTs: input.threadTs },
     "direct message",
     input.requestId,
-    async (post, threadTs) => {
+    async (reply, threadTs) => {
+      reply.thinking();
       const threadKey = `${input.channel}:${threadTs}`;
       let lead: CoachQuestion | undefined;
       if (input.threadTs) {
@@ -43,11 +44,12 @@ export async function handleDirectMessage(
         key,
         text: input.text,
         surface: "dm",
+        requestId: input.requestId,
         threadKey,
         lead: lead ? [lead] : undefined,
         maxQuestions: lead ? 1 : undefined,
       });
-      await post(rendered);
+      await reply.send(rendered);
       services.logger.info(
         { requestId: input.requestId, team: key.teamId, user: key.userId, surface: "dm" },
         "coached",

@@ -44,26 +44,28 @@ export async function handleMention(
     { channel: input.channel, ts: input.ts, threadTs: input.threadTs },
     "mention",
     input.requestId,
-    async (post, threadTs) => {
+    async (reply, threadTs) => {
       const own = stripMention(input.text, input.botUserId);
       const earlier = await threadContext(client, input);
       const text = [...earlier, own].filter(Boolean).join("\n");
       if (text === "") {
-        await post(
+        await reply.send(
           notice(
             "Tell me what's going on in the deal (\"@Deal Coach they went quiet after pricing\") and I'll ask a question or two.",
           ),
         );
         return;
       }
+      reply.thinking();
       const key = { teamId: input.teamId, userId: input.user };
       const { rendered } = await coachAndRecord(services, {
         key,
         text,
         surface: "mention",
+        requestId: input.requestId,
         threadKey: `${input.channel}:${threadTs}`,
       });
-      await post(rendered);
+      await reply.send(rendered);
       services.logger.info(
         { requestId: input.requestId, team: key.teamId, user: key.userId, surface: "mention" },
         "coached",

@@ -4,12 +4,13 @@ import { isStage } from "../../../coaching/taxonomy.js";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
 import { setWeekly } from "../../../reflection/opt-in.js";
 import type { IsoWeekday } from "../../../store/types.js";
-import { BUSY_SETTINGS, notice } from "../../blocks/messages.js";
+import { BUSY_SETTINGS, notice, type Rendered } from "../../blocks/messages.js";
 import { reflectSavedView } from "../../blocks/modals.js";
 import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { WEEKLY_INPUT, WEEKLY_VIEW } from "../../blocks/weekly.js";
 import { coachAndRecord, publishHome } from "../../coaching.js";
 import { INPUT, VIEW } from "../../ids.js";
+import { isResponseUrl, OneReply, responseUrlWay, threadWay } from "../../one-reply.js";
 import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { inputValue, parseMetadata } from "./view-values.js";
@@ -66,27 +67,33 @@ export function register(app: App, services: Services): void {
     const stage = inputValue(values, INPUT.stage);
     const key = keyOf(body);
     const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    const requestId = context.requestId as string | undefined;
+    // Privately where /coach was typed (its response_url), else by DM; one reply (one-reply.ts).
+    const dm = threadWay(client, key.userId, undefined, services.logger);
+    const post = async (m: Rendered) => {
+      if (!(await postToResponseUrl(meta.r, m))) await dm.post(m);
+    };
+    const reply = new OneReply(
+      isResponseUrl(meta.r) ? responseUrlWay(meta.r, post, services.logger) : dm,
+      services.coacher.usesModel,
+      services.logger,
+      requestId,
+    );
     try {
+      reply.thinking();
       const { rendered } = await coachAndRecord(services, {
         key,
         text: deal ? `${deal}: ${happened}` : happened,
         stage: stage && isStage(stage) ? stage : undefined,
         surface: "command",
+        requestId,
       });
-      if (!(await postToResponseUrl(meta.r, rendered))) {
-        await client.chat.postMessage({ channel: key.userId, ...rendered } as never);
-      }
+      await reply.send(rendered);
     } catch (err) {
-      services.logger.error(
-        { err: errorSummary(err), requestId: context.requestId },
-        "situation modal failed",
-      );
-      await client.chat
-        .postMessage({
-          channel: key.userId,
-          ...notice("Sorry, I couldn't coach on that just now. Please try `/coach` again."),
-        } as never)
-        .catch(() => undefined);
+      services.logger.error({ err: errorSummary(err), requestId }, "situation modal failed");
+      const sorry = notice("Sorry, I couldn't coach on that just now. Please try `/coach` again.");
+      // In the placeholder's place when there is one; otherwise by DM, as it always was.
+      await (reply.holding ? reply.send(sorry) : dm.post(sorry)).catch(() => undefined);
     }
   };
 
