@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { type Library, loadLibrary } from "./coaching/library.js";
 import type { Config } from "./config.js";
 import { buildDeals, type Deals } from "./deals/wiring.js";
+import { coacherFor } from "./llm/coacher-for.js";
 import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { WeeklyPoller } from "./reflection/poller.js";
@@ -212,7 +213,9 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     undo.push(() => opened.close());
     checkpoint();
 
-    const services: Services = { library, store: opened, logger, work, config };
+    // The model path when OPENAI_API_KEY is set (docs/llm.md); its tokens are counted in the store.
+    const coacher = coacherFor(library, config.llm, opened.llmTokens, logger);
+    const services: Services = { library, coacher, store: opened, logger, work, config };
     // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
     const clients = slackClients(config, opened, logger, {
       retries: options.retries,
