@@ -16,7 +16,8 @@ describe("redactPii", () => {
     ["card 4111-1111-1111-1111", `card ${MARKERS.card}`],
     ["card 4111111111111111", `card ${MARKERS.card}`],
   ];
-  for (const [input, expected] of cases) it(`redacts "${input}"`, () => expect(redactPii(input)).toBe(expected));
+  for (const [input, expected] of cases)
+    it(`redacts "${input}"`, () => expect(redactPii(input)).toBe(expected));
 
   const kept = [
     "Globex wants $1,200,000 for 250 seats by 2026-03-31",
