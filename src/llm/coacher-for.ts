@@ -7,7 +7,8 @@ import type { LlmSettings } from "./settings.js";
 
 /**
  * The coacher every surface uses: the model path when OPENAI_API_KEY is set (settings present), else the
- * library alone. No client is made and no request is ever sent without a key.
+ * library alone (also with LLM_DAILY_TOKEN_CAP=0). No client is made and no request is ever sent without
+ * a key.
  */
 export function coacherFor(
   library: Library,
@@ -15,7 +16,8 @@ export function coacherFor(
   usage: TokenLedger,
   logger: Logger,
 ): Coacher {
-  if (!settings) return libraryCoacher(library);
+  // A cap of 0 is the model switched off: no "thinking" placeholder for a call that is never made.
+  if (!settings || settings.dailyTokenCap === 0) return libraryCoacher(library);
   logger.info({ model: settings.model, timeoutMs: settings.timeoutMs }, "model path on");
   return modelCoacher({ library, settings, ledger: usage, logger });
 }

@@ -78,7 +78,14 @@ export function modelCoacher(options: ModelCoacherOptions): Coacher {
     const outcome = await withDeadline<CallOutcome>(
       settings.timeoutMs,
       async (signal) => {
-        const spent = await ledger.spent(teamId, day);
+        let spent: number;
+        try {
+          spent = await ledger.spent(teamId, day);
+        } catch (err) {
+          // A count that cannot be read is not a licence to spend: the library answers this one.
+          logger.warn({ err: { message: (err as Error).message } }, "model token count not read");
+          return { ok: false, kind: "budget", tokens: 0 };
+        }
         if (spent >= settings.dailyTokenCap) return { ok: false, kind: "budget", tokens: 0 };
         return requestPicks(client, settings.model, messages, signal);
       },

@@ -376,6 +376,28 @@ describe("privacy", () => {
     expect(sentData(fake.requests[0] as RecordedRequest).rep_message?.length).toBeLessThanOrEqual(2000);
   });
 
+  it("with a key the factory gives the model path; with LLM_DAILY_TOKEN_CAP=0 the library", async () => {
+    const on = coacherFor(library, settings(), memoryLedger(), logger);
+    expect(on.usesModel).toBe(true);
+    expect((await on.coach(call(QUIET))).source).toBe("llm");
+    expect(fake.requests).toHaveLength(1);
+    const off = coacherFor(library, settings({ dailyTokenCap: 0 }), memoryLedger(), logger);
+    expect(off.usesModel).toBe(false);
+    expect((await off.coach(call(QUIET))).source).toBe("library");
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("a ledger that fails to read: the library, no request", async () => {
+    const broken: TokenLedger = {
+      spent: async () => Promise.reject(new Error("db down")),
+      add: async () => {},
+    };
+    const { coacher: c, reports } = coacher({}, broken);
+    expect(await c.coach(call(QUIET))).toEqual(coach(library, QUIET));
+    expect(reports[0]?.result).toBe("budget");
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("without OPENAI_API_KEY the factory gives the library coacher: no request at all", async () => {
     const c = coacherFor(library, undefined, memoryLedger(), logger);
     expect(c.usesModel).toBe(false);
