@@ -472,9 +472,9 @@ describe("the weekly prompt", () => {
     let chosen: { id: string; text: string } | undefined;
     fake.respond = (req) => {
       const data = sentData(req);
-      const c = data.candidates.find((x) => / them\b| they\b/.test(x.text)) ?? data.candidates[0];
-      if (!c) throw new Error("no candidates");
-      chosen = { id: c.id, text: c.text.replace(/ them\b/, " Initech").replace(/ they\b/, " Initech") };
+      const c = data.candidates.find((x) => x.text.includes("to customers"));
+      if (!c) throw new Error("no candidate to fit");
+      chosen = { id: c.id, text: c.text.replace("to customers", "to Globex") };
       return picks([chosen]);
     };
     const { coacher: c } = coacher();
@@ -483,8 +483,10 @@ describe("the weekly prompt", () => {
     expect(sent.week).toContain("Globex renewal");
     expect(sent.max_questions).toBe(1);
     const fromLibrary = chooseWeeklyPrompt(input);
+    expect(chosen).toBeDefined();
     expect(prompt.id).toBe(chosen?.id);
     expect(prompt.text).toBe(chosen?.text);
+    expect(prompt.text).toContain("Globex");
     expect(prompt.context).toBe(fromLibrary.context);
     const ids = new Set(library.reflections.map((r) => r.id));
     for (const candidate of sentData(fake.requests[0] as RecordedRequest).candidates)
