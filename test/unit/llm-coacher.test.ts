@@ -427,7 +427,7 @@ describe("logs", () => {
       prompt: "system.v1",
       model: "fake-model",
       result: "llm",
-      tokens: 300,
+      usage: 300,
     });
     expect(entries[1]).toMatchObject({ prompt: "system.v1", result: "server_error" });
     for (const line of lines)
