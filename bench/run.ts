@@ -2,6 +2,7 @@ import { cpus } from "node:os";
 import { benchAckLoad } from "./ack-load.bench.js";
 import { benchCoach } from "./coach.bench.js";
 import { benchFit } from "./fit.bench.js";
+import { benchLlm } from "./llm.bench.js";
 import { benchRss } from "./rss.bench.js";
 import { benchSlackAck } from "./slack-ack.bench.js";
 import { benchWebhooks } from "./webhooks.bench.js";
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => string[] | Promise<string[]>> = {
   "ack-load": benchAckLoad,
   coach: benchCoach,
   fit: benchFit,
+  llm: benchLlm,
   rss: benchRss,
   "slack-ack": benchSlackAck,
   webhooks: benchWebhooks,

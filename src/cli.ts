@@ -4,15 +4,18 @@ import { createInterface } from "node:readline";
 import { config as loadDotenv } from "dotenv";
 import { z } from "zod";
 import { parse, UsageError } from "./cli-args.js";
-import { coach, resultJson } from "./coaching/coach.js";
-import type { DealFields } from "./coaching/deal.js";
+import { CLI_TEAM, cliCoacher } from "./cli-llm.js";
+import { type CoachResult, resultJson } from "./coaching/coach.js";
+import type { DealFields, Situation } from "./coaching/deal.js";
 import { checkReply } from "./coaching/guard.js";
 import { clipFor } from "./coaching/input-limits.js";
 import { type Library, LibraryError, loadLibrary, readLibrary } from "./coaching/library.js";
+import type { SelectOptions } from "./coaching/select.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { ConfigError, loadConfig, loadStoreConfig } from "./config.js";
 import { givenDeal } from "./deals/given-deal.js";
 import { parseStageMap, type StageMap } from "./deals/sources/stage-map.js";
+import { evalCommand } from "./eval-command.js";
 import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { parseKey } from "./secret-box.js";
@@ -27,6 +30,7 @@ const HELP: Record<string, string> = {
 Usage:
   deal-coach ask [--json|--explain] [--deal FILE] TEXT...       coach one situation (see ask --help)
   deal-coach ask --jsonl                                        JSON lines {"text","deal"?,...} on stdin
+  deal-coach eval FILE.jsonl [--llm] [--json]                   measure questions on labelled situations
   deal-coach lint [--jsonl] [TEXT...]                           check candidate replies with the guard
   deal-coach library check                                      validate the prompt library
   deal-coach start                                              run the Slack app (reads .env)
@@ -35,10 +39,13 @@ Usage:
   deal-coach weekly send|due [--at ISO-8601]                    one pass of the weekly sender; who is due
 
 Run "deal-coach <command> --help" for details. COACH_LIBRARY_DIR merges your own library over the built-in one.`,
-  ask: `Usage: deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] TEXT...
+  ask: `Usage: deal-coach ask [--json|--explain] [--stage STAGE] [--user ID] [--deal FILE] [--llm|--no-llm] TEXT...
        deal-coach ask --jsonl < situations.jsonl
 
-Prints one to three open questions for the deal situation in TEXT.
+Prints one to three open questions for the deal situation in TEXT. With OPENAI_API_KEY set, the model
+chooses and fits library questions, as in Slack ("source": "llm"); see README "Optional: a model".
+  --no-llm       the library alone for this run, even with OPENAI_API_KEY set
+  --llm          the model, or an error when OPENAI_API_KEY is not set
   --json         print {"questions":[{"id","theme","text","signals"}],"themes","signals","stage","source"}
   --jsonl        read JSON lines {"text","stage"?,"user"?,"deal"?,"previous"?} from stdin, write one result
                  per line, in order; a bad line (or a bad deal) gets {"error": "..."} in its place and the
@@ -50,6 +57,14 @@ Prints one to three open questions for the deal situation in TEXT.
   --deal FILE    the deal, as JSON: the deal webhook's deal fields (stage, amount, close_date,
                  last_activity_at, discount_percent, competitor, contact_count, status, ...), or
                  {"deal": {...}, "previous": {...}}; stage labels map as for the webhook (DEAL_STAGE_MAP)`,
+  eval: `Usage: deal-coach eval FILE.jsonl [--llm] [--json]
+
+Runs labelled situations, one JSON line each: {"text", "deal"?, "stage"?, "themes": [...], "premises"?}
+("themes": the themes a good first question takes; "premises": what the situation establishes, else
+what the coach reads from it). Prints relevance (first question's theme labelled = 1, a later one's =
+0.5), premise violations, where replies came from, fallbacks by kind, tokens and latency p50/p99.
+  --llm          through the model (needs OPENAI_API_KEY); without it, the library alone
+  --json         one JSON object instead of text`,
   lint: `Usage: deal-coach lint [--jsonl] [TEXT...]
 
 Checks candidate replies with the non-directive guard. With TEXT, checks that one reply; otherwise reads
@@ -105,7 +120,7 @@ async function* stdinLines(): AsyncGenerator<string> {
   for await (const line of rl) yield line;
 }
 
-function formatText(result: ReturnType<typeof coach>): string {
+function formatText(result: CoachResult): string {
   const lines = result.questions.map((q) => `- ${q.text}`);
   const stage = result.stage ? ` | stage: ${result.stage}` : "";
   const signals = result.signals.length ? ` | signals: ${result.signals.join(", ")}` : "";
@@ -163,6 +178,8 @@ async function ask(args: string[]): Promise<number> {
     user: { type: "string" },
     deal: { type: "string" },
     explain: { type: "boolean" },
+    llm: { type: "boolean" },
+    "no-llm": { type: "boolean" },
   });
   if (values.help) return help("ask");
   if (values.jsonl && values.explain) throw new UsageError("--explain is for one situation, not --jsonl");
@@ -170,6 +187,9 @@ async function ask(args: string[]): Promise<number> {
   if (values.jsonl && values.deal !== undefined)
     throw new UsageError('--deal is for one situation; in --jsonl give each line a "deal"');
   const library = load();
+  const coacher = await cliCoacher(library, { llm: values.llm, noLlm: values["no-llm"], byDefault: true });
+  const coachOne = (situation: Situation, options: SelectOptions) =>
+    coacher.coach({ situation, options, teamId: CLI_TEAM });
   const stageMap = parseStageMap(process.env.DEAL_STAGE_MAP);
   if (values.jsonl) {
     if (positionals.length > 0) throw new UsageError("--jsonl reads stdin; give no TEXT");
@@ -192,8 +212,7 @@ async function ask(args: string[]): Promise<number> {
         const { text, stage, user } = parsed.data;
         const deal = dealOf(parsed.data.deal, parsed.data.previous, stageMap);
         const asked = user ? (history.get(user) ?? []) : [];
-        const result = coach(
-          library,
+        const result = await coachOne(
           { text: clipFor("situation", text), stage: toStage(stage), deal },
           { user, history: asked },
         );
@@ -214,7 +233,7 @@ async function ask(args: string[]): Promise<number> {
   const deal = values.deal === undefined ? undefined : readDealFile(values.deal, stageMap);
   // Only the first INPUT_LIMITS.situation characters are read, as on every surface (README "Input limits").
   const situation = { text: clipFor("situation", text), stage: toStage(values.stage), deal };
-  const result = coach(library, situation, { user: values.user });
+  const result = await coachOne(situation, { user: values.user });
   if (values.explain) {
     const reading = explainReading(library, situation, { user: values.user }, result);
     process.stdout.write(`${formatText(result)}\n\n${reading}\n`);
@@ -385,8 +404,10 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
   const store = await opening;
   try {
-    const { config, createLogger, slackClients, WeeklySender, library, coacher } = prepared;
+    const { config, createLogger, slackClients, WeeklySender, library, coacherFor } = prepared;
     const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
+    // As the bot's weekly poller does: the model chooses among fitting reflections when a key is set.
+    const coacher = coacherFor(library, config.llm, store.llmTokens, logger);
     const sender = new WeeklySender({
       store,
       library,
@@ -404,14 +425,14 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
 }
 
-/** What `weekly send` needs besides the store and its configuration: the library, the sender itself. */
+/** What `weekly send` needs besides the store and its configuration: the library, the sender, the coacher. */
 async function prepareSender(config: ReturnType<typeof loadConfig>) {
   const { createLogger } = await import("./logger.js");
   const { slackClients } = await import("./slack/clients.js");
   const { WeeklySender } = await import("./reflection/sender.js");
-  const { libraryCoacher } = await import("./llm/coacher.js");
+  const { coacherFor } = await import("./llm/coacher-for.js");
   const library = load();
-  return { config, createLogger, slackClients, WeeklySender, library, coacher: libraryCoacher(library) };
+  return { config, createLogger, slackClients, WeeklySender, library, coacherFor };
 }
 
 const hasEnvFile = () => existsSync(".env");
@@ -438,6 +459,12 @@ export async function main(argv: string[]): Promise<number> {
         return await ask(rest);
       case "lint":
         return await lint(rest);
+      case "eval":
+        return await evalCommand(rest, {
+          load,
+          help: () => help("eval"),
+          dealOf: (deal) => dealOf(deal, undefined, parseStageMap(process.env.DEAL_STAGE_MAP)),
+        });
       case "library":
         return library(rest);
       case "start":

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type LlmSettings, readLlmSettings } from "./llm/settings.js";
 import { parseKey } from "./secret-box.js";
 
 // Configuration from the environment (and .env through dotenv, loaded by the entry points). One error
@@ -37,9 +38,6 @@ const EnvSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
       .optional(),
   ),
-  OPENAI_API_KEY: optional,
-  OPENAI_BASE_URL: optional,
-  OPENAI_MODEL: optional,
   DEAL_WEBHOOK_SECRET: optional,
   COACH_LIBRARY_DIR: optional,
   DEAL_STAGE_MAP: optional,
@@ -192,6 +190,8 @@ export interface Config {
     /** How long a sender holds a claimed send before another may take it over (it died). */
     leaseMs: number;
   };
+  /** The optional model (src/llm/settings.ts): undefined when OPENAI_API_KEY is unset. */
+  llm?: LlmSettings;
   deals: {
     webhookSecret?: string;
     stageMap?: string;
@@ -328,13 +328,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.success ? parsed.data : undefined;
   const mode = slack.mode;
+  // The model's variables are read for every purpose: the weekly prompt may be chosen by the model too.
+  const llm = readLlmSettings(env);
+  if (!llm.ok) problems.push(...llm.problems);
   const key = readEncryptionKey(vars.TOKEN_ENCRYPTION_KEY, problems);
   // The embedded store keeps a key file next to its data; PostgreSQL has no such place (docs/encryption.md).
   if (!vars.TOKEN_ENCRYPTION_KEY && e?.DATABASE_URL)
     problems.push(
       "TOKEN_ENCRYPTION_KEY: required with DATABASE_URL, to encrypt reflections and CRM notes at rest",
     );
-  if (problems.length > 0 || !e) throw new ConfigError(problems, { envFile: options.envFile });
+  if (problems.length > 0 || !e || !llm.ok) throw new ConfigError(problems, { envFile: options.envFile });
   return {
     slack: {
       mode,
@@ -362,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     },
     health: { slackDownGraceMs: e.HEALTH_SLACK_DOWN_MS ?? 30_000 },
     weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1, leaseMs: e.WEEKLY_LEASE_MS ?? 60_000 },
+    ...(llm.settings ? { llm: llm.settings } : {}),
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,
       stageMap: e.DEAL_STAGE_MAP,

@@ -2,7 +2,9 @@ import type { AddressInfo } from "node:net";
 import { type Library, loadLibrary } from "./coaching/library.js";
 import type { Config } from "./config.js";
 import { buildDeals, type Deals } from "./deals/wiring.js";
-import { type Coacher, libraryCoacher } from "./llm/coacher.js";
+import type { Coacher } from "./llm/coacher.js";
+import { coacherFor } from "./llm/coacher-for.js";
+import { DEFAULT_PATIENCE_MS } from "./llm/steady.js";
 import { createLogger, type Logger } from "./logger.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { WeeklyPoller } from "./reflection/poller.js";
@@ -220,8 +222,11 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     undo.push(() => opened.close());
     checkpoint();
 
-    const coacher = options.coacher ?? libraryCoacher(library);
-    const coachPatienceMs = options.coachPatienceMs;
+    // The model path when OPENAI_API_KEY is set (docs/llm.md); its tokens are counted in the store. The
+    // model bounds itself by LLM_TIMEOUT_MS; the patience only catches a broken coacher (docs/replies.md).
+    const coacher = options.coacher ?? coacherFor(library, config.llm, opened.llmTokens, logger);
+    const coachPatienceMs =
+      options.coachPatienceMs ?? Math.max(DEFAULT_PATIENCE_MS, (config.llm?.timeoutMs ?? 0) + 2000);
     const services: Services = { library, coacher, coachPatienceMs, store: opened, logger, work, config };
     // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
     const clients = slackClients(config, opened, logger, {

@@ -329,3 +329,19 @@ export function chooseWeeklyPrompt(input: WeeklyPromptInput): WeeklyPrompt {
   if (!fallback) throw new Error("chooseWeeklyPrompt: no fallback question");
   return { id: fallback.id, theme: fallback.theme, text: fallback.text, ...extras };
 }
+
+/**
+ * The library reflections that fit what happened in the rep's week, most pressing kind first (the tiers
+ * of chooseWeeklyPrompt's step 2), none sent in the last 8 weeks and each passing the guard; empty when
+ * nothing happened. The model (docs/llm.md) chooses among these and may fit the deals' names into one.
+ */
+export function fittingReflections(input: WeeklyPromptInput, max = 8): Reflection[] {
+  const recent = new Set(input.recentPromptIds);
+  const available = guardedReflections(input.library).filter((r) => !recent.has(r.id));
+  const out: Reflection[] = [];
+  for (const kind of KIND_ORDER) {
+    if (input.week[kind].length === 0) continue;
+    for (const r of available) if (FITS[kind](r) && !out.includes(r) && out.length < max) out.push(r);
+  }
+  return out;
+}

@@ -12,6 +12,10 @@ import type { ForgetReport, UserKey } from "./types.js";
 // A table added later that holds a user's id or e-mail must be added here: the catalogue test
 // (test/unit/forget.test.ts) fills every table, forgets, and scans every text and jsonb column of every
 // table for what should have gone.
+//
+// Tables of workspace data with no personal content, which a user's forget leaves alone and forgetting
+// the team deletes (SqlStore.forgetTeam): processed_events, installations, workspace_settings,
+// weekly_pace, and llm_usage (the model's tokens per workspace and day, docs/llm.md "Token cap").
 
 export async function forgetUserRows(
   trx: Kysely<Database>,

@@ -67,6 +67,14 @@ export interface Database extends DealTables, WeeklyTables, LinkTables {
   forgotten: ForgottenTable;
   store_keys: StoreKeysTable;
   at_rest_key: AtRestKeyTable;
+  llm_usage: LlmUsageTable;
+}
+
+/** migrations/011_llm_usage.sql: the model's tokens per workspace and UTC day ("2026-12-03"). */
+export interface LlmUsageTable {
+  team_id: string;
+  day: ColumnType<string, string, string>;
+  tokens: ColumnType<string, number, number>;
 }
 
 /** migrations/010_at_rest.sql: proves the key at start (src/store/at-rest-setup.ts). */

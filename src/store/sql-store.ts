@@ -9,6 +9,7 @@ import type { Database, UsersTable } from "./schema.js";
 import { ScrubPlugin } from "./scrub-plugin.js";
 import { mergeSettings, readStoredSettings, type SettingsPatch } from "./settings.js";
 import { SqlDealStore } from "./sql-deal-store.js";
+import { sqlTokenLedger } from "./sql-token-ledger.js";
 import { SqlWeeklyStore } from "./sql-weekly-store.js";
 import {
   type AskedEntry,
@@ -16,6 +17,7 @@ import {
   type ForgetReport,
   type ReflectionRecord,
   type Store,
+  type TokenLedger,
   type UserKey,
   type UserRecord,
 } from "./types.js";
@@ -53,6 +55,7 @@ export class SqlStore implements Store {
 
   readonly deals: DealStore;
   readonly weekly: WeeklyStore;
+  readonly llmTokens: TokenLedger;
 
   constructor(parts: SqlStoreParts) {
     this.kind = parts.kind;
@@ -66,6 +69,7 @@ export class SqlStore implements Store {
     this.#now = parts.now;
     this.#release = parts.release;
     this.#processedEvents = new ProcessedEvents(db, parts.now);
+    this.llmTokens = sqlTokenLedger(db);
   }
 
   async getUser(key: UserKey): Promise<UserRecord | undefined> {
@@ -248,6 +252,7 @@ export class SqlStore implements Store {
         "weekly_sends",
         "workspace_settings",
         "weekly_pace",
+        "llm_usage",
       ] as const) {
         await trx.deleteFrom(table).where("team_id", "=", teamId).execute();
       }

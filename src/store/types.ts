@@ -78,8 +78,16 @@ export interface ForgetReport {
   cleared: number;
 }
 
+/** Tokens spent on the model per workspace and UTC day ("YYYY-MM-DD"), for LLM_DAILY_TOKEN_CAP. */
+export interface TokenLedger {
+  spent(teamId: string, day: string): Promise<number>;
+  add(teamId: string, day: string, tokens: number): Promise<void>;
+}
+
 export interface Store {
   readonly kind: "pglite" | "postgres";
+  /** The model's daily token count per workspace (docs/llm.md "Token cap"). */
+  readonly llmTokens: TokenLedger;
   /** Deal updates: inbox, deals, owners, nudges (issue 6). */
   readonly deals: DealStore;
   /** Weekly reflection prompts: schedules and exactly-once sends (issue 7). */

@@ -1,16 +1,21 @@
 import type { DealFields, Situation } from "../../src/coaching/deal.js";
+import {
+  type AskedQuestion,
+  type FitScore,
+  relevanceOf,
+  scoreCases,
+  unestablished,
+} from "../../src/coaching/fit-score.js";
 import { clipFor } from "../../src/coaching/input-limits.js";
-import { type Premise, presupposedPremises, withImplied } from "../../src/coaching/premises.js";
+import type { Premise } from "../../src/coaching/premises.js";
 import type { Stage, Theme } from "../../src/coaching/taxonomy.js";
 import { DEAL_MESSAGE_PREMISES } from "../fixtures/deal-message-premises.js";
 import { DEAL_MESSAGES } from "../fixtures/deal-messages.js";
 import type { PostLabel, RealPost } from "./real-seller-posts.js";
 
 // "Questions that fit": how well coach()'s questions fit labelled situations (BENCHMARKS.md has the
-// figures, docs/real-seller-posts.md the rules). Relevance: the first question's theme is one of the
-// labelled themes = 1, else any question's theme is = 0.5, else 0, averaged over cases. A premise
-// violation: a question whose wording presupposes (src/coaching/premises.ts word lists) a premise that
-// the labels, with what they imply, do not establish.
+// figures, docs/real-seller-posts.md the rules). The scoring itself is src/coaching/fit-score.ts, which
+// `deal-coach eval` uses too; here are the labelled cases.
 
 export interface FitCase {
   id: string;
@@ -19,77 +24,14 @@ export interface FitCase {
   premises: readonly Premise[];
 }
 
-export interface AskedQuestion {
-  id: string;
-  theme: Theme;
-  text: string;
-}
-
-export interface Violation {
-  caseId: string;
-  questionId: string;
-  premises: Premise[];
-}
-
-export interface FitScore {
-  cases: number;
-  /** Mean relevance, 0..1. */
-  relevance: number;
-  firstFits: number;
-  onlyLaterFits: number;
-  /** Questions asked in all, and those that presuppose an unestablished premise. */
-  questions: number;
-  violations: Violation[];
-  /** Cases with at least one violating question. */
-  casesWithViolation: number;
-}
-
-export function relevanceOf(themes: readonly Theme[], questions: readonly AskedQuestion[]): 0 | 0.5 | 1 {
-  const [first] = questions;
-  if (first && themes.includes(first.theme)) return 1;
-  return questions.some((q) => themes.includes(q.theme)) ? 0.5 : 0;
-}
-
-/** The premises a question presupposes that the case does not establish (implications included). */
-export function unestablished(questionText: string, established: readonly Premise[]): Premise[] {
-  const have = withImplied(established);
-  return presupposedPremises(questionText).filter((p) => !have.has(p));
-}
+export type { AskedQuestion, FitScore, Violation } from "../../src/coaching/fit-score.js";
+export { relevanceOf, unestablished };
 
 export function scoreFit(
   cases: readonly FitCase[],
   ask: (situation: Situation) => { questions: readonly AskedQuestion[] },
 ): FitScore {
-  let total = 0;
-  let firstFits = 0;
-  let onlyLaterFits = 0;
-  let questions = 0;
-  const violations: Violation[] = [];
-  const violating = new Set<string>();
-  for (const c of cases) {
-    const asked = ask(c.situation).questions;
-    const r = relevanceOf(c.themes, asked);
-    total += r;
-    if (r === 1) firstFits++;
-    if (r === 0.5) onlyLaterFits++;
-    for (const q of asked) {
-      questions++;
-      const missing = unestablished(q.text, c.premises);
-      if (missing.length > 0) {
-        violations.push({ caseId: c.id, questionId: q.id, premises: missing });
-        violating.add(c.id);
-      }
-    }
-  }
-  return {
-    cases: cases.length,
-    relevance: cases.length === 0 ? 0 : total / cases.length,
-    firstFits,
-    onlyLaterFits,
-    questions,
-    violations,
-    casesWithViolation: violating.size,
-  };
+  return scoreCases(cases.map((c) => ({ ...c, questions: ask(c.situation).questions })));
 }
 
 /** Real posts as cases: text only, cut to the situation limit, as `deal-coach ask` and Slack give them. */

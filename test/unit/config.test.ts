@@ -47,6 +47,53 @@ describe("config", () => {
     }
   });
 
+  it("turns the model on with OPENAI_API_KEY alone, with documented defaults; lists bad values", () => {
+    const base = { SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1" };
+    expect(loadConfig(base).llm).toBeUndefined();
+    expect(loadConfig({ ...base, OPENAI_API_KEY: " ", OPENAI_MODEL: "x" }).llm).toBeUndefined();
+    expect(loadConfig({ ...base, OPENAI_API_KEY: "sk-1" }).llm).toEqual({
+      apiKey: "sk-1",
+      model: "gpt-4.1-mini",
+      timeoutMs: 4000,
+      dailyTokenCap: 200_000,
+      redactPii: true,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        OPENAI_API_KEY: "sk-1",
+        OPENAI_BASE_URL: "http://localhost:11434/v1",
+        OPENAI_MODEL: "llama3.1",
+        LLM_TIMEOUT_MS: "2500",
+        LLM_DAILY_TOKEN_CAP: "0",
+        REDACT_PII: "off",
+      }).llm,
+    ).toEqual({
+      apiKey: "sk-1",
+      baseUrl: "http://localhost:11434/v1",
+      model: "llama3.1",
+      timeoutMs: 2500,
+      dailyTokenCap: 0,
+      redactPii: false,
+    });
+    const bad = () =>
+      loadConfig({
+        ...base,
+        OPENAI_API_KEY: "sk-1",
+        OPENAI_BASE_URL: "localhost",
+        LLM_TIMEOUT_MS: "4s",
+        LLM_DAILY_TOKEN_CAP: "-1",
+        REDACT_PII: "yes",
+      });
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (err) {
+      for (const name of ["OPENAI_BASE_URL", "LLM_TIMEOUT_MS", "LLM_DAILY_TOKEN_CAP", "REDACT_PII"])
+        expect((err as ConfigError).problems.join("\n")).toContain(name);
+    }
+  });
+
   it("bounds Slack work and HTTP requests: defaults, overrides and bad values", () => {
     const base = { SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1" };
     expect(loadConfig(base)).toMatchObject({

@@ -139,6 +139,8 @@ async function fillEverything(store: Store): Promise<void> {
   await store.saveInstallation(TEAM, "sealed-installation");
   await store.weekly.setWorkspaceDefaults(TEAM, { day: 5, time: "15:00", tz: "Europe/Paris" });
   await store.weekly.reservePace(TEAM, "sender-1", 1, 1000, NOW);
+  // The model's daily token count: a team id, a day, a number (migrations/011_llm_usage.sql).
+  await store.llmTokens.add(TEAM, "2026-11-20", 300);
 }
 
 let opened: InspectableStore | undefined;

@@ -318,6 +318,27 @@ describe(`forgetting (${storeKind})`, () => {
   });
 });
 
+describe(`the model's token ledger (${storeKind})`, () => {
+  it("adds per workspace and UTC day, concurrently without losing a count, and forgets old days", async () => {
+    expect(await store.llmTokens.spent("T1", "2025-03-03")).toBe(0);
+    await Promise.all(Array.from({ length: 20 }, () => store.llmTokens.add("T1", "2025-03-03", 150)));
+    await store.llmTokens.add("T1", "2025-03-03", 0);
+    expect(await store.llmTokens.spent("T1", "2025-03-03")).toBe(3000);
+    expect(await store.llmTokens.spent("T2", "2025-03-03")).toBe(0);
+    expect(await store.llmTokens.spent("T1", "2025-03-04")).toBe(0);
+    // A count past a 32-bit integer still adds up (bigint).
+    await store.llmTokens.add("T2", "2025-03-03", 3_000_000_000);
+    await store.llmTokens.add("T2", "2025-03-03", 3_000_000_000);
+    expect(await store.llmTokens.spent("T2", "2025-03-03")).toBe(6_000_000_000);
+    // A week on, the first day's row is gone; forgetting a team deletes its rows.
+    await store.llmTokens.add("T1", "2025-03-11", 10);
+    expect(await store.llmTokens.spent("T1", "2025-03-03")).toBe(0);
+    await store.forgetTeam("T2");
+    expect(await store.llmTokens.spent("T2", "2025-03-03")).toBe(0);
+    expect(await store.llmTokens.spent("T1", "2025-03-11")).toBe(10);
+  });
+});
+
 describe(`installations (${storeKind})`, () => {
   it("saves, replaces, fetches and deletes by install key", async () => {
     expect(await store.fetchInstallation("E1")).toBeUndefined();
