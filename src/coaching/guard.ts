@@ -102,6 +102,10 @@ function gerundOf(verb: string): string {
 const ACTION_LIST = ACTION_VERBS.split("|");
 const ACTION_PAST = [...new Set(ACTION_LIST.map(pastOf))].join("|");
 const ACTION_GERUND = [...new Set(ACTION_LIST.map(gerundOf))].join("|");
+/** Every form of the action verbs (call, calls, called, calling): a fitted question may add none of them. */
+export const ACTION_VERB_FORMS: ReadonlySet<string> = new Set(
+  ACTION_LIST.flatMap((v) => [v, pastOf(v), gerundOf(v), /(?:s|sh|ch|x)$/.test(v) ? `${v}es` : `${v}s`]),
+);
 const MODAL_BEFORE_YOU = "can|could|will|would|shall|might|should|must";
 const YOU_BEFORE_MODAL =
   "can|could|will|would|'ll|shall|might|should|'re going to|are going to|plan to|are planning to|want to|need to|have to|intend to|'re able to|are able to";
