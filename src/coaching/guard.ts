@@ -136,7 +136,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bi\s*(?:(?:'d|would|will|'ll|strongly)\s*)?(?:strongly\s+)?(?:recommend|suggest|advise|propose|encourage|urge)\b/,
       /\bmy (?:advice|recommendation|suggestion|tip|two cents|take|view)\b/,
       /\bif i were\b/,
-      /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path)\b/,
+      /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path|call|choice|idea)\b/,
       /\bwhat worked for me\b/,
       /\bin my experience\b/,
     ],
@@ -169,7 +169,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bwhat if (?:you|we|u|a|an|some|there)\b/,
       // "What would they say if you offered a pilot?": the action rides in a conditional.
       new RegExp(
-        `\\b(?:if|once|unless) (?:you|we|u) (?:just |simply |finally |were to |could |did |went ahead and )?(?:${ACTION_VERBS}|${ACTION_PAST})\\b`,
+        `\\b(?:if|once|unless) (?:you|we|u) (?:just |simply |finally |were to |could |did |went ahead and )?(?:${ACTION_VERBS}|${ACTION_PAST}|walk|wait|went|told|said|[a-z]+ed)\\b`,
       ),
       // "What do you think about calling the CFO?", "What would it look like to offer a pilot?"
       new RegExp(`\\b(?:about|think of|thoughts on) (?:${ACTION_GERUND})\\b`),
@@ -416,12 +416,20 @@ const CAPITALISED_NAME = /^(?:(?:and|or|but|so|then|yet|also)\s+)?[a-z']+\s+[A-Z
 // start, and the inversion after its parenthetical belongs to it.
 const SHORT_WH_PHRASE = /^(?:what|which|who|whom|whose|how|when|where|why)(?:\s+[a-z'-]+){0,2}$/;
 
+// What separates the parts of a sentence: a comma, a semicolon, a colon, a bracket or a dash between
+// spaces ("What matters most to them: is it price?" is two parts as much as with a comma).
+const PART_BREAK = /[,;:()]|\s-+\s/;
+
+function clauseParts(text: string): string[] {
+  return text.split(PART_BREAK).map((p) => p.trim());
+}
+
 /**
  * Whether a comma-separated part after the first is a yes/no question: "When they said yes, did you
  * believe them?". `cased` is the sentence before lower-casing, to see a name after the auxiliary.
  */
 function closedAfterComma(cased: string): boolean {
-  const parts = cased.split(",").map((p) => p.trim());
+  const parts = clauseParts(cased);
   for (let i = 1; i < parts.length; i++) {
     const part = parts[i] ?? "";
     const lower = part.toLowerCase();
@@ -447,8 +455,11 @@ function closedAfterComma(cased: string): boolean {
 }
 
 // A suggestion tacked on after a comma: "What would win them over, a pilot?"
+// and a guess offered as the answer: "What's stopping them, the price?"
 const APPENDED_SUGGESTION =
-  /^(?:(?:or|maybe|perhaps|like|say|possibly)\s+)?(?:a|an|some|another|maybe|perhaps|like|say|such as|for example|for instance|e\.?g\.?)\b/;
+  /^(?:(?:or|maybe|perhaps|like|say|possibly)\s+)?(?:a|an|some|another|the|their|maybe|perhaps|like|say|such as|for example|for instance|e\.?g\.?)\b/;
+// A choice offered at the end: "Which matters more to them, price or timing?" is a closed question.
+const APPENDED_CHOICE = /^(?:[^\s?]+\s+){0,3}or(?:\s+[^\s?]+){1,3}\s*\?$/;
 
 // A fronted clause that is not subordinate but has a finite verb is a statement: "That could work, so
 // who decides?", "A pilot makes sense, but who signs?".
@@ -486,8 +497,10 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
     if (clauseOnly) reasons.add("not_open_question");
     if (EITHER_OR.test(core) || /\bor not\s*\?$/.test(core)) reasons.add("closed_question");
     if (closedAfterComma(unquotedCased)) reasons.add("closed_question");
-    const lastPart = unquoted.slice(unquoted.lastIndexOf(",") + 1).trim();
-    if (unquoted.includes(",") && APPENDED_SUGGESTION.test(lastPart)) reasons.add("suggestion_question");
+    const parts = clauseParts(unquoted);
+    const lastPart = parts.length > 1 ? (parts[parts.length - 1] ?? "") : "";
+    if (APPENDED_SUGGESTION.test(lastPart)) reasons.add("suggestion_question");
+    if (APPENDED_CHOICE.test(lastPart)) reasons.add("closed_question");
     // A diagnosis or a verdict may hide in front of a question: "The real blocker is the COO, so who
     // else matters?", "That could work, but who signs?"
     if (fronted && FINITE_VERB.test(fronted) && !SUBORDINATE_START.test(fronted)) {

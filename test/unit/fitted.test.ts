@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { checkFitted } from "../../src/coaching/fitted.js";
+import { library } from "../support/library.js";
 
 // A model may fit the deal's own words into a library question and nothing else (docs/fitted.md).
 const WAITS = "What happens for them if this waits until next year?";
@@ -136,5 +137,36 @@ describe("checkFitted: bounded on 100 KB", () => {
       ok: true,
     });
     expect(checkFitted(WAITS, big, GLOBEX)).toEqual({ ok: false, reason: "too_long" });
+  });
+});
+
+describe("checkFitted over the whole library", () => {
+  const texts = [...library.questions.values()].map((q) => q.text);
+  const source = { text: "Globex and Dana went quiet after the pilot kickoff in March 2027." };
+
+  it("accepts every library question as it is, and with 'them' fitted to the customer's name", () => {
+    const rejected: string[] = [];
+    let fittedCount = 0;
+    for (const text of texts) {
+      if (!checkFitted(text, text, source).ok) rejected.push(text);
+      if (/\bthem\b/.test(text)) {
+        fittedCount++;
+        const fitted = text.replace(/\bthem\b/, "Globex");
+        if (!checkFitted(text, fitted, source).ok) rejected.push(fitted);
+      }
+    }
+    expect(fittedCount).toBeGreaterThan(20);
+    expect(rejected).toEqual([]);
+  });
+
+  it("rejects every library question with a word the source never used, or a suggestion appended", () => {
+    const accepted: string[] = [];
+    for (const text of texts) {
+      const withProduct = text.replace(/\?$/, " with Salesforce?");
+      const withPilot = text.replace(/\?$/, ", or a free pilot?");
+      for (const fitted of [withProduct, withPilot])
+        if (checkFitted(text, fitted, source).ok) accepted.push(fitted);
+    }
+    expect(accepted).toEqual([]);
   });
 });

@@ -259,6 +259,10 @@ const MODEL_EVASIONS: Array<[GuardReason, string[]]> = [
       "What do they need, and could a pilot give it to them?",
       "When they pushed back, did you hold firm, and what happened?",
       "What matters to them? Would a pilot help?",
+      "What matters most to Globex: is it price?",
+      "What matters most to Globex (is it price)?",
+      "When they said yes — did you believe them?",
+      "Which matters more to them, price or timing?",
     ],
   ],
   [
@@ -281,10 +285,13 @@ const MODEL_EVASIONS: Array<[GuardReason, string[]]> = [
       "What happens if you call the CFO?",
       "What do you think about calling the CFO?",
       "What would it look like to offer a pilot?",
+      "What's stopping them from signing, the price?",
+      "What would it mean to them, honestly, if you walked away?",
     ],
   ],
   ["leading_question", ["Have you tried a pilot?", "What matters to them? Have you offered a pilot?"]],
   ["presupposed_action", ["What would it take for you to close this by Friday?"]],
+  ["performative_advice", ["What makes a pilot the right call here?"]],
   [
     "answer_or_diagnosis",
     [
