@@ -57,6 +57,25 @@ const NUMBER_WORDS = new Set(
     "forty fifty sixty seventy eighty ninety hundred thousand million billion half dozen percent k m bn $ € £ %"
   ).split(" "),
 );
+// The roles a fitted question may name ("the CFO", "their procurement team").
+const ROLE_WORDS = new Set(
+  (
+    "cfo ceo cto cio coo cmo cro ciso vp svp evp gm director directors head heads manager managers owner owners " +
+    "lead leads champion sponsor buyer buyers procurement purchasing legal finance security engineering " +
+    "operations ops board team teams committee admin admins user users stakeholder stakeholders exec execs " +
+    "executive executives founder founders president counsel signatory approver approvers customer customers " +
+    "client clients partner partners colleague colleagues boss chief officer department it"
+  ).split(" "),
+);
+// The words of a date ("end of March", "Q3", "Friday the 14th").
+const DATE_WORDS = new Set(
+  (
+    "january february march april may june july august september october november december jan feb mar apr " +
+    "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues " +
+    "wed thu thurs fri sat sun q fy h st nd rd th end start beginning mid early late week weeks month months " +
+    "quarter quarters year years day days today tomorrow tonight weekend morning afternoon eod eoq eoy"
+  ).split(" "),
+);
 // Selling claims a question may not make, even in words the rep used ("faster", "guaranteed").
 const CLAIM_WORDS = new Set(
   (
@@ -67,18 +86,19 @@ const CLAIM_WORDS = new Set(
 
 // Words, numbers (with their separators), currency and percent signs, and the clitics split off a word
 // ("what's" -> "what", "'s") so a contraction and its full form differ by one function word.
-const TOKEN = /'(?:s|re|ve|ll|d|m|t)\b|[$€£%]|\d+(?:[.,:/-]\d+)*|\p{L}+(?:-\p{L}+)*/gu;
+const TOKEN = /'(?:s|re|ve|ll|d|m|t)\b|[$€£%]|\d+(?:[.,:/-]\d+)*|\p{L}+(?:-\p{L}+)*/giu;
 
 interface Token {
+  /** Lower-cased. */
   text: string;
   /** Inside a pair of double quotes: the customer's words, quoted. */
   quoted: boolean;
+  /** Written with a capital letter: a name, where the source has it. */
+  capital: boolean;
 }
 
 function tokenize(text: string): Token[] {
-  const normal = normalizeText(text)
-    .toLowerCase()
-    .replace(/\u2019/g, "'");
+  const normal = normalizeText(text).replace(/\u2019/g, "'");
   const tokens: Token[] = [];
   // Each quote mark toggles; a token is quoted when an odd number of them precede it.
   let quoted = false;
@@ -86,7 +106,7 @@ function tokenize(text: string): Token[] {
   for (const m of normal.matchAll(TOKEN)) {
     for (let i = from; i < m.index; i++) if (normal.charAt(i) === '"') quoted = !quoted;
     from = m.index + m[0].length;
-    tokens.push({ text: m[0], quoted });
+    tokens.push({ text: m[0].toLowerCase(), quoted, capital: /^\p{Lu}/u.test(m[0]) });
   }
   return tokens;
 }
@@ -95,17 +115,36 @@ function isNumber(token: string): boolean {
   return /\d/.test(token) || NUMBER_WORDS.has(token);
 }
 
+interface DealWords {
+  /** Every token of the source, in order, with a full stop between the text and each field. */
+  words: string[];
+  /** The names among them: written with a capital somewhere, or the competitor field. */
+  names: Set<string>;
+}
+
 /** The deal's own words: the source text's tokens and every deal field's, numbers as written and plain. */
-function sourceTokens(source: { text: string; deal?: DealFields }): string[] {
-  const parts = [clip(source.text, INPUT_LIMITS.fittedSource)];
-  for (const value of Object.values(source.deal ?? {})) {
-    if (typeof value === "string") parts.push(clip(value, INPUT_LIMITS.crmField));
-    else if (typeof value === "number" && Number.isFinite(value)) {
-      parts.push(String(value), value.toLocaleString("en-US"));
+function dealWords(source: { text: string; deal?: DealFields }): DealWords {
+  const parts: Array<{ text: string; allNames: boolean }> = [
+    { text: clip(source.text, INPUT_LIMITS.fittedSource), allNames: false },
+  ];
+  for (const [field, value] of Object.entries(source.deal ?? {})) {
+    if (typeof value === "string") {
+      parts.push({ text: clip(value, INPUT_LIMITS.crmField), allNames: field === "competitor" });
+    } else if (typeof value === "number" && Number.isFinite(value)) {
+      parts.push({ text: `${value} ${value.toLocaleString("en-US")}`, allNames: false });
     }
   }
-  // A full stop between parts: a run copied from the source never spans two fields.
-  return parts.flatMap((p) => [...tokenize(p).map((t) => t.text), "."]);
+  const words: string[] = [];
+  const names = new Set<string>();
+  for (const part of parts) {
+    for (const t of tokenize(part.text)) {
+      words.push(t.text);
+      if (t.capital || part.allNames) names.add(t.text);
+    }
+    // A run copied from the source never spans two fields.
+    words.push(".");
+  }
+  return { words, names };
 }
 
 /** Longest common subsequence of the two token lists: which fitted token keeps which library token. */
@@ -178,7 +217,7 @@ const fail = (reason: string): FittedVerdict => ({ ok: false, reason });
 /**
  * Whether `fitted` differs from `libraryText` only by the deal's own words (docs/fitted.md). Reasons are
  * short constant codes: too_long, guard, added_sentence, question_type, different_question, misquote,
- * changed_meaning, number, action_verb, claim, new_word.
+ * changed_meaning, number, action_verb, claim, new_word, not_a_name.
  */
 export function checkFitted(
   libraryText: string,
@@ -217,7 +256,7 @@ export function checkFitted(
   }
   if (dropped > MAX_DROPPED) return fail("different_question");
 
-  const own = sourceTokens(source);
+  const { words: own, names } = dealWords(source);
   const known = new Set(own);
   let insertedSource = 0;
   let insertedFunction = 0;
@@ -230,8 +269,14 @@ export function checkFitted(
   }
   for (const run of insertedRuns(keptFitted)) {
     const words = run.map((at) => fitTexts[at] ?? "");
-    // Read once per run, not once per number in it: the source may be long.
+    // Read once per run, not once per word in it: the source may be long. A run with a number in it,
+    // copied whole from the source ("40 users", "end of March 2027"), is the deal's words as written.
     let copied: boolean | undefined;
+    const copiedRun = () => {
+      copied ??= words.length > 1 && words.some((w) => !isNumber(w)) && copiedFrom(own, words);
+      return copied;
+    };
+    const hasNumber = words.some(isNumber);
     for (const at of run) {
       if (agreed.has(at)) continue;
       const word = fitTexts[at] ?? "";
@@ -241,8 +286,7 @@ export function checkFitted(
       if (isNumber(word)) {
         // A number is the deal's own only as the deal wrote it: in the source, and inside a run of
         // inserted words copied whole from the source ("March 2027", a quote), never alone.
-        copied ??= words.length > 1 && words.some((w) => !isNumber(w)) && copiedFrom(own, words);
-        if (!known.has(word) || !(quoted || copied || DATE_TOKEN.test(word))) return fail("number");
+        if (!known.has(word) || !(quoted || DATE_TOKEN.test(word) || copiedRun())) return fail("number");
       } else if (!quoted && ACTION_VERB_FORMS.has(word)) return fail("action_verb");
       else if (!quoted && CLAIM_WORDS.has(word)) return fail("claim");
       if (FUNCTION_WORDS.has(word) && !quoted) {
@@ -250,6 +294,9 @@ export function checkFitted(
         continue;
       }
       if (!known.has(word)) return fail("new_word");
+      // Outside a quote, the deal's words a question may take are names, roles and dates.
+      const nameLike = names.has(word) || ROLE_WORDS.has(word) || DATE_WORDS.has(word) || isNumber(word);
+      if (!quoted && !nameLike && !(hasNumber && copiedRun())) return fail("not_a_name");
       insertedSource++;
     }
   }

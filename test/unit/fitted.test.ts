@@ -103,6 +103,37 @@ describe("checkFitted: rejections", () => {
     });
   }
 
+  it("takes only names, roles and dates from the source outside a quote", () => {
+    const source = { text: "Globex says the budget is frozen; globex procurement wants more time." };
+    // "frozen budget" is the rep's words but a new claim about the deal, not a name.
+    expect(
+      checkFitted(WAITS, "What happens for the frozen budget if this waits until next year?", source),
+    ).toEqual({
+      ok: false,
+      reason: "not_a_name",
+    });
+    expect(
+      checkFitted(WAITS, "What happens for Globex procurement if this waits until next year?", source),
+    ).toEqual({
+      ok: true,
+    });
+    // A name is one the source writes as a name somewhere, or the competitor field.
+    expect(
+      checkFitted(WAITS, "What happens for Initech if this waits until next year?", {
+        text: "initech went dark",
+      }),
+    ).toEqual({
+      ok: false,
+      reason: "not_a_name",
+    });
+    expect(
+      checkFitted(WAITS, "What happens for Initech if this waits until next year?", {
+        text: "they went dark",
+        deal: { competitor: "initech" },
+      }),
+    ).toEqual({ ok: true });
+  });
+
   it("rejects a fitted text far longer than its library text before reading it", () => {
     const fitted = `What happens for ${"Globex ".repeat(40)}if this waits until next year?`;
     expect(checkFitted(WAITS, fitted, GLOBEX)).toEqual({ ok: false, reason: "too_long" });
