@@ -194,6 +194,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
     reason: "presupposed_action",
     patterns: [
       /\bwhat(?:'s| is| are)\s+(?:stopping|keeping|preventing|holding)\s+(?:you|u)\b/,
+      /\bwhat (?:stops|keeps|prevents|holds back|stopped|kept|prevented) (?:you|u|us)\b/,
       followedInLine(/\bhow (?:quickly|soon|fast)\b/, /\byou\b/),
       /\bwhat(?:'s| is) the (?:best|fastest|quickest|easiest|right|smartest) way to\b/,
       new RegExp(`\\b(?:${MODAL_BEFORE_YOU})\\s+(?:you|we)\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
@@ -212,6 +213,9 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bhow (?:could|would|can|does|will) it hurt\b/,
       /\bwhat(?:'s| is| would be) the (?:down ?side|harm)\b/,
       /\bwhat harm\b/,
+      // "What's wrong with offering a pilot?", "Where's the risk in a quick call?": a case made for an action.
+      /\bwhat(?:'s| is| would be| could be) (?:wrong|bad|risky) (?:with|about)\b/,
+      /\b(?:where|what)(?:'s| is| would be) the (?:risk|harm|problem) (?:in|with)\b/,
       /\bwouldn't (?:that|it) be (?:great|nice|good|better)\b/,
       /\bwho wouldn't\b/,
       /\bwhat (?:do|does|would|could) (?:they|you|he|she|it) (?:have to lose|lose by)\b/,
@@ -249,6 +253,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bshouldn't you\b/,
       /\bhow could you (?:not|have|let)\b/,
       /\bwhat were you thinking\b/,
+      /\bhow come (?:you|we|u)\b/,
     ],
   },
   {

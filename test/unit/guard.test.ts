@@ -293,6 +293,12 @@ const MODEL_EVASIONS: Array<[GuardReason, string[]]> = [
   ["presupposed_action", ["What would it take for you to close this by Friday?"]],
   ["performative_advice", ["What makes a pilot the right call here?"]],
   [
+    "presupposed_action",
+    ["What stops you from calling the CFO today?", "What prevents you from calling the CFO?"],
+  ],
+  ["persuasion", ["What's wrong with offering a pilot?", "Where's the risk in a quick call?"]],
+  ["confrontation", ["How come you haven't called the CFO?"]],
+  [
     "answer_or_diagnosis",
     [
       "That could work, but who decides?",
