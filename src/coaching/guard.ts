@@ -46,7 +46,7 @@ const AUXILIARY =
   /^(?:is|isn't|are|aren't|was|wasn't|were|weren't|am|do|don't|does|doesn't|did|didn't|can|can't|could|couldn't|would|wouldn't|will|won't|should|shouldn't|shall|has|hasn't|have|haven't|had|hadn't|may|might|must)\b/;
 // Words a fronted clause may start with ("If they said no, what ...", "Looking back, how ...").
 const FRONTED_OPENER =
-  /^(?:if|when|whenever|once|after|before|since|as|given|compared|comparing|looking|thinking|setting|leaving|apart|aside|besides|beyond|from|by|in|on|at|with|without|within|during|until|over|across|among|between|for|of|each|every|now|say|suppose|supposing|although|though|while|unless|a|an|the|this|that|last|next|one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|their|your|for|of|back|today|tomorrow|yesterday|right|ultimately|honestly|realistically|overall)\b/;
+  /^(?:if|when|whenever|where|wherever|once|after|before|since|as|given|compared|comparing|looking|thinking|setting|leaving|apart|aside|besides|beyond|from|by|in|on|at|with|without|within|during|until|over|across|among|between|for|of|each|every|now|say|suppose|supposing|although|though|while|unless|a|an|the|this|that|last|next|one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|their|your|for|of|back|today|tomorrow|yesterday|right|ultimately|honestly|realistically|overall)\b/;
 // "So, what ..." and "Okay and how ...": spoken fillers before a question are not the question.
 const LEADING_FILLER = /^(?:(?:so|and|but|okay|ok|well|now|alright|um|uh|right|then|also)\b[,]?\s+)+/;
 
@@ -67,6 +67,45 @@ const IMPERATIVE_VERBS = new Set(
 );
 const ACTION_VERBS =
   "call|send|offer|get|schedule|book|push|ask|email|discount|escalate|propose|pitch|close|sign|pull|bring|loop|reach|follow|set|arrange|convince|persuade|demo|present|show|create|drive|force|win|secure|lock|move|give|take|drop|lower|cut|match|waive|extend|throw|sweeten|bundle|text|ping|message|contact|invite|involve|engage|meet|visit|remind|pressure|chase|nudge|hold|speed|accelerate|fix|solve|overcome|handle|save|rescue|salvage|beat|counter|sell|upsell";
+// Past and -ing forms of the action verbs, for the hypothetical that proposes an action ("What would they
+// say if you offered a pilot?", "What do you think about calling the CFO?"): docs/guard.md.
+const IRREGULAR_PAST: Record<string, string> = {
+  send: "sent",
+  get: "got",
+  bring: "brought",
+  set: "set",
+  drive: "drove",
+  win: "won",
+  give: "gave",
+  take: "took",
+  cut: "cut",
+  throw: "threw",
+  meet: "met",
+  hold: "held",
+  speed: "sped",
+  overcome: "overcame",
+  beat: "beat",
+  sell: "sold",
+  upsell: "upsold",
+};
+const DOUBLED = new Set(["drop", "get", "set", "cut", "win"]);
+function pastOf(verb: string): string {
+  return (
+    IRREGULAR_PAST[verb] ??
+    (verb.endsWith("e") ? `${verb}d` : DOUBLED.has(verb) ? `${verb}${verb.slice(-1)}ed` : `${verb}ed`)
+  );
+}
+function gerundOf(verb: string): string {
+  if (DOUBLED.has(verb)) return `${verb}${verb.slice(-1)}ing`;
+  return verb.endsWith("e") && !verb.endsWith("ee") ? `${verb.slice(0, -1)}ing` : `${verb}ing`;
+}
+const ACTION_LIST = ACTION_VERBS.split("|");
+const ACTION_PAST = [...new Set(ACTION_LIST.map(pastOf))].join("|");
+const ACTION_GERUND = [...new Set(ACTION_LIST.map(gerundOf))].join("|");
+/** Every form of the action verbs (call, calls, called, calling): a fitted question may add none of them. */
+export const ACTION_VERB_FORMS: ReadonlySet<string> = new Set(
+  ACTION_LIST.flatMap((v) => [v, pastOf(v), gerundOf(v), /(?:s|sh|ch|x)$/.test(v) ? `${v}es` : `${v}s`]),
+);
 const MODAL_BEFORE_YOU = "can|could|will|would|shall|might|should|must";
 const YOU_BEFORE_MODAL =
   "can|could|will|would|'ll|shall|might|should|'re going to|are going to|plan to|are planning to|want to|need to|have to|intend to|'re able to|are able to";
@@ -97,7 +136,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bi\s*(?:(?:'d|would|will|'ll|strongly)\s*)?(?:strongly\s+)?(?:recommend|suggest|advise|propose|encourage|urge)\b/,
       /\bmy (?:advice|recommendation|suggestion|tip|two cents|take|view)\b/,
       /\bif i were\b/,
-      /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path)\b/,
+      /\bthe (?:best|smartest|right) (?:thing|move|approach|way|option|bet|strategy|play|course|path|call|choice|idea)\b/,
       /\bwhat worked for me\b/,
       /\bin my experience\b/,
     ],
@@ -125,7 +164,16 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
     patterns: [
       /\bwhy (?:don't|not|wouldn't|won't) (?:you|we)\b/,
       /^(?:why not|how about|what about)\b/,
-      /\bwhat if (?:you|we)\b/,
+      /,\s*(?:why not|how about|what about)\b/,
+      // "What if a pilot were on the table?": a hypothetical that brings its own remedy.
+      /\bwhat if (?:you|we|u|a|an|some|there)\b/,
+      // "What would they say if you offered a pilot?": the action rides in a conditional.
+      new RegExp(
+        `\\b(?:if|once|unless) (?:you|we|u) (?:just |simply |finally |were to |could |did |went ahead and )?(?:${ACTION_VERBS}|${ACTION_PAST}|walk|wait|went|told|said|[a-z]+ed)\\b`,
+      ),
+      // "What do you think about calling the CFO?", "What would it look like to offer a pilot?"
+      new RegExp(`\\b(?:about|think of|thoughts on) (?:${ACTION_GERUND})\\b`),
+      new RegExp(`\\b(?:look like|take|mean|cost|involve|feel like) to (?:${ACTION_VERBS})\\b`),
     ],
   },
   {
@@ -134,6 +182,10 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /^(?:have you|haven't you|did you) (?:considered|consider|thought|think|tried|try|looked|look|explored|asked|reached|talked|spoken|checked|run)\b/,
       /^(?:wouldn't|isn't|aren't|don't|doesn't|shouldn't|won't|can't|couldn't|didn't|hasn't|haven't|wasn't|weren't)\b/,
       /^would it (?:help|make sense|be worth|be better|be wise|hurt)\b/,
+      // "Have you offered a pilot?", "Did you ever call the CFO?": an action proposed as a check.
+      new RegExp(
+        `^(?:have|haven't|did|didn't) (?:you|we) (?:ever |already |yet |just |not )?(?:${ACTION_VERBS}|${ACTION_PAST})\\b`,
+      ),
       /\b(?:don't you (?:think|agree|feel)|wouldn't you (?:agree|say)|wouldn't it be|isn't it (?:true|time|clear)|isn't that)\b/,
       /,\s*(?:right|correct|yes|no|yeah|ok|okay|true|agreed|surely|isn't it|aren't they|don't they|doesn't it|wouldn't it|won't they|didn't they|isn't that|don't you|can't you|couldn't you|shouldn't you|wouldn't you|won't you|did they|do they|is it|are they)\s*\?$/,
     ],
@@ -142,6 +194,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
     reason: "presupposed_action",
     patterns: [
       /\bwhat(?:'s| is| are)\s+(?:stopping|keeping|preventing|holding)\s+(?:you|u)\b/,
+      /\bwhat (?:stops|keeps|prevents|holds back|stopped|kept|prevented) (?:you|u|us)\b/,
       followedInLine(/\bhow (?:quickly|soon|fast)\b/, /\byou\b/),
       /\bwhat(?:'s| is) the (?:best|fastest|quickest|easiest|right|smartest) way to\b/,
       new RegExp(`\\b(?:${MODAL_BEFORE_YOU})\\s+(?:you|we)\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
@@ -150,6 +203,8 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       ),
       new RegExp(`\\b(?:are|were) you (?:going|planning|able) to\\s+(?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
       new RegExp(`\\b(?:need|needs|have|has) to (?:happen|be done) for you to (?:${ACTION_VERBS})\\b`),
+      // "What would it take for you to close this by Friday?"
+      new RegExp(`\\bfor (?:you|us|u) to (?:\\w+ly\\s+)?(?:${ACTION_VERBS})\\b`),
     ],
   },
   {
@@ -158,6 +213,9 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bhow (?:could|would|can|does|will) it hurt\b/,
       /\bwhat(?:'s| is| would be) the (?:down ?side|harm)\b/,
       /\bwhat harm\b/,
+      // "What's wrong with offering a pilot?", "Where's the risk in a quick call?": a case made for an action.
+      /\bwhat(?:'s| is| would be| could be) (?:wrong|bad|risky) (?:with|about)\b/,
+      /\b(?:where|what)(?:'s| is| would be) the (?:risk|harm|problem) (?:in|with)\b/,
       /\bwouldn't (?:that|it) be (?:great|nice|good|better)\b/,
       /\bwho wouldn't\b/,
       /\bwhat (?:do|does|would|could) (?:they|you|he|she|it) (?:have to lose|lose by)\b/,
@@ -195,6 +253,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
       /\bshouldn't you\b/,
       /\bhow could you (?:not|have|let)\b/,
       /\bwhat were you thinking\b/,
+      /\bhow come (?:you|we|u)\b/,
     ],
   },
   {
@@ -286,25 +345,133 @@ export const RAW_STRUCTURE: readonly RegExp[] = [
   /^[^\S\n\r\u2028\u2029]*\|.*\|[^\S\n\r\u2028\u2029]*$/m,
 ];
 
+const AUXILIARY_WORDS = new Set(
+  (
+    "is isn't are aren't was wasn't were weren't am do don't does doesn't did didn't can can't could couldn't " +
+    "would wouldn't will won't should shouldn't shall has hasn't have haven't had hadn't may might must"
+  ).split(" "),
+);
+// What may follow "when"/"where" in a question that asks when or where ("When exactly did ...").
+const WH_ADVERBS = new Set(
+  "else exactly specifically precisely roughly ever now then in on at during across along within among inside".split(
+    " ",
+  ),
+);
+// A subject right after a wh-word makes a clause, not a question: "What they said, ..." (docs/guard.md).
+const CLAUSE_SUBJECTS = new Set(
+  (
+    "they you we he she it i the a an this that these those their your his her its our my someone somebody " +
+    "anyone anybody everyone everybody"
+  ).split(" "),
+);
+
+/**
+ * Whether a sentence that starts with a wh-word starts with a subordinate clause rather than a question:
+ * "When they said yes, ..." and "Where it came up, ..." versus "When did they ...". Such a sentence must
+ * find its question after a comma, like any other fronted clause (docs/guard.md, "fronted wh-clauses").
+ */
+function opensWithWhClause(s: string): boolean {
+  const m = /^(when|whenever|where|wherever|what|how|why|who|whom|which)\s+([a-z']+)/.exec(s);
+  if (!m) return false;
+  const [, wh = "", next = ""] = m;
+  if (wh.startsWith("when") || wh.startsWith("where")) {
+    return (
+      !AUXILIARY_WORDS.has(next) && !WH_ADVERBS.has(next) && !next.endsWith("ly") && !next.startsWith("'")
+    );
+  }
+  return CLAUSE_SUBJECTS.has(next);
+}
+
 /**
  * Strips the optional fronted clause ("If they said no tomorrow, what ...") and spoken fillers, and
  * returns what must be an open wh-question. `fronted` is the clause, for the families that must not
- * hide in it (an imperative or a diagnosis before the comma).
+ * hide in it (an imperative or a diagnosis before the comma). `clauseOnly` is set when the sentence
+ * opens with a wh-clause ("When they said yes, ...") and no question follows it.
  */
-function splitFronted(sentence: string): { core: string; fronted: string } {
+function splitFronted(sentence: string): { core: string; fronted: string; clauseOnly: boolean } {
   const s = sentence.replace(LEADING_FILLER, "");
-  if (WH_OPENER.test(s)) return { core: s, fronted: "" };
+  const whClause = opensWithWhClause(s);
+  if (WH_OPENER.test(s) && !whClause) return { core: s, fronted: "", clauseOnly: false };
   let at = s.indexOf(",");
   while (at >= 0) {
-    const rest = s.slice(at + 1).trimStart();
-    const fronted = s.slice(0, at).trim();
-    if (WH_OPENER.test(rest.replace(LEADING_FILLER, ""))) {
-      return { core: rest.replace(LEADING_FILLER, ""), fronted };
+    const rest = s
+      .slice(at + 1)
+      .trimStart()
+      .replace(LEADING_FILLER, "");
+    if (WH_OPENER.test(rest) && !opensWithWhClause(rest)) {
+      return { core: rest, fronted: s.slice(0, at).trim(), clauseOnly: false };
     }
     at = s.indexOf(",", at + 1);
   }
-  return { core: s, fronted: "" };
+  return { core: s, fronted: "", clauseOnly: whClause };
 }
+
+// "..., did you believe them?", "... and is the CFO aware?": a yes/no question after a comma or a
+// conjunction, whatever opened the sentence (docs/guard.md, "closed behind a clause").
+const INVERTED_AFTER_COMMA = new RegExp(
+  `^(?:(?:and|or|but|so|then|yet|also)\\s+)?(?:${[...AUXILIARY_WORDS].join("|")})\\s+(?:${[...CLAUSE_SUBJECTS].join("|")}|there|any|anything|anybody|something|each|either|one)\\b`,
+);
+const INVERTED_AFTER_AND = new RegExp(
+  `\\b(?:and|or|but)\\s+(?:${[...AUXILIARY_WORDS].join("|")})\\s+(?:you|they|we|he|she|it|i|there|the|your|their|this|that)\\b`,
+);
+// "What, do you think, made them hesitate?": a parenthetical, not a second question.
+const PARENTHETICAL_ASK = /^(?:do|would|did|don't) you (?:think|say|suppose|imagine|reckon|guess|feel)$/;
+const CAPITALISED_NAME = /^(?:(?:and|or|but|so|then|yet|also)\s+)?[a-z']+\s+[A-Z]/;
+// A fronted wh-phrase without a verb of its own ("Which part, if any, did they ...") is the question's
+// start, and the inversion after its parenthetical belongs to it.
+const SHORT_WH_PHRASE = /^(?:what|which|who|whom|whose|how|when|where|why)(?:\s+[a-z'-]+){0,2}$/;
+
+// What separates the parts of a sentence: a comma, a semicolon, a colon, a bracket or a dash between
+// spaces ("What matters most to them: is it price?" is two parts as much as with a comma).
+const PART_BREAK = /[,;:()]|\s-+\s/;
+
+function clauseParts(text: string): string[] {
+  return text.split(PART_BREAK).map((p) => p.trim());
+}
+
+/**
+ * Whether a comma-separated part after the first is a yes/no question: "When they said yes, did you
+ * believe them?". `cased` is the sentence before lower-casing, to see a name after the auxiliary.
+ */
+function closedAfterComma(cased: string): boolean {
+  const parts = clauseParts(cased);
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] ?? "";
+    const lower = part.toLowerCase();
+    if (PARENTHETICAL_ASK.test(lower) && i < parts.length - 1) continue;
+    const inverted =
+      INVERTED_AFTER_COMMA.test(lower) ||
+      (CAPITALISED_NAME.test(part) &&
+        AUXILIARY_WORDS.has(firstWord(lower.replace(/^(?:and|or|but|so|then|yet|also)\s+/, ""))));
+    if (!inverted) continue;
+    const coordinated = /^(?:and|or|but|so|then|yet|also)\b/.test(lower);
+    const first = (parts[0] ?? "").toLowerCase().replace(LEADING_FILLER, "");
+    if (
+      !coordinated &&
+      i >= 2 &&
+      SHORT_WH_PHRASE.test(first) &&
+      !AUXILIARY.test(first.replace(/^\S+\s*/, ""))
+    ) {
+      continue;
+    }
+    return true;
+  }
+  return INVERTED_AFTER_AND.test(cased.toLowerCase());
+}
+
+// A suggestion tacked on after a comma: "What would win them over, a pilot?"
+// and a guess offered as the answer: "What's stopping them, the price?"
+const APPENDED_SUGGESTION =
+  /^(?:(?:or|maybe|perhaps|like|say|possibly)\s+)?(?:a|an|some|another|the|their|maybe|perhaps|like|say|such as|for example|for instance|e\.?g\.?)\b/;
+// A choice offered at the end: "Which matters more to them, price or timing?" is a closed question.
+const APPENDED_CHOICE = /^(?:[^\s?]+\s+){0,3}or(?:\s+[^\s?]+){1,3}\s*\?$/;
+
+// A fronted clause that is not subordinate but has a finite verb is a statement: "That could work, so
+// who decides?", "A pilot makes sense, but who signs?".
+const SUBORDINATE_START =
+  /^(?:if|when|whenever|where|wherever|once|since|as|given|while|after|before|until|unless|although|though|because|each time|every time|the moment|now that|what|how|why|who|which)\b/;
+const FINITE_VERB =
+  /(?<!\bto\s)\b(?:is|are|was|were|'s|'re|can|could|will|would|should|might|must|may|shall|do|does|did|has|have|had|makes|made|seems|sounds|looks|works|helps|means)\b/;
 
 function firstWord(text: string): string {
   return (text.match(/^[a-z']+/)?.[0] ?? "").replace(/^'+|(?<!')'+$/g, "");
@@ -319,11 +486,12 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
   // A short quote of the customer's own words is a slot (GUIDE 3.5 step 5); a long one is a draft.
   const quotes = lower.match(/"[^"]*"/g) ?? [];
   if (quotes.some((q) => wordCount(q) > MAX_QUOTE_WORDS)) reasons.add("content_generation");
-  const unquoted = lower
+  const unquotedCased = sentence
     .replace(/"[^"]*"/g, '"quote"')
     .replace(/(?<=^|[\s(])'([^']{2,60})'(?=[\s,.?!]|$)/g, "'quote'");
+  const unquoted = unquotedCased.toLowerCase();
 
-  const { core, fronted } = splitFronted(unquoted);
+  const { core, fronted, clauseOnly } = splitFronted(unquoted);
   const start = firstWord(unquoted.replace(LEADING_FILLER, ""));
   if (IMPERATIVE_VERBS.has(start) || (fronted && IMPERATIVE_VERBS.has(firstWord(fronted))))
     reasons.add("imperative");
@@ -331,13 +499,16 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
   if (isQuestion) {
     if (fronted && !FRONTED_OPENER.test(fronted)) reasons.add("not_open_question");
     if (!WH_OPENER.test(core)) reasons.add(AUXILIARY.test(core) ? "closed_question" : "not_open_question");
+    if (clauseOnly) reasons.add("not_open_question");
     if (EITHER_OR.test(core) || /\bor not\s*\?$/.test(core)) reasons.add("closed_question");
-    // A diagnosis may hide in front of a question: "The real blocker is the COO, so who else matters?"
-    if (
-      fronted &&
-      /\b(?:is|are|was|were)\b/.test(fronted) &&
-      !/^(?:if|when|once|since|as|given|while)\b/.test(fronted)
-    ) {
+    if (closedAfterComma(unquotedCased)) reasons.add("closed_question");
+    const parts = clauseParts(unquoted);
+    const lastPart = parts.length > 1 ? (parts[parts.length - 1] ?? "") : "";
+    if (APPENDED_SUGGESTION.test(lastPart)) reasons.add("suggestion_question");
+    if (APPENDED_CHOICE.test(lastPart)) reasons.add("closed_question");
+    // A diagnosis or a verdict may hide in front of a question: "The real blocker is the COO, so who
+    // else matters?", "That could work, but who signs?"
+    if (fronted && FINITE_VERB.test(fronted) && !SUBORDINATE_START.test(fronted)) {
       reasons.add("answer_or_diagnosis");
     }
   } else if (

@@ -25,6 +25,11 @@ export const INPUT_LIMITS = {
    * whatever its start says.
    */
   reply: 1_000,
+  /**
+   * The source a model-fitted question's words are looked up in (docs/fitted.md): a situation and its
+   * trimmed history. A word the model can only have found further on is not one it was given.
+   */
+  fittedSource: 16_000,
 } as const;
 
 export type InputSurface = keyof typeof INPUT_LIMITS;

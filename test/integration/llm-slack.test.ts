@@ -51,7 +51,7 @@ async function mention(channel: string, text: string) {
   await h.event(appMention({ text, ts, channel, user: `U_${channel}` }));
   const update = await h.slack.waitFor(
     (c) => c.method === "chat.update" && c.args.channel === channel,
-    TIMEOUT_MS + 4000,
+    { timeoutMs: TIMEOUT_MS + 4000 },
   );
   const elapsed = Date.now() - started;
   const posts = h.slack

@@ -237,3 +237,106 @@ describe("guard: normalisation", () => {
     ]);
   });
 });
+
+// A model writes more varied questions than the library: closed questions and suggestions behind a
+// fronted clause, a conjunction or a second sentence (docs/guard.md). Each must name the reason given.
+const MODEL_EVASIONS: Array<[GuardReason, string[]]> = [
+  [
+    "closed_question",
+    [
+      "When they said yes, did you believe them?",
+      "Where they disagreed, did you push back?",
+      "When it comes up, can you think of ways to raise it?",
+      "When Globex said yes, did Dana mean it?",
+      "What they said, do you believe it?",
+      "If they balk, should you call the CFO?",
+      "Given the silence, would it make sense to call them?",
+      "Looking back, did they ever agree?",
+      "Since they went quiet, have you tried calling the CFO?",
+      "Who signs, and is the CFO aware?",
+      "Who signs, is the CFO aware?",
+      "Who signs and is the CFO aware?",
+      "What do they need, and could a pilot give it to them?",
+      "When they pushed back, did you hold firm, and what happened?",
+      "What matters to them? Would a pilot help?",
+      "What matters most to Globex: is it price?",
+      "What matters most to Globex (is it price)?",
+      "When they said yes — did you believe them?",
+      "Which matters more to them, price or timing?",
+    ],
+  ],
+  [
+    "not_open_question",
+    [
+      "When they said yes did you believe them?",
+      "When they said yes, you believed them?",
+      "How they reacted, was that a surprise?",
+    ],
+  ],
+  [
+    "suggestion_question",
+    [
+      "What if you offered a pilot?",
+      "What if a pilot were on the table?",
+      "Given the delay, why not call the CFO?",
+      "Given the delay, how about a pilot?",
+      "What would win them over, a pilot?",
+      "What would they say if you offered a pilot?",
+      "What happens if you call the CFO?",
+      "What do you think about calling the CFO?",
+      "What would it look like to offer a pilot?",
+      "What's stopping them from signing, the price?",
+      "What would it mean to them, honestly, if you walked away?",
+    ],
+  ],
+  ["leading_question", ["Have you tried a pilot?", "What matters to them? Have you offered a pilot?"]],
+  ["presupposed_action", ["What would it take for you to close this by Friday?"]],
+  ["performative_advice", ["What makes a pilot the right call here?"]],
+  [
+    "presupposed_action",
+    ["What stops you from calling the CFO today?", "What prevents you from calling the CFO?"],
+  ],
+  ["persuasion", ["What's wrong with offering a pilot?", "Where's the risk in a quick call?"]],
+  ["confrontation", ["How come you haven't called the CFO?"]],
+  [
+    "answer_or_diagnosis",
+    [
+      "That could work, but who decides?",
+      "A pilot makes sense, so who signs?",
+      "A pilot might help, what do you think?",
+    ],
+  ],
+];
+
+// Open questions with the same fronted clauses and commas: the fix must not cost these.
+const MODEL_OPEN = [
+  "When they said yes, what made you believe them?",
+  "Where they disagreed, what did they push back on?",
+  "When it comes up, what makes it hard to raise?",
+  "When Globex said yes, who else was in the room?",
+  "When exactly did they go quiet?",
+  "Where in their process is your picture the blurriest?",
+  "Which part, if any, did they push back on?",
+  "What, do you think, made them hesitate?",
+  "Who, in your view, would they listen to?",
+  "When you called them, what did they say?",
+  "What happens for Globex if this waits until next year?",
+  "How do they talk about the value of solving this, in their own language?",
+];
+
+describe("guard: model-style evasions", () => {
+  for (const [reason, replies] of MODEL_EVASIONS) {
+    for (const reply of replies) {
+      it(`rejects ${JSON.stringify(reply)} as ${reason}`, () => {
+        const verdict = checkReply(reply);
+        expect(verdict.ok).toBe(false);
+        expect(verdict.reasons).toContain(reason);
+      });
+    }
+  }
+  for (const reply of MODEL_OPEN) {
+    it(`accepts ${JSON.stringify(reply)}`, () => {
+      expect(checkReply(reply)).toEqual({ ok: true, reasons: [] });
+    });
+  }
+});
