@@ -25,7 +25,8 @@ const REASONS: Record<string, string> = {
   fallback: "nothing else passed the guard",
   weak_reading: "the reading is weak, so a broad open question about the customer instead of a guess",
   rep_view: "the reading is weak, so a broad question on the rep's own view",
-  ownership: "the rep asked what to do, so the ownership goes back to them in a broad question on their own view",
+  ownership:
+    "the rep asked what to do, so the ownership goes back to them in a broad question on their own view",
 };
 
 const PLACE = {
