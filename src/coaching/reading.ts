@@ -112,7 +112,7 @@ function questions(rep: string): string[] {
   for (let i = 0; i <= rep.length; i++) {
     const c = rep[i];
     if (i < rep.length && c !== "?" && c !== "." && c !== "!" && c !== "\n") continue;
-    const sentence = rep.slice(start, i).trim();
+    const sentence = rep.slice(start, c === "?" ? i + 1 : i).trim();
     if (sentence !== "" && (c === "?" || REP_QUESTION.test(sentence))) out.push(sentence);
     start = i + 1;
   }

@@ -316,7 +316,8 @@ export function selectQuestions(
     );
     const dealTaken = dealTheme && max > 1 ? take(dealTheme.theme, 1, "stage_fit") : 0;
     if (dealTaken === 0 && max > 1) {
-      if (has("no_context")) take("goals", 1, "no_context");
+      if (has("no_context"))
+        take("goals", 1, "no_context", undefined, true) || take("goals", 1, "no_context");
       else take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
     }
   } else if (options.focusThemes?.some((t) => !excluded.has(t))) {
