@@ -121,18 +121,18 @@ function questions(rep: string): string[] {
 
 /** Reads one normalised, lower-cased text. */
 export function readText(lower: string): Reading {
-  const chars = lower.split("");
-  const customer: string[] = [];
+  // The customer's spans as [from, to) pairs; most messages have none, and then the rep's words are the
+  // text itself (coach() runs on every message: no copy unless something is quoted).
+  const spans: number[] = [];
   const take = (from: number, to: number) => {
-    if (to <= from) return;
-    customer.push(lower.slice(from, to));
-    blank(chars, from, to);
+    if (to > from) spans.push(from, to);
   };
 
   let offset = 0;
   let inEmail = false;
   let previous = "";
-  for (const line of lower.split("\n")) {
+  const multiline = lower.includes("\n");
+  for (const line of multiline ? lower.split("\n") : [lower]) {
     const trimmed = line.trim();
     const end = offset + line.length;
     if (inEmail) {
@@ -140,7 +140,7 @@ export function readText(lower: string): Reading {
       if (SIGN_OFF.test(trimmed)) inEmail = false;
     } else if (trimmed.startsWith(">")) {
       take(offset, end);
-    } else if (GREETING.test(trimmed) && previous.endsWith(":")) {
+    } else if (multiline && previous.endsWith(":") && GREETING.test(trimmed)) {
       inEmail = !SIGN_OFF.test(trimmed);
       take(offset, end);
     } else {
@@ -159,7 +159,18 @@ export function readText(lower: string): Reading {
     REPORTED.lastIndex = Math.max(REPORTED.lastIndex, to);
   }
 
-  const rep = chars.join("");
+  let rep = lower;
+  const customer: string[] = [];
+  if (spans.length > 0) {
+    const chars = lower.split("");
+    for (let i = 0; i < spans.length; i += 2) {
+      const from = spans[i] as number;
+      const to = spans[i + 1] as number;
+      customer.push(lower.slice(from, to));
+      blank(chars, from, to);
+    }
+    rep = chars.join("");
+  }
   const long = lower.length >= LONG_TEXT_CHARS;
   let focus = "";
   if (long) {

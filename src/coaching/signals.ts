@@ -233,7 +233,7 @@ const TEXT_RULES: Rule[] = [
     // The customer undervalues the work: lowball offers, "exposure", "it's easy, right?".
     id: "undervalued",
     pattern:
-      /\blow-?ball\w*|\bfor exposure\b|\bwork for free\b|\bfor peanuts\b|\b(?:doesn't|does not|don't|do not) (?:realize|realise|see|value) the (?:quality|value|work|effort)\b|\bis easy,? right\b|\bit's easy,? right\b|\b(?:design|it|this) is easy\b|\bhours? rate computation\b|\bnickel[- ]and[- ]dim\w*/,
+      /\blow-?ball\w*|\bfor exposure\b|\bwork for free\b|\bfor peanuts\b|\b(?:doesn't|does not|don't|do not) (?:realize|realise|see|value) the (?:quality|value|work|effort)\b|\bis easy,? right\b|\bit's easy,? right\b|\bweb design is easy\b|\bthinks? (?:it's|it is|this is|design is) easy\b|\bhours? rate computation\b|\bnickel[- ]and[- ]dim\w*/,
   },
   {
     // Silence that follows the price: a concern about the price more than a lost thread.
