@@ -42,6 +42,7 @@ export const SIGNAL_ROUTES = {
   undervalued: { primary: ["impact"], secondary: ["budget"] },
   silent_after_price: { primary: ["concerns"], secondary: ["trust"] },
   self_doubt: { primary: ["self_reflection"], secondary: ["trust"] },
+  own_decision: { primary: ["self_reflection"], secondary: ["trust"] },
   difficult_conversation: { primary: ["trust"], secondary: ["customer_success"] },
 } as const satisfies Record<string, { primary: readonly Theme[]; secondary: readonly Theme[] }>;
 

@@ -126,7 +126,7 @@ const TEXT_RULES: Rule[] = [
   {
     id: "gone_quiet",
     pattern:
-      /\b(?:went|gone|going) (?:dark|quiet|silent|cold|mia)\b(?! (?:at|after|when|on|during) (?:the )?pric)|\bghost(?:ed|ing)\b|\bradio silence\b|\bno (?:reply|replies|response|answer)\b|\bnot (?:replying|responding|answering|getting back)\b|\b(?:haven't|havent|have not) heard\b|\bhasn't (?:replied|responded|gotten back)\b|\bunresponsive\b|\bcrickets\b|\bnothing since\b|\bsilent since\b|\bnot reply\b|\bnever (?:replies|replied|responds|responded|answers|answered|got back|gets back)\b|\bceased? communicat\w*|\bstop(?:s|ped)? (?:replying|responding|answering|communicating)\b|\bleft (?:me )?on read\b|\bfalls? off the (?:earth|map)\b|\bfell off the (?:earth|map)\b/,
+      /\b(?:went|gone|going) (?:dark|quiet|silent|cold|mia)\b(?! (?:at|after|when|on|during) (?:the )?pric)|\bghost(?:ed|ing)\b|\bradio silence\b|\bno (?:reply|replies|response|answer)\b|\bnot (?:replying|responding|answering|getting back)\b|\b(?:haven't|havent|have not) heard\b|\bhasn't (?:replied|responded|gotten back)\b|\bunresponsive\b|\bcrickets\b|\bnothing since\b|\bsilent since\b|\bnot reply\b|\bnever (?:replies|replied|responds|responded|answers|answered|got back|gets back)\b|\bceased? communicat\w*|\bstop(?:s|ped)? (?:replying|responding|answering|communicating)\b|\bleft (?:me )?on read\b|\bfalls? off the (?:earth|map)\b|\bfell off the (?:earth|map)\b|\bno-?show\b|\bstood (?:me|us) up\b|\b(?:didn't|did not|never) show(?:ed)? up\b/,
   },
   {
     id: "vague_next_step",
@@ -246,6 +246,12 @@ const TEXT_RULES: Rule[] = [
     id: "self_doubt",
     pattern:
       /\bam i (?:wrong|being (?:unreasonable|difficult|petty|greedy|too \w+))\b|\bwas i (?:wrong|right)\b|\bdid i do the right thing\b|\bdid i (?:overreact|mess up|screw up)\b|\bis it (?:wrong|unreasonable|unprofessional) (?:of me|for me)\b|\b(?:am i|i am|i'm) over ?thinking\b/,
+  },
+  {
+    // A decision only the rep can make: whether to take the work, turn it down, let a client go.
+    id: "own_decision",
+    pattern:
+      /\bturn(?:ing|ed)? (?:it |them |him |her |(?:this|that|the|a|my) (?:job|client|customer|project|work|offer) )?down\b|\b(?:fire|drop|dump) (?:this|the|a|my) client\b|\blet (?:this|the|a|my) client go\b|\bwalk away from (?:this|the|a) (?:client|job|project|deal)\b|\bshould i (?:take|accept) (?:this|the|it|them|him|her)\b|\bsay no to (?:this|the|a|them|him|her)\b/,
   },
   {
     // How to tell the client something hard without harming the relationship.

@@ -120,6 +120,8 @@ describe("small-business vocabulary routes", () => {
     ["resellers undercut my prices on amazon every week", "competition"],
     ["she says someone cheaper on a marketplace will do the edit for half", "competition"],
     ["the couple asked about a deposit to hold the date", "next_step"],
+    ["thinking of turning this client down, their values clash with mine", "self_reflection"],
+    ["the client was a no-show for our call again", "next_step"],
   ];
   for (const [text, theme] of cases) {
     it(`"${text}" -> ${theme}`, () => {
