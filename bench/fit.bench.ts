@@ -24,8 +24,8 @@ function row(name: string, s: FitScore): string {
   );
 }
 
-// The ownership question GUIDE rule 4 returns to a rep who asks what to do. Before the reading of long
-// text it answered every real post that asked for advice, whatever the post was about.
+// The ownership question returned to a rep who asks what to do (README "How it chooses"). Before the
+// reading of long text it answered many real posts that asked for advice, whatever they were about.
 const OWNERSHIP = "self_reflection.options-you-see";
 
 /** How often a reply carries the ownership question, and how many readings were weak. */

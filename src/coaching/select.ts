@@ -345,7 +345,7 @@ export function selectQuestions(
     }
     if (picks.length === 0) takeFirst([ranked[0]?.theme ?? "self_reflection"], max, "stage_fit");
   } else if (report.long && has("answer_request") && !excluded.has("self_reflection")) {
-    // GUIDE 2.5 rule 4 for a long post that asks what to do: the question on its subject first, then
+    // A long post that asks what to do (README "How it chooses"): the question on its subject first, then
     // the ownership returned in a broad question on the rep's own view (rotated, not one fixed wording).
     const lead = takeFirst([ranked[0]?.theme ?? "self_reflection"], Math.max(1, max - 1), "stage_fit");
     if (picks.length < max && lead !== "self_reflection")

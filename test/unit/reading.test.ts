@@ -59,7 +59,7 @@ describe("the title and the rep's own question weigh most", () => {
     const result = coach(library, { text: post });
     expect(result.questions[0]?.theme).toBe("next_step");
     expect(result.questions.map((q) => q.id)).not.toContain(OWNERSHIP_QUESTION_ID);
-    // The ownership still goes back to the rep (GUIDE rule 4), in a broad question on their own view.
+    // The ownership still goes back to the rep (README "How it chooses"), in a broad question on their own view.
     const last = result.questions.at(-1);
     expect(last?.theme).toBe("self_reflection");
     expect(library.questions.get(last?.id ?? "")).toMatchObject({ broad: true });
