@@ -1,5 +1,5 @@
 import { coach } from "../src/coaching/coach.js";
-import { loadLibrary } from "../src/coaching/library.js";
+import { type Library, loadLibrary } from "../src/coaching/library.js";
 import type { Premise } from "../src/coaching/premises.js";
 import { BUILT_IN_LIBRARY_DIR } from "../src/paths.js";
 import { type FitCase, type FitScore, fixtureCases, realPostCases, scoreFit } from "../test/support/fit.js";
@@ -21,6 +21,29 @@ function row(name: string, s: FitScore): string {
     `(first fits ${s.firstFits}, only a later one ${s.onlyLaterFits}, none ${s.cases - s.firstFits - s.onlyLaterFits}) ` +
     `| premise violations: ${s.violations.length} of ${s.questions} questions, in ${s.casesWithViolation} cases` +
     `${which ? ` (${which})` : ""} |`
+  );
+}
+
+// The ownership question returned to a rep who asks what to do (README "How it chooses"). Before the
+// reading of long text it answered many real posts that asked for advice, whatever they were about.
+const OWNERSHIP = "self_reflection.options-you-see";
+
+/** How often a reply carries the ownership question, and how many readings were weak. */
+function replyRow(name: string, cases: readonly FitCase[], library: Library): string {
+  let ownership = 0;
+  let weak = 0;
+  const first = new Set<string>();
+  for (const c of cases) {
+    const result = coach(library, c.situation);
+    if (result.questions.some((q) => q.id === OWNERSHIP)) ownership++;
+    if (result.confidence === "weak") {
+      weak++;
+      first.add(result.questions[0]?.id ?? "");
+    }
+  }
+  return (
+    `| replies: ${name} (${cases.length}) | "${OWNERSHIP}" in ${ownership} of ${cases.length} replies ` +
+    `| weak readings ${weak}, with ${first.size} different first questions |`
   );
 }
 
@@ -55,5 +78,7 @@ export function benchFit(): string[] {
     );
   }
   rows.push(row("fixture messages", scoreFit(fixtureCases(), ask)));
+  if (loaded.posts !== null)
+    rows.push(replyRow("all real posts", realPostCases(loaded.posts, loadLabels()), library));
   return rows;
 }

@@ -1,6 +1,7 @@
 import type { CoachResult } from "./coaching/coach.js";
 import type { Situation } from "./coaching/deal.js";
 import type { Library, Question } from "./coaching/library.js";
+import { premiseEvidence, readPremises } from "./coaching/premise-reader.js";
 import { presupposedPremises } from "./coaching/premises.js";
 import { type SelectOptions, selectQuestions } from "./coaching/select.js";
 
@@ -22,7 +23,17 @@ const REASONS: Record<string, string> = {
   no_context: "there was too little deal content to read",
   deal_change: "the deal change calls for this theme",
   fallback: "nothing else passed the guard",
+  weak_reading: "the reading is weak, so a broad open question about the customer instead of a guess",
+  rep_view: "the reading is weak, so a broad question on the rep's own view",
+  ownership:
+    "the rep asked what to do, so the ownership goes back to them in a broad question on their own view",
 };
+
+const PLACE = {
+  focus: "in the title or the rep's own question",
+  repeated: "more than once in the story",
+  story: "once, in passing, in the story",
+} as const;
 
 function quote(text: string, max = 60): string {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -52,7 +63,7 @@ export function explainReading(
   options: SelectOptions,
   result: CoachResult,
 ): string {
-  const { ranked, report, picks } = selectQuestions(library, situation, options);
+  const { ranked, report, picks, confidence } = selectQuestions(library, situation, options);
   const out: string[] = ["Reading"];
   out.push(`  stage: ${report.stage ?? "unknown"} (${STAGE_SOURCE[report.stageSource]})`);
   if (report.signals.length === 0) out.push("  signals: none");
@@ -60,7 +71,8 @@ export function explainReading(
     out.push("  signals:");
     for (const s of report.signals) {
       const from = s.source === "fields" ? "deal fields" : "text";
-      out.push(`    ${s.id.padEnd(26)} from the ${from}: ${quote(s.evidence)}`);
+      const place = s.place ? ` (${PLACE[s.place]})` : "";
+      out.push(`    ${s.id.padEnd(26)} from the ${from}: ${quote(s.evidence)}${place}`);
     }
   }
   const fields = Object.entries(report.fields);
@@ -70,6 +82,29 @@ export function explainReading(
       : `  deal fields: ${fields.map(([k, v]) => `${k}=${typeof v === "string" ? quote(v, 30) : String(v)}`).join(", ")}`,
   );
   out.push(`  deal content: ${report.hasDealContent ? "yes" : "no"}`);
+  out.push(
+    `  confidence: ${confidence.level} (${confidence.score.toFixed(2)}): ${confidence.reason}` +
+      (report.long ? "; a long text, so its title and the rep's own questions weigh most" : ""),
+  );
+
+  // What the situation establishes, so what a question may take for granted (premise-reader.ts).
+  const stated = report.stageSource === "given" || report.stageSource === "fields";
+  const established = readPremises({
+    lower: report.lower,
+    fields: report.fields,
+    statedStage: stated ? report.stage : undefined,
+  });
+  const words = premiseEvidence(report.lower);
+  if (established.size === 0) out.push("  premises found: none");
+  else {
+    out.push("  premises found:");
+    for (const p of established) {
+      const evidence = words[p];
+      out.push(
+        `    ${p.padEnd(26)} ${evidence !== undefined ? `the text says ${quote(evidence)}` : "from the deal fields, the stage or another premise"}`,
+      );
+    }
+  }
 
   out.push("", "Themes, best first (score: signals)");
   for (const r of ranked.filter((x) => x.score > 0).slice(0, 5)) {

@@ -24,6 +24,10 @@ export interface CoachResult {
   signals: SignalId[];
   stage: Stage | null;
   source: "library" | "llm";
+  /** How sure the reading of the situation is; "weak" replies are broad open questions (select.ts). */
+  confidence: "strong" | "weak";
+  /** 0..1, the evidence behind the best theme (readingConfidence in select.ts). */
+  confidenceScore: number;
 }
 
 /** Sent when nothing else passes the guard. It is checked by the tests like every library question. */
@@ -61,7 +65,7 @@ function toQuestion(pick: Pick): CoachQuestion {
 
 /** Coaches from the library alone: select, guard, fall back. Pure and synchronous. */
 export function coach(library: Library, situation: Situation, options: SelectOptions = {}): CoachResult {
-  const { picks, ranked, report } = selectQuestions(library, situation, options);
+  const { picks, ranked, report, confidence } = selectQuestions(library, situation, options);
   const scored = ranked.filter((r) => r.score > 0).map((r) => r.theme);
   const pickedThemes = [...new Set(picks.map((p) => p.question.theme))];
   return {
@@ -70,6 +74,8 @@ export function coach(library: Library, situation: Situation, options: SelectOpt
     signals: report.signals.map((s) => s.id),
     stage: report.stage ?? null,
     source: "library",
+    confidence: confidence.level,
+    confidenceScore: confidence.score,
   };
 }
 
@@ -102,5 +108,7 @@ export function resultJson(result: CoachResult): Record<string, unknown> {
     signals: result.signals,
     stage: result.stage,
     source: result.source,
+    confidence: result.confidence,
+    confidence_score: result.confidenceScore,
   };
 }

@@ -34,6 +34,12 @@ const QuestionSchema = z.strictObject({
    * rep's text or the deal fields establish each of them. Its follow-ups share the declaration.
    */
   presupposes: z.array(z.string()).optional(),
+  /**
+   * A broad open question about the customer's goals and problem or the rep's own view, fit for any
+   * situation: asked, in rotation, when the reading of the rep's text is weak (select.ts). It may not
+   * presuppose anything or have cues.
+   */
+  broad: z.boolean().optional(),
   /** An organisation's library may switch off a built-in question by id. */
   disabled: z.boolean().optional(),
 });
@@ -72,6 +78,8 @@ export interface Question {
   cuePattern: RegExp | null;
   /** Premises that must be established before this question is asked; empty for none. */
   presupposes: readonly Premise[];
+  /** Asked in rotation when the reading is weak; presupposes nothing and has no cues. */
+  broad: boolean;
 }
 export interface ThemeDef {
   id: Theme;
@@ -293,6 +301,12 @@ function mergeThemeFile(
     checkText(file, q.id, q.text, problems);
     const presupposes = checkPremises(file, q.id, q.presupposes ?? [], problems);
     checkDeclared(file, q.id, q.text, presupposes, problems);
+    if (q.broad && (presupposes.length > 0 || (q.cues ?? []).length > 0))
+      problems.push({
+        file,
+        id: q.id,
+        reason: "a broad question is asked on a weak reading, so it may not presuppose anything or have cues",
+      });
     const followUps: FollowUp[] = [];
     for (const f of q.follow_ups ?? []) {
       if (!f.id.startsWith(`${q.id}.`))
@@ -311,6 +325,7 @@ function mergeThemeFile(
       cues: (q.cues ?? []).map((c) => c.toLowerCase()),
       cuePattern: cuePattern(q.cues ?? []),
       presupposes,
+      broad: q.broad === true,
     };
     if (index >= 0) def.questions[index] = question;
     else def.questions.push(question);

@@ -45,6 +45,8 @@ export function normalizeText(raw: string): string {
  * space follows), and closes one after a non-space when a space, a punctuation mark or the end follows.
  */
 export function stripEmphasis(text: string): string {
+  // Most messages have no mark at all: nothing to strip (coach() runs this on every message).
+  if (!text.includes("*") && !text.includes("_") && !text.includes("~")) return text;
   const n = text.length;
   const isSpace = (i: number) => WHITESPACE.test(text.charAt(i));
   const isMark = (i: number) => i < n && EMPHASIS_MARK.has(text.charAt(i));

@@ -1,8 +1,8 @@
 import type { Situation } from "./deal.js";
 import type { Library, Question } from "./library.js";
 import { type PremiseCheck, premiseCheck } from "./premise-reader.js";
-import { ADVERSARIAL_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
-import { extractSignals, isLateStage, type SignalReport } from "./signals.js";
+import { ADVERSARIAL_SIGNALS, FEELING_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
+import { extractSignals, isLateStage, type Signal, type SignalReport } from "./signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
 
 // Selection (GUIDE 2.5): rank themes by signals, stage fit and the risk overrides, then take one to three
@@ -15,7 +15,13 @@ const SECONDARY_WEIGHT = 3;
 // self_reflection, but any deal signal beside it wins. A first meeting is context more than content: what
 // the rep heard in it ("we're fine for now") says more than the fact that it happened.
 const SIGNAL_WEIGHT: Partial<Record<SignalId, number>> = { frustration: 0.5, new_opportunity: 0.8 };
-const OVERRIDE = { customer_success: 100, absence_of_no: 60, decision_process: 40 } as const;
+const OVERRIDE = { customer_success: 100, absence_of_no: 60, decision_process: 40, concerns: 15 } as const;
+// In a long text the title and the rep's own question say what it is about; a word said once deep in
+// the story is a weak hint (docs/real-seller-posts.md "Reading long text").
+const PLACE_WEIGHT = { focus: 2, repeated: 1, story: 0.6 } as const;
+// A reading is strong when some theme gets at least one full primary signal's worth of evidence.
+const STRONG_SCORE = PRIMARY_WEIGHT;
+const CUSTOMER_BROAD_THEMES: readonly Theme[] = ["goals", "problem_cause", "impact"];
 
 const THEME_INDEX = Object.fromEntries(THEMES.map((t, i) => [t, i])) as Record<Theme, number>;
 // Ties fall back to the foundations order, then to the taxonomy's order.
@@ -58,10 +64,20 @@ export interface SelectOptions {
   focusThemes?: readonly Theme[];
 }
 
+/** How sure the reading is: "weak" asks broad open questions instead of specific ones. */
+export interface Confidence {
+  level: "strong" | "weak";
+  /** 0..1: the best theme's evidence from content signals, 1 = two full primary signals or more. */
+  score: number;
+  /** Why, in words, for `ask --explain`. */
+  reason: string;
+}
+
 export interface Selection {
   picks: Pick[];
   ranked: RankedTheme[];
   report: SignalReport;
+  confidence: Confidence;
   /** What the situation establishes; a question is asked only when all it presupposes is here. */
   premises: PremiseCheck;
 }
@@ -75,13 +91,21 @@ function fnv1a(input: string): number {
   return hash >>> 0;
 }
 
+/** How much one signal counts: its own weight times where the text says it. */
+function signalWeight(signal: Signal, report: SignalReport): number {
+  // In a long post "any advice?" is the rep's way of asking; what it asks about is read instead.
+  if (report.long && signal.id === "answer_request") return 0;
+  return (SIGNAL_WEIGHT[signal.id] ?? 1) * (signal.place ? PLACE_WEIGHT[signal.place] : 1);
+}
+
 /** Scores every theme for this report, best first. Ties fall back to the foundations order, then id. */
 export function rankThemes(report: SignalReport): RankedTheme[] {
   const entries: RankedTheme[] = THEMES.map((theme) => ({ theme, score: 0, signals: [] }));
   const entry = (theme: Theme) => entries[THEME_INDEX[theme]] as RankedTheme;
   for (const signal of report.signals) {
     const route = SIGNAL_ROUTES[signal.id];
-    const weight = SIGNAL_WEIGHT[signal.id] ?? 1;
+    const weight = signalWeight(signal, report);
+    if (weight === 0) continue;
     for (const theme of route.primary) {
       const e = entry(theme);
       e.score += PRIMARY_WEIGHT * weight;
@@ -93,7 +117,9 @@ export function rankThemes(report: SignalReport): RankedTheme[] {
       if (!e.signals.includes(signal.id)) e.signals.push(signal.id);
     }
   }
-  const has = (id: SignalId) => report.signals.some((s) => s.id === id);
+  // A risk override needs the signal said plainly: not one word in passing deep in a long story.
+  const has = (id: SignalId) =>
+    report.signals.some((s) => s.id === id && (s.place === undefined || PLACE_WEIGHT[s.place] >= 1));
   // Risk overrides (GUIDE 2.5 rule 3).
   if (has("quota_pressure") || has("discount") || has("amount_cut_pulled_in")) {
     entry("customer_success").score += OVERRIDE.customer_success;
@@ -104,6 +130,9 @@ export function rankThemes(report: SignalReport): RankedTheme[] {
   if (has("late_stage_paper_unknown") || (has("paper_formality") && isLateStage(report.stage ?? "closing"))) {
     entry("decision_process").score += OVERRIDE.decision_process;
   }
+  // Silence that follows the price is a concern about the price (docs/real-seller-posts.md, rule 2).
+  const said = (id: SignalId) => report.signals.some((s) => s.id === id);
+  if (said("silent_after_price") && said("gone_quiet")) entry("concerns").score += OVERRIDE.concerns;
   if (report.stage) for (const e of entries) e.score += stageFit(e.theme, report.stage);
   return entries.sort((a, b) => b.score - a.score || TIE_ORDER[a.theme] - TIE_ORDER[b.theme]);
 }
@@ -122,6 +151,37 @@ function foundationGap(report: SignalReport, ranked: RankedTheme[], taken: Set<T
   return ranked.find((r) => !taken.has(r.theme))?.theme;
 }
 
+/**
+ * Is the reading strong enough to ask a specific question? Strong when a stage or deal fields were
+ * given, or some theme has a full primary signal's worth of evidence from what the text is about (not
+ * feelings, not requests for answers). Otherwise weak: broad open questions, never one built on a guess.
+ */
+export function readingConfidence(report: SignalReport, given: boolean): Confidence {
+  const perTheme = new Map<Theme, number>();
+  for (const signal of report.signals) {
+    if (ADVERSARIAL_SIGNALS.includes(signal.id) || FEELING_SIGNALS.includes(signal.id)) continue;
+    if (signal.id === "no_context") continue;
+    // Where it is said counts; the ranking's own weights (a first meeting is context) do not.
+    const weight = signal.place ? PLACE_WEIGHT[signal.place] : 1;
+    for (const theme of SIGNAL_ROUTES[signal.id].primary)
+      perTheme.set(theme, (perTheme.get(theme) ?? 0) + PRIMARY_WEIGHT * weight);
+  }
+  const best = Math.max(0, ...perTheme.values());
+  const score = Math.round(Math.min(1, best / (2 * STRONG_SCORE)) * 100) / 100;
+  if (given)
+    return { level: "strong", score: Math.max(score, 0.5), reason: "a stage or deal fields were given" };
+  if (best >= STRONG_SCORE)
+    return { level: "strong", score, reason: "a signal the text is about points to a theme" };
+  return {
+    level: "weak",
+    score,
+    reason:
+      best > 0
+        ? "only passing mentions in a long story point to a theme"
+        : "no signal in the text points to a theme",
+  };
+}
+
 function questionsFor(
   library: Library,
   lowerText: string,
@@ -133,6 +193,7 @@ function questionsFor(
   chosen: Set<string>,
   count: number,
   prefer?: string,
+  broadOnly = false,
 ): Question[] {
   // A question written for a particular remark ("When they said they loved the demo, ...") is asked only
   // when the rep made that remark, and then first: it fits what just happened best.
@@ -140,11 +201,13 @@ function questionsFor(
   // or the deal establishes it (docs/real-seller-posts.md "Premises").
   const all = (library.themes.get(theme)?.questions ?? []).filter(
     (q) =>
+      (!broadOnly || q.broad) &&
       (q.cuePattern === null || q.cuePattern.test(lowerText)) &&
       (q.presupposes.length === 0 || q.presupposes.every((p) => premises.has(p))),
   );
   const fresh = all.filter((q) => !chosen.has(q.id) && !history.includes(q.id));
-  const staged = stage ? fresh.filter((q) => q.stages.includes(stage)) : fresh;
+  // A broad question fits any stage: the rotation runs over all of them.
+  const staged = stage && !broadOnly ? fresh.filter((q) => q.stages.includes(stage)) : fresh;
   let pool = staged.length >= count ? staged : fresh;
   if (pool.length === 0) {
     // Everything was asked recently: repeat the least recently asked rather than go silent.
@@ -188,7 +251,14 @@ export function selectQuestions(
   const seed = fnv1a(`${lowerText}\u0000${options.user ?? ""}`);
   const ranked = rankThemes(report).filter((r) => !excluded.has(r.theme));
   const has = (id: SignalId) => report.signals.some((s) => s.id === id);
-  const adversarial = ADVERSARIAL_SIGNALS.some(has);
+  // In a long post, "what should I do?" is the rep asking about their situation, not asking the bot to
+  // do their work: the post is read for its subject and the ownership goes back in a broad question.
+  const adversarial = has("injection_attempt") || (has("answer_request") && !report.long);
+  const given =
+    report.stageSource === "given" ||
+    report.stageSource === "fields" ||
+    Object.keys(situation.deal ?? {}).length > 0;
+  const confidence = readingConfidence(report, given);
   const chosen = new Set<string>();
   const picks: Pick[] = [];
   const why = (theme: Theme, fallback: string) => {
@@ -196,7 +266,7 @@ export function selectQuestions(
     return signals.length > 0 ? [...signals] : [fallback];
   };
   const picked = new Set<Theme>();
-  const take = (theme: Theme, count: number, reason: string, prefer?: string): number => {
+  const take = (theme: Theme, count: number, reason: string, prefer?: string, broadOnly = false): number => {
     const before = picks.length;
     for (const q of questionsFor(
       library,
@@ -209,9 +279,10 @@ export function selectQuestions(
       chosen,
       count,
       prefer,
+      broadOnly,
     )) {
       chosen.add(q.id);
-      picks.push({ question: q, why: why(theme, reason) });
+      picks.push({ question: q, why: broadOnly ? [reason] : why(theme, reason) });
     }
     return picks.length - before;
   };
@@ -245,7 +316,8 @@ export function selectQuestions(
     );
     const dealTaken = dealTheme && max > 1 ? take(dealTheme.theme, 1, "stage_fit") : 0;
     if (dealTaken === 0 && max > 1) {
-      if (has("no_context")) take("goals", 1, "no_context");
+      if (has("no_context"))
+        take("goals", 1, "no_context", undefined, true) || take("goals", 1, "no_context");
       else take("self_reflection", 1, "no_context", GROW_GOAL_QUESTION_ID);
     }
   } else if (options.focusThemes?.some((t) => !excluded.has(t))) {
@@ -255,6 +327,29 @@ export function selectQuestions(
       focus.find((t) => t !== first && t !== focus[0]) ??
       signalThemes.find((r) => !picked.has(r.theme) && r.theme !== focus[0])?.theme;
     if (second && picks.length < max) takeFirst([second], max - picks.length, "deal_change");
+  } else if (confidence.level === "weak") {
+    // A weak reading: broad open questions, rotated by the seed. The customer's goals or problem (the
+    // best-ranked of the customer themes), then the rep's own view; the rep's view first when the text
+    // is mostly how they feel.
+    const feelings = FEELING_SIGNALS.some(has);
+    const customerTheme =
+      ranked.find((r) => CUSTOMER_BROAD_THEMES.includes(r.theme))?.theme ?? CUSTOMER_BROAD_THEMES[0];
+    const broad = (theme: Theme, count: number, reason: string) =>
+      take(theme, count, reason, undefined, true) || take(theme, count, reason);
+    if (feelings && !excluded.has("self_reflection")) {
+      take("self_reflection", 1, "rep_view");
+      if (picks.length < max && customerTheme) broad(customerTheme, max - 1, "weak_reading");
+    } else {
+      if (customerTheme) broad(customerTheme, Math.max(1, max - 1), "weak_reading");
+      if (picks.length < max && !excluded.has("self_reflection")) broad("self_reflection", 1, "rep_view");
+    }
+    if (picks.length === 0) takeFirst([ranked[0]?.theme ?? "self_reflection"], max, "stage_fit");
+  } else if (report.long && has("answer_request") && !excluded.has("self_reflection")) {
+    // A long post that asks what to do (README "How it chooses"): the question on its subject first, then
+    // the ownership returned in a broad question on the rep's own view (rotated, not one fixed wording).
+    const lead = takeFirst([ranked[0]?.theme ?? "self_reflection"], Math.max(1, max - 1), "stage_fit");
+    if (picks.length < max && lead !== "self_reflection")
+      take("self_reflection", 1, "ownership", undefined, true) || take("self_reflection", 1, "ownership");
   } else {
     takeFirst([ranked[0]?.theme ?? "self_reflection"], Math.min(2, max), "stage_fit");
     if (picks.length < max) {
@@ -263,5 +358,5 @@ export function selectQuestions(
       if (second) takeFirst([second], max - picks.length, report.stage ? "foundation" : "stage_fit");
     }
   }
-  return { picks, ranked, report, premises };
+  return { picks, ranked, report, premises, confidence };
 }

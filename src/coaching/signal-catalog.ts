@@ -33,6 +33,17 @@ export const SIGNAL_ROUTES = {
   frustration: { primary: ["self_reflection"], secondary: ["trust"] },
   vague_next_step: { primary: ["next_step"], secondary: ["urgency"] },
   no_context: { primary: ["self_reflection"], secondary: [] },
+  // Small-business and freelance situations (docs/real-seller-posts.md "Themes", rule 2).
+  pricing_question: { primary: ["goals"], secondary: ["impact"] },
+  ongoing_work: { primary: ["value_over_time"], secondary: ["customer_success"] },
+  intermediary: { primary: ["stakeholders"], secondary: ["trust"] },
+  commitment_terms: { primary: ["next_step"], secondary: ["urgency"] },
+  extra_work_billing: { primary: ["trust"], secondary: ["impact"] },
+  undervalued: { primary: ["impact"], secondary: ["budget"] },
+  silent_after_price: { primary: ["concerns"], secondary: ["trust"] },
+  self_doubt: { primary: ["self_reflection"], secondary: ["trust"] },
+  own_decision: { primary: ["self_reflection"], secondary: ["trust"] },
+  difficult_conversation: { primary: ["trust"], secondary: ["customer_success"] },
 } as const satisfies Record<string, { primary: readonly Theme[]; secondary: readonly Theme[] }>;
 
 export type SignalId = keyof typeof SIGNAL_ROUTES;
@@ -44,3 +55,18 @@ export function isSignalId(value: string): value is SignalId {
 
 /** Signals about the rep asking for answers or trying to bend the bot; GUIDE 2.5 rule 4 applies. */
 export const ADVERSARIAL_SIGNALS: readonly SignalId[] = ["answer_request", "injection_attempt"];
+
+/**
+ * Signals about the rep (their feelings, requests and own pressures), read from the rep's own words only:
+ * inside a quoted customer e-mail or "they said ...", "ugh" or "my quota" are not the rep's.
+ */
+export const REP_VOICE_SIGNALS: ReadonlySet<SignalId> = new Set<SignalId>([
+  "answer_request",
+  "frustration",
+  "quota_pressure",
+  "self_doubt",
+  "difficult_conversation",
+]);
+
+/** Signals that say how the rep feels or doubts; they do not describe the deal. */
+export const FEELING_SIGNALS: readonly SignalId[] = ["frustration", "self_doubt"];

@@ -2,7 +2,8 @@ import type { DealFields, Situation } from "./deal.js";
 import { parseFieldDump } from "./field-dump.js";
 import { clipFor } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
-import type { SignalId } from "./signal-catalog.js";
+import { readText } from "./reading.js";
+import { REP_VOICE_SIGNALS, type SignalId } from "./signal-catalog.js";
 import { isStage, LATE_STAGES, type Stage, type Theme } from "./taxonomy.js";
 import { correctTypos } from "./typos.js";
 
@@ -16,6 +17,12 @@ export interface Signal {
   source: "text" | "fields";
   /** The matched words or the field that raised it, for explanations. */
   evidence: string;
+  /**
+   * Where a long text says it (src/coaching/reading.ts): in its title or the rep's own question
+   * ("focus"), more than once in the story ("repeated"), or once in the story ("story"). Absent for
+   * short texts and fields, which are read whole.
+   */
+  place?: "focus" | "repeated" | "story";
 }
 
 export interface SignalReport {
@@ -28,6 +35,8 @@ export interface SignalReport {
   fields: DealFields;
   /** The text as the patterns saw it: normalised, lower-cased, typos in keywords corrected. */
   lower: string;
+  /** A long text (a post with a story): its title and the rep's questions lead (reading.ts). */
+  long: boolean;
 }
 
 interface Rule {
@@ -80,7 +89,8 @@ const TEXT_RULES: Rule[] = [
   },
   {
     id: "discount",
-    pattern: /\bdiscount\w*\b|\b\d+\s*%\s*off\b|\bprice (?:cut|reduction|break)\b|\bknock (?:off|\d+)\b/,
+    pattern:
+      /\bdiscount\w*\b|\b\d+\s*%\s*off\b|(?:[$€£]\s?\d+|\b\d+ (?:euros?|dollars|bucks|pounds)) off\b|\bprice (?:cut|reduction|break)\b|\bknock (?:off|\d+)\b/,
   },
   {
     id: "amount_cut_pulled_in",
@@ -111,12 +121,12 @@ const TEXT_RULES: Rule[] = [
   {
     id: "stalled",
     pattern:
-      /\bstuck\b|\bstall(?:ed|ing)\b|\bnot moving\b|\bhasn't moved\b|\bnothing (?:actually )?moves\b|\bno (?:movement|progress)\b|\bgoing nowhere\b|\bspinning (?:our|my) wheels\b/,
+      /\bstuck\b|\bstall(?:ed|ing)\b|\bnot moving\b|\bhasn't moved\b|\bnothing (?:actually )?moves\b|\bno (?:movement|progress)\b|\bgoing nowhere\b|\bspinning (?:our|my) wheels\b|\bon[- ]hold\b/,
   },
   {
     id: "gone_quiet",
     pattern:
-      /\b(?:went|gone|going) (?:dark|quiet|silent|cold|mia)\b(?! (?:at|after|when|on|during) (?:the )?pric)|\bghost(?:ed|ing)\b|\bradio silence\b|\bno (?:reply|replies|response|answer)\b|\bnot (?:replying|responding|answering|getting back)\b|\b(?:haven't|havent|have not) heard\b|\bhasn't (?:replied|responded|gotten back)\b|\bunresponsive\b|\bcrickets\b|\bnothing since\b|\bsilent since\b/,
+      /\b(?:went|gone|going) (?:dark|quiet|silent|cold|mia)\b(?! (?:at|after|when|on|during) (?:the )?pric)|\bghost(?:ed|ing)\b|\bradio silence\b|\bno (?:reply|replies|response|answer)\b|\bnot (?:replying|responding|answering|getting back)\b|\b(?:haven't|havent|have not) heard\b|\bhasn't (?:replied|responded|gotten back)\b|\bunresponsive\b|\bcrickets\b|\bnothing since\b|\bsilent since\b|\bnot reply\b|\bnever (?:replies|replied|responds|responded|answers|answered|got back|gets back)\b|\bceased? communicat\w*|\bstop(?:s|ped)? (?:replying|responding|answering|communicating)\b|\bleft (?:me )?on read\b|\bfalls? off the (?:earth|map)\b|\bfell off the (?:earth|map)\b|\bno-?show\b|\bstood (?:me|us) up\b|\b(?:didn't|did not|never) show(?:ed)? up\b/,
   },
   {
     id: "vague_next_step",
@@ -137,7 +147,7 @@ const TEXT_RULES: Rule[] = [
     id: "price_objection",
     negatable: true,
     pattern:
-      /\btoo expensive\b|\bprice (?:is |was )?too high\b|\b(?:pricing|price) is (?:higher|more) than\b|\bpricey\b|\bover (?:their |the )?budget\b|\bsticker shock\b|\bpush(?:ed)? back on (?:the )?pric\w*\b|\bobjected to (?:the )?pric\w*\b|\bmatch (?:their|the|a|competitor's|\w+'s) price\b|\bcheaper (?:option|alternative|elsewhere)\b|\bwent quiet (?:at|after|when|on|during) (?:the )?pric\w*\b|\bbalked\b|\bprice objection\b|\bhard to justify\b|\bcosts? too much\b|\bhates?\b/,
+      /\btoo expensive\b|\bprice (?:is |was )?too high\b|\b(?:pricing|price) is (?:higher|more) than\b|\bpricey\b|\bover (?:their |the )?budget\b|\bsticker shock\b|\bpush(?:ed)? back on (?:the )?pric\w*\b|\bobjected to (?:the )?pric\w*\b|\bmatch (?:their|the|a|competitor's|\w+'s) price\b|\bcheaper (?:option|alternative|elsewhere)\b|\bwent quiet (?:at|after|when|on|during) (?:the )?pric\w*\b|\bbalked\b|\bprice objection\b|\bhard to justify\b|\bcosts? too much\b|\bhates?\b|\bcheap (?:customer|client)s?\b|\bhaggl\w*|\b(?:asking|asked|asks|wants?) (?:me )?(?:to )?lower (?:the |my |our )?(?:monthly )?(?:price|prices|rate|rates|fee|fees)\b|\b(?:debated|disputed|disputes|disputing|questioned|questions) (?:me )?(?:billing|being charged|the charge|the bill|the invoice|a minimum charge|my rate|my fee|the price)\b|\btoo (?:pricey|high a price)\b/,
   },
   {
     id: "concern_raised",
@@ -149,7 +159,7 @@ const TEXT_RULES: Rule[] = [
     id: "competitor",
     negatable: true,
     pattern:
-      /\bcompetitors?\b|\bcompetition\b|\bincumbent\b|\brfp\b|\brfi\b|\balso (?:looking at|evaluating|talking to|considering)\b|\bevaluating (?:other|others|alternatives|\w+ and \w+)\b|\bbake-?off\b|\bshortlist\b|\bhome-?grown\b|\bin-house\b|\bbuild (?:it|this|their own|one)? ?(?:themselves|ourselves|internally|in house)\b|\bbuild (?:vs|versus) buy\b|\binternal (?:tool|build|solution)\b|\bvs\.? (?:the )?other\b/,
+      /\bcompetitors?\b|\bcompetition\b|\bincumbent\b|\brfp\b|\brfi\b|\balso (?:looking at|evaluating|talking to|considering)\b|\bevaluating (?:other|others|alternatives|\w+ and \w+)\b|\bbake-?off\b|\bshortlist\b|\bhome-?grown\b|\bin-house\b|\bbuild (?:it|this|their own|one)? ?(?:themselves|ourselves|internally|in house)\b|\bbuild (?:vs|versus) buy\b|\binternal (?:tool|build|solution)\b|\bvs\.? (?:the )?other\b|\bcompet(?:e|ing) (?:with|on|against)\b|\bundercut\w*|\bfraction of (?:the|my|our) price\b|\bcheaper (?:sellers|freelancers|competitors|providers|shops)\b|\bat a lower price than\b|\bsqueez\w* (?:us|me) out\b|\bsomeone (?:else )?(?:cheaper|who charges less)\b/,
   },
   {
     id: "budget_constraint",
@@ -170,7 +180,7 @@ const TEXT_RULES: Rule[] = [
   {
     id: "new_opportunity",
     pattern:
-      /\bnew (?:opp|opportunity|lead|logo|prospect|deal)\b|(?<!since the )\bfirst (?:call|meeting|mtg|convo|conversation)\b(?! since)|\bintro (?:call|meeting|mtg)\b|\bdisco(?:very)? call\b|\binbound\b|\bpricing for \d+|\b(?:asked|asking|wants) (?:for )?pricing\b|\brequested (?:a )?(?:quote|pricing)\b|\bcold (?:outreach|call|email)\b|\boutbound reply\b/,
+      /\bnew (?:opp|opportunity|lead|logo|prospect|deal)\b|(?<!since the )\bfirst (?:call|meeting|mtg|convo|conversation)\b(?! since)|\bintro (?:call|meeting|mtg)\b|\bdisco(?:very)? call\b|\binbound\b|\bpricing for \d+|\b(?:asked|asking|wants) (?:for )?pricing\b|\brequested (?:a )?(?:quote|pricing)\b|\bcold (?:outreach|call|email)\b|\boutbound reply\b|\b(?:get|find|land) (?:more |enough |new |my own |our own |better )?clients\b|\bgenerat\w* (?:more )?leads\b|\bgrow leads\b|\blead gen\w*|\b(?:potential|prospective) (?:client|lead|customer)s?\b/,
   },
   {
     id: "feature_request",
@@ -180,12 +190,74 @@ const TEXT_RULES: Rule[] = [
   {
     id: "trust_incident",
     pattern:
-      /\boutage\b|\bincident\b|\bdowntime\b|\bbreach\b|\bwe (?:missed|broke|dropped the ball)\b|\bmissed (?:a |the |our )?(?:deadline|commitment|date)\b|\bdelivery (?:mismatch|delay)\b|\b(?:haven't|havent|didn't|not) (?:told|tell|disclosed)\b|\breferences\b|\bdon't believe\b|\bburned (?:before|by)\b/,
+      /\boutage\b|\bincident\b|\bdowntime\b|\bbreach\b|\bwe (?:missed|broke|dropped the ball)\b|\bmissed (?:a |the |our )?(?:deadline|commitment|date)\b|\bdelivery (?:mismatch|delay)\b|\b(?:haven't|havent|didn't|not) (?:told|tell|disclosed)\b|\breferences\b|\bdon't believe\b|\bburned (?:before|by)\b|\bcrashed\b/,
   },
   {
     id: "no_pushback",
     pattern:
       /\bno (?:objections?|pushback|push back|concerns?|red flags|risks?)\b|\b(?:nobody|no one|noone) (?:pushed back|objected|raised)\b|\b(?:didn't|did not|never) push back\b|\bloved (?:it|the|us|our|every)\b|\bperfect (?:demo|call|meeting|fit)\b|\bwent (?:great|perfectly|really well|amazing)\b|\b(?:everything|all)(?:'s| is)? on track\b|\bnot even (?:a peep |a word )?on pric\w*\b|\bnot even a peep\b|\bjust timing\b|\bsuper (?:excited|keen|positive)\b|\bno-?brainer\b|\bslam dunk\b|\bin the bag\b|\bverbal(?:ly)? (?:yes|commit)\b/,
+  },
+  // Small-business and freelance vocabulary (docs/real-seller-posts.md "Themes", rule 2): the same
+  // situations as the rules above, in the words of people who quote, bid and invoice.
+  {
+    // What to charge a new client, or being asked for a quote: an inbound pricing request.
+    id: "pricing_question",
+    pattern:
+      /\bwhat (?:should|would|do|can|could) (?:i|we|you) charge\b|\bhow much (?:should|would|do|can|to) (?:i |we |you )?charge\b|\bwhat to charge\b|\bhow (?:do|should|would|can) (?:i|we|you) (?:price|quote|charge for)\b|\bhow to (?:price|quote)\b|\b(?:fair|reasonable|going|normal|standard|usual) (?:rate|price|amount|wage|fee)\b|\bwhat (?:rate|price) (?:should|would|do)\b|\b(?:advice|help) (?:about|on|with) pric\w*|\bpricing advice\b|\b(?:give|send) (?:him |her |them )?(?:a|my) quote\b|\bask(?:ed|s|ing)? (?:me )?(?:to|for) (?:a )?(?:quote|bid|estimate)\b|\basked me to price\b|\brequest(?:ed|s)? (?:a )?(?:bids?|quotes?|estimates?)\b|\bkeep (?:my|your|the) rate the same\b|\bdifferent rate\b|\bcharge (?:per|by the) (?:hour|project|job|page|piece|item|image|rendering)\b/,
+  },
+  {
+    // A retainer, support or maintenance contract, a monthly service: value over time.
+    id: "ongoing_work",
+    pattern:
+      /\bretainers?\b|\b(?:support|maintenance|service) (?:contracts?|agreements?|plans?)\b|\bmonthly (?:rate|fee|fees|retainer|service|contract|plan)\b|\bflat rate monthly\b|\b(?:yearly|annual) contracts?\b|\blong[- ]term (?:client|customer)s?\b|\bon[- ]call\b|\bongoing (?:work|support|contract|relationship)\b|\brecurring (?:work|revenue|client|clients|income)\b/,
+  },
+  {
+    // A middleman, referrer or agency between the seller and the end client.
+    id: "intermediary",
+    pattern:
+      /\bmiddle ?m[ae]n\b|\bfinder'?s fee\b|\breferral (?:fee|partner|partners|commission)\b|\bsend(?:ing)? (?:his|her|their) clients (?:my|our) way\b|\bsubcontract\w*|\bwhite[- ]label\w*|\bfriend of a friend\b|\bintroduced (?:me|us) to\b|\bintermediary\b|\bgo-between\b/,
+  },
+  {
+    // A deposit, milestone payments, booking ahead: what each side commits to, and when.
+    id: "commitment_terms",
+    pattern:
+      /\bdeposits?\b|\bdown-?payments?\b|\bmilestone (?:payments?|billing)\b|\bpayments? by milestone\b|\b\d+ ?% (?:up ?front|upfront|down)\b|\bpayment (?:schedule|terms|plan)\b|\bbook(?:ing|ed)? (?:that |so |this )?far (?:ahead|in advance|out)\b|\bhow far (?:ahead|in advance|out) (?:do|should|can) (?:you|i|we) book\b/,
+  },
+  {
+    // Charging for what the client took to be included: changes after payment, extra work, scope creep.
+    id: "extra_work_billing",
+    pattern:
+      /\b(?:can|should) i (?:charge|bill) (?:them|him|her|a fee|extra)\b|\b(?:charge|bill) (?:them|him|her|clients?) for\b|\bbill(?:ing)? for (?:the |this |that |any |pre-|extra|additional)|\bscope creep\b|\bout of scope\b|\b(?:outside|beyond) (?:of )?the scope\b|\bchange requests?\b|\bwants? (?:a|another) change\b|\bchanges? after (?:the )?(?:payment|delivery|sign-?off)\b/,
+  },
+  {
+    // The customer undervalues the work: lowball offers, "exposure", "it's easy, right?".
+    id: "undervalued",
+    pattern:
+      /\blow-?ball\w*|\bfor exposure\b|\bwork for free\b|\bfor peanuts\b|\b(?:doesn't|does not|don't|do not) (?:realize|realise|see|value) the (?:quality|value|work|effort)\b|\bis easy,? right\b|\bit's easy,? right\b|\bweb design is easy\b|\bthinks? (?:it's|it is|this is|design is) easy\b|\bhours? rate computation\b|\bnickel[- ]and[- ]dim\w*/,
+  },
+  {
+    // Silence that follows the price: a concern about the price more than a lost thread.
+    id: "silent_after_price",
+    pattern:
+      /\b(?:after|once|when|as soon as) (?:i|we) (?:name|named|give|gave|send|sent|quote|quoted|mention|mentioned|state|stated|share|shared) (?:my|our|the|a) (?:price|prices|rate|rates|quote|estimate|fee|number|pricing)\b/,
+  },
+  {
+    // The rep doubting their own call: "am I wrong?", "did I do the right thing?".
+    id: "self_doubt",
+    pattern:
+      /\bam i (?:wrong|being (?:unreasonable|difficult|petty|greedy|too \w+))\b|\bwas i (?:wrong|right)\b|\bdid i do the right thing\b|\bdid i (?:overreact|mess up|screw up)\b|\bis it (?:wrong|unreasonable|unprofessional) (?:of me|for me)\b|\b(?:am i|i am|i'm) over ?thinking\b/,
+  },
+  {
+    // A decision only the rep can make: whether to take the work, turn it down, let a client go.
+    id: "own_decision",
+    pattern:
+      /\bturn(?:ing|ed)? (?:it |them |him |her |(?:this|that|the|a|my) (?:job|client|customer|project|work|offer) )?down\b|\b(?:fire|drop|dump) (?:this|the|a|my) client\b|\blet (?:this|the|a|my) client go\b|\bwalk away from (?:this|the|a) (?:client|job|project|deal)\b|\bshould i (?:take|accept) (?:this|the|it|them|him|her)\b|\bsay no to (?:this|the|a|them|him|her)\b/,
+  },
+  {
+    // How to tell the client something hard without harming the relationship.
+    id: "difficult_conversation",
+    pattern:
+      /\bhow (?:do|should|can|would) i (?:tell|say|explain|phrase|break it to)\b|\bhow to (?:tell|say|explain|phrase|break it to)\b|\bbest way to (?:say|tell|explain|phrase)\b|\bhow to phrase\b|\bwithout (?:it )?(?:seeming|sounding|looking) like\b|\bwithout (?:losing|burning|upsetting) (?:them|the client|my clients?|the relationship)\b/,
   },
 ];
 
@@ -237,6 +309,20 @@ const FOUNDATION_EVIDENCE: Array<[Theme, RegExp]> = [
 
 const DEAL_WORDS =
   /\b(?:deal|customer|client|prospect|account|acct|buyer|they|them|their|demo|call|meeting|mtg|proposal|contract|pricing|price|cfo|ceo|vp|champion|champ|opp|opportunity|quote|renewal|pilot|legal|procurement|budget|stage)\b/;
+
+/** The rule's first match in the text, unless a negation sits just before it ("no pushback on price"). */
+function firstMatch(rule: Rule, text: string): RegExpExecArray | null {
+  const match = rule.pattern.exec(text);
+  if (!match || (rule.negatable && negated(text, match.index))) return null;
+  return match;
+}
+
+/** Where a long text says it: its title or the rep's question, more than once, or once in the story. */
+function placeOf(rule: Rule, text: string, match: RegExpExecArray, focus: string): Signal["place"] {
+  if (focus !== "" && firstMatch(rule, focus)) return "focus";
+  const again = firstMatch(rule, text.slice(match.index + Math.max(1, match[0].length)));
+  return again ? "repeated" : "story";
+}
 
 function add(signals: Signal[], id: SignalId, source: Signal["source"], evidence: string): void {
   if (!signals.some((s) => s.id === id)) signals.push({ id, source, evidence });
@@ -306,12 +392,15 @@ export function extractSignals(situation: Situation): SignalReport {
   }
 
   const signals: Signal[] = [];
+  const reading = readText(lower);
   for (const rule of TEXT_RULES) {
-    rule.pattern.lastIndex = 0;
-    const match = rule.pattern.exec(lower);
+    // The rep's feelings and requests are read from the rep's own words (reading.ts).
+    const source = REP_VOICE_SIGNALS.has(rule.id) ? reading.rep : lower;
+    const match = firstMatch(rule, source);
     if (!match) continue;
-    if (rule.negatable && negated(lower, match.index)) continue;
-    add(signals, rule.id, "text", match[0].trim());
+    const signal: Signal = { id: rule.id, source: "text", evidence: match[0].trim() };
+    if (reading.long) signal.place = placeOf(rule, source, match, reading.focus);
+    if (!signals.some((s) => s.id === rule.id)) signals.push(signal);
   }
   fieldSignals(fields, stage, signals);
   if (
@@ -349,7 +438,7 @@ export function extractSignals(situation: Situation): SignalReport {
     Object.keys(situation.deal ?? {}).length > 0 ||
     DEAL_WORDS.test(lower);
   if (signals.length === 0 && !hasDealContent) add(signals, "no_context", "text", "no deal content");
-  return { signals, stage, stageSource, evidenced, hasDealContent, fields, lower };
+  return { signals, stage, stageSource, evidenced, hasDealContent, fields, lower, long: reading.long };
 }
 
 export function isLateStage(stage: Stage | undefined): boolean {

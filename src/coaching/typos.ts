@@ -69,26 +69,36 @@ for (const word of KEYWORDS) {
   BY_FIRST_LETTER.set(word[0] as string, bucket);
 }
 
+// Three rows of the distance table, reused by every call (correctTypos runs on every message, over every
+// longer word): grown when a longer word comes, never allocated per call.
+let rows = [new Int32Array(32), new Int32Array(32), new Int32Array(32)];
+
 /** Optimal string alignment distance, giving up early once it exceeds `max`. */
 function withinEdits(a: string, b: string, max: number): boolean {
   if (Math.abs(a.length - b.length) > max) return false;
-  let prevPrev: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  if ((rows[0] as Int32Array).length <= b.length) rows = rows.map(() => new Int32Array(b.length + 1));
+  let prevPrev = rows[0] as Int32Array;
+  let prev = rows[1] as Int32Array;
+  let row = rows[2] as Int32Array;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    row[0] = i;
     let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const cost = ai === b.charCodeAt(j - 1) ? 0 : 1;
       let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
         d = Math.min(d, (prevPrev[j - 2] as number) + 1);
       }
-      row.push(d);
+      row[j] = d;
       if (d < rowMin) rowMin = d;
     }
     if (rowMin > max) return false;
+    const spare = prevPrev;
     prevPrev = prev;
     prev = row;
+    row = spare;
   }
   return (prev[b.length] as number) <= max;
 }

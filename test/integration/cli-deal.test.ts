@@ -169,6 +169,8 @@ describe("deal-coach ask --explain", () => {
     expect(reading).toMatch(/competitor +from the deal fields/);
     expect(reading).toMatch(/deal fields: .*competitor="Initech"/);
     expect(reading).toMatch(/Themes, best first[^\n]*\n {2}customer_success +\d+: discount/);
+    expect(reading).toMatch(/confidence: strong \(\d\.\d\d\): a stage or deal fields were given/);
+    expect(reading).toMatch(/premises found:\n(?: {4}\S+ +[^\n]+\n)*? {4}competitor +from the deal fields/);
     questions.forEach((q, i) => {
       const block = reading?.split(`  ${i + 1}. ${q.text}\n`)[1]?.split(/\n {2}\d\. /)[0] ?? "";
       expect(block).toContain(`id ${q.id}`);
@@ -187,6 +189,9 @@ describe("deal-coach ask --explain", () => {
     expect(cued).not.toBeNull();
     expect(text).toContain(cued?.[1]);
     expect(run.stdout).toMatch(/from the text: "/);
+    expect(run.stdout).toMatch(/ {4}no_response +the text says "ghosted"/);
+    expect(run.stdout).toMatch(/ {4}proposal_or_quote +the text says "quote"/);
+    expect(run.stdout).toMatch(/confidence: strong/);
   });
 
   it("is a usage error with --json or --jsonl", async () => {

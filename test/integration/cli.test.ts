@@ -47,6 +47,10 @@ describe("deal-coach ask", () => {
     expect(Object.keys(result)).toEqual(expect.arrayContaining(["questions", "themes", "signals", "source"]));
     expect(result.themes[0]).toBe("customer_success");
     expect(result.stage).toBe("negotiation");
+    // Added with the reading of long text: how sure the reading is.
+    expect(result.confidence).toBe("strong");
+    expect(result.confidence_score).toBeGreaterThan(0);
+    expect(result.confidence_score).toBeLessThanOrEqual(1);
     for (const q of result.questions)
       expect(Object.keys(q)).toEqual(expect.arrayContaining(["id", "theme", "text"]));
   });

@@ -108,6 +108,34 @@ questions: []
     expect(find("pricing_games", /unknown theme/)).toBeDefined();
   });
 
+  it("takes broad: true, and rejects a broad question that presupposes something or has cues", () => {
+    const dir = orgLibrary({
+      "themes/goals.yml": `id: goals
+questions:
+  - id: goals.org-broad
+    text: What is this client hoping to change this year?
+    stages: [discovery]
+    broad: true
+  - id: goals.org-broad-premise
+    text: What did the client hope the proposal would change?
+    stages: [discovery]
+    broad: true
+    presupposes: [proposal_or_quote]
+  - id: goals.org-broad-cued
+    text: What is the client hoping for with the redesign?
+    stages: [discovery]
+    broad: true
+    cues: [redesign]
+`,
+    });
+    const { library: merged, problems } = readLibrary(BUILT_IN_LIBRARY_DIR, dir);
+    expect(merged.questions.get("goals.org-broad")).toMatchObject({ broad: true });
+    expect(merged.questions.get("goals.year-from-now")).toMatchObject({ broad: true });
+    expect(merged.questions.get("goals.pricing-up-front")).toMatchObject({ broad: false });
+    const broadProblems = problems.filter((p) => /a broad question/.test(p.reason)).map((p) => p.id);
+    expect(broadProblems.sort()).toEqual(["goals.org-broad-cued", "goals.org-broad-premise"]);
+  });
+
   it("reports a directory that does not exist", () => {
     const { problems } = readLibrary(BUILT_IN_LIBRARY_DIR, "/no/such/dir");
     expect(problems).toEqual([{ file: "/no/such/dir", id: "(dir)", reason: "COACH_LIBRARY_DIR not found" }]);
