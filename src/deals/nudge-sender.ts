@@ -166,7 +166,9 @@ export class NudgeSender {
     const result = coach(
       library,
       { text: p.situation, stage: p.stage && isStage(p.stage) ? p.stage : undefined, deal: p.deal },
-      { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme) },
+      // A nudge is about a deal change; the CRM note in it is not the rep talking to the coach, so no
+      // person reading here, and nothing about the person ever becomes a nudge (docs/person.md).
+      { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme), readPerson: false },
     );
     const message = nudgeBlocks({
       dealName: p.dealName,

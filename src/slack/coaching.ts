@@ -4,7 +4,7 @@ import type { DealFields } from "../coaching/deal.js";
 import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
-import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
+import { caringReplyBlocks, coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
 import { homeView, MAX_LINK_REQUESTS } from "./blocks/home.js";
 import { isWorkspaceAdmin } from "./people.js";
 import type { Services } from "./services.js";
@@ -47,6 +47,9 @@ export async function coachAndRecord(
     { text, stage: req.stage, deal: req.deal },
     { history, user: req.key.userId, excludeThemes: req.excludeThemes, maxQuestions: req.maxQuestions },
   );
+  // About the rep, not a deal: not recorded as asked, so never in Home's counts, the question history or
+  // a forget report's tallies; rendered without the buttons that would record (docs/person.md).
+  if (coached.person) return { result: coached, rendered: caringReplyBlocks(coached) };
   const result = req.lead ? { ...coached, questions: [...req.lead, ...coached.questions] } : coached;
   await store.recordAsked(
     req.key,

@@ -17,11 +17,14 @@ export interface FitCase {
   situation: Situation;
   themes: readonly Theme[];
   premises: readonly Premise[];
+  /** Labelled as about the seller as a person: caring questions (theme "person") fit it first. */
+  person?: boolean;
 }
 
 export interface AskedQuestion {
   id: string;
-  theme: Theme;
+  /** A deal theme, or "person" for a caring question (docs/person.md). */
+  theme: Theme | "person";
   text: string;
 }
 
@@ -44,10 +47,17 @@ export interface FitScore {
   casesWithViolation: number;
 }
 
-export function relevanceOf(themes: readonly Theme[], questions: readonly AskedQuestion[]): 0 | 0.5 | 1 {
+export function relevanceOf(
+  themes: readonly Theme[],
+  questions: readonly AskedQuestion[],
+  person = false,
+): 0 | 0.5 | 1 {
+  // A post about the person is fitted first by the caring questions; any other post by none of them.
+  const fits = (q: AskedQuestion) =>
+    q.theme === "person" ? person : (themes as readonly string[]).includes(q.theme);
   const [first] = questions;
-  if (first && themes.includes(first.theme)) return 1;
-  return questions.some((q) => themes.includes(q.theme)) ? 0.5 : 0;
+  if (first && fits(first)) return 1;
+  return questions.some(fits) ? 0.5 : 0;
 }
 
 /** The premises a question presupposes that the case does not establish (implications included). */
@@ -68,7 +78,7 @@ export function scoreFit(
   const violating = new Set<string>();
   for (const c of cases) {
     const asked = ask(c.situation).questions;
-    const r = relevanceOf(c.themes, asked);
+    const r = relevanceOf(c.themes, asked, c.person);
     total += r;
     if (r === 1) firstFits++;
     if (r === 0.5) onlyLaterFits++;
@@ -98,7 +108,13 @@ export function realPostCases(posts: readonly RealPost[], labels: readonly PostL
   return labels.map((l) => {
     const t = text.get(l.id);
     if (t === undefined) throw new Error(`no post with id ${l.id}`);
-    return { id: l.id, situation: { text: clipFor("situation", t) }, themes: l.themes, premises: l.premises };
+    return {
+      id: l.id,
+      situation: { text: clipFor("situation", t) },
+      themes: l.themes,
+      premises: l.premises,
+      person: l.person,
+    };
   });
 }
 
