@@ -100,16 +100,16 @@ const RULES: readonly Rule[] = [
     pattern:
       /\b(?:hate|hating) (?:my job|this job|my life|sales|selling|my career|what i do|going to work|work)\b|\b(?:losing|lost) (?:my |all )?(?:motivation|the will|my drive|my passion|interest in (?:sales|this job|my job|everything))\b/g,
   },
-  // Leaving: the job, not a pilot or a client.
+  // Leaving: the job, not a pilot or a client. Often without a subject ("thinking about quitting sales").
   {
     kind: "leaving",
-    subject: "writer",
+    subject: "not_other",
     pattern:
       /\b(?:want|wanna|need|going|ready|about|tempted|thinking|considering|planning)(?: to| about| of)? (?:quit|quitting)(?= *(?:[.!?,;:)]|$|my job|this job|the job|sales|selling|everything|it all|this career|my career|this industry|the industry|and|but|honestly|altogether|for good|this company|the company|my company)\b|$)/g,
   },
   {
     kind: "leaving",
-    subject: "writer",
+    subject: "not_other",
     pattern:
       /\b(?:(?:want|wanna|need|going|ready|about|tempted|thinking|considering|planning)(?: to| about| of)? (?:leave|leaving) (?:sales|selling|my job|this job|the job|this career|my career|this industry|the industry|this company|the company)|done with (?:sales|selling|this job|my job|this career|it all|everything|this industry|all of this)|so over (?:it|this job|sales|everything)|hand(?:ing)? in my notice|handed in my notice|quit(?:ting)? my job|(?:get|getting) out of sales|career change|chang(?:e|ing) careers|(?:find|finding|look(?:ing)? for) (?:a new|a|another) job|update my (?:cv|resume))\b/g,
   },
