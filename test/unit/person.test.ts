@@ -7,7 +7,7 @@ import { chooseCaring, MAX_CARING_QUESTIONS } from "../../src/coaching/caring.js
 import { coach, PERSON_FALLBACK_QUESTION, PERSON_THEME, resultJson } from "../../src/coaching/coach.js";
 import { checkReply } from "../../src/coaching/guard.js";
 import { readLibrary } from "../../src/coaching/library.js";
-import { PERSON_KINDS, type PersonKind, readPerson } from "../../src/coaching/person.js";
+import { PERSON_KINDS, type PersonKind, readPerson, readPersonGated } from "../../src/coaching/person.js";
 import { presupposedPremises } from "../../src/coaching/premises.js";
 import { isTheme } from "../../src/coaching/taxonomy.js";
 import { BUILT_IN_LIBRARY_DIR } from "../../src/paths.js";
@@ -72,7 +72,122 @@ const ABOUT_A_DEAL: string[] = [
   "Initech went dark after the demo",
 ];
 
+// One example per phrase of the rules, for the check that the quick stem gate drops none of them.
+const EVERY_PHRASE = [
+  "I'm burning out",
+  "my burnout",
+  "I'm close to burn out",
+  "I'm running on empty",
+  "at the end of my rope",
+  "at my wits' end",
+  "at my wit's end",
+  "I'm exhausted",
+  "I'm drained",
+  "I'm overwhelmed",
+  "I can't sleep",
+  "I haven't been slept",
+  "I'm not sleeping well",
+  "tired of selling",
+  "I'm tired all the time",
+  "dreading mondays",
+  "I dread going in",
+  "so worn out.",
+  "just tired.",
+  "I get panic attacks",
+  "I'm depressed",
+  "my depression",
+  "my anxiety",
+  "I'm anxious all the time",
+  "I've been crying",
+  "I'm falling apart",
+  "I'm breaking down",
+  "I had a mental breakdown",
+  "my mental health",
+  "I feel hopeless",
+  "what is the point of trying",
+  "whats the point anymore",
+  "no point in trying",
+  "I cannot take it any longer",
+  "I can't keep going any more",
+  "I can not cope anymore",
+  "I give up on sales",
+  "I'm giving up.",
+  "I'm a total fraud",
+  "feeling like a loser",
+  "feeling numb",
+  "feel so defeated",
+  "why am I doing this",
+  "I'm hating this job",
+  "I'm losing my motivation",
+  "I lost the will",
+  "I lost my passion",
+  "I am losing interest in everything",
+  "I'm ready to quit my job",
+  "I'm tempted to quit and",
+  "wanna quit",
+  "thinking of leaving sales",
+  "planning to leave this industry",
+  "done with it all",
+  "so over it",
+  "handed in my notice",
+  "quitting my job",
+  "getting out of sales",
+  "a career change",
+  "changing careers",
+  "looking for another job",
+  "update my resume",
+  "I don't see myself staying",
+  "my grandma died",
+  "my dad is dying",
+  "my uncle's funeral",
+  "my wife is in the ICU",
+  "my son went into the ER",
+  "I was hospitalised",
+  "my mom is in hospice",
+  "I start chemo",
+  "I have cancer",
+  "my cancer treatment",
+  "my dad had a stroke",
+  "my brother had a heart attack",
+  "I'm recovering from surgery",
+  "we had a miscarriage",
+  "my bereavement leave",
+  "I'm grieving",
+  "my grief",
+  "I got diagnosed",
+  "we have a family crisis",
+  "my personal crisis",
+  "I'm going through a hard patch",
+  "I'm in a dark place",
+  "my divorce",
+  "I'm getting divorced",
+  "I lost my job",
+  "I got fired",
+  "I'm being let go",
+  "I'm on a PIP",
+  "my performance improvement plan",
+  "my mom is seriously ill",
+  "my kid is sick",
+  "we had a loss in the family",
+];
+
 describe("readPerson", () => {
+  it("reads every phrase of its rules, and the stem gate before them changes no reading", () => {
+    const unread = EVERY_PHRASE.filter((t) => readPersonGated(t, false) === null);
+    expect(unread).toEqual([]);
+    const corpus = [
+      ...EVERY_PHRASE,
+      ...ABOUT_THE_PERSON.map(([t]) => t),
+      ...ABOUT_A_DEAL,
+      ...DEAL_MESSAGES.map((m) => m.text),
+      ...(loadPosts().posts ?? []).map((p) => p.text),
+    ];
+    const changed = corpus.filter(
+      (t) => JSON.stringify(readPersonGated(t, true)) !== JSON.stringify(readPersonGated(t, false)),
+    );
+    expect(changed).toEqual([]);
+  });
+
   it.each(ABOUT_THE_PERSON)("reads %j as about the person (%s)", (text, kind) => {
     expect(readPerson(text)?.kinds).toContain(kind);
   });
