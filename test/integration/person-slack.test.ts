@@ -74,6 +74,7 @@ describe("a rep who writes about themselves", () => {
   it("/coach: caring questions, privately, nothing recorded or counted in Home", async () => {
     const key = { teamId: TEAM_ID, userId: "U_PERSON_CMD" };
     const before = await h.store.userStats(key);
+    const from = h.slack.calls.length;
     const reply = await h.commandReply({
       user_id: key.userId,
       text: "Initech slipped again and honestly I'm burned out, I can't do this anymore",
@@ -82,12 +83,19 @@ describe("a rep who writes about themselves", () => {
     expectCaring(reply);
     expect(await h.store.recentQuestionIds(key)).toEqual([]);
     expect(await h.store.userStats(key)).toEqual(before);
+    // Not followed by the weekly-reflection invitation a first /coach brings (the contrast is below).
+    await settle();
+    expect(h.slack.calls.slice(from).filter((c) => c.method === "chat.postMessage")).toEqual([]);
     expectNothingLogged();
   });
 
   it("/coach about a deal still gets deal questions, recorded (the contrast)", async () => {
     const key = { teamId: TEAM_ID, userId: "U_DEAL_CMD" };
+    const from = h.slack.calls.length;
     const reply = await h.commandReply({ user_id: key.userId, text: "Initech went quiet after the demo" });
+    await h.slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === key.userId, {
+      from,
+    });
     const questions = texts(reply.blocks);
     expect(questions.some((q) => CARING.has(q))).toBe(false);
     expect((await h.store.recentQuestionIds(key)).length).toBeGreaterThan(0);

@@ -209,9 +209,10 @@ export function coachCommand(services: Services) {
             ),
           } as never);
         }
-        const { rendered } = await coachAndRecord(services, { key, text, surface: "command" });
+        const { result, rendered } = await coachAndRecord(services, { key, text, surface: "command" });
         await respond({ response_type: "ephemeral", ...rendered } as never);
-        await inviteOnce(services, client, key);
+        // Not the moment to offer a weekly routine to a rep writing about themselves (docs/person.md).
+        if (!result.person) await inviteOnce(services, client, key);
         services.logger.info(
           { requestId, team: key.teamId, user: key.userId, surface: "command" },
           "coached",
