@@ -13,6 +13,7 @@ const files = [
     .filter((name) => /\.ya?ml$/.test(name))
     .map((name) => join(themes, name)),
   join(BUILT_IN_LIBRARY_DIR, "reflections.yml"),
+  join(BUILT_IN_LIBRARY_DIR, "person.yml"),
 ];
 const cache = buildParsedCache(files.map((file) => readFileSync(file, "utf8")));
 writeFileSync(LIBRARY_CACHE_FILE, JSON.stringify(cache));

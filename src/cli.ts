@@ -294,7 +294,7 @@ function library(args: string[]): number {
   for (const theme of lib.themes.values()) questions += theme.questions.length;
   const followUps = lib.questions.size - questions;
   process.stdout.write(
-    `library ok: ${lib.themes.size} themes, ${questions} questions, ${followUps} follow-ups, ${lib.reflections.length} reflections\n`,
+    `library ok: ${lib.themes.size} themes, ${questions} questions, ${followUps} follow-ups, ${lib.reflections.length} reflections, ${lib.person.length} caring questions\n`,
   );
   return 0;
 }

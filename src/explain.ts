@@ -63,6 +63,13 @@ export function explainReading(
   options: SelectOptions,
   result: CoachResult,
 ): string {
+  if (result.person)
+    // No deal reading is shown: the text was about the rep, and its deal words were not used.
+    return [
+      "Reading",
+      "  about the person: the text reads as the rep writing about themselves (docs/person.md),",
+      "  so caring questions about them are asked instead of deal questions; no deal reading is used.",
+    ].join("\n");
   const { ranked, report, picks, confidence } = selectQuestions(library, situation, options);
   const out: string[] = ["Reading"];
   out.push(`  stage: ${report.stage ?? "unknown"} (${STAGE_SOURCE[report.stageSource]})`);

@@ -1,6 +1,8 @@
+import { chooseCaring } from "./caring.js";
 import type { Situation } from "./deal.js";
 import { checkReply } from "./guard.js";
 import { isFollowUp, type Library } from "./library.js";
+import { readPerson } from "./person.js";
 import { type Pick, type SelectOptions, selectQuestions } from "./select.js";
 import type { SignalId } from "./signal-catalog.js";
 import type { Stage, Theme } from "./taxonomy.js";
@@ -9,9 +11,12 @@ import type { Stage, Theme } from "./taxonomy.js";
 // the last moment, whatever produced it; if none would, the fixed self-reflection question goes out.
 // Never an empty reply, never an answer.
 
+/** The theme of a caring question: about the rep, no deal theme (docs/person.md). */
+export const PERSON_THEME = "person";
+
 export interface CoachQuestion {
   id: string;
-  theme: Theme;
+  theme: Theme | typeof PERSON_THEME;
   text: string;
   /** Why it was chosen: the signals that picked its theme (or "stage_fit", "foundation", ...). */
   signals: string[];
@@ -28,7 +33,28 @@ export interface CoachResult {
   confidence: "strong" | "weak";
   /** 0..1, the evidence behind the best theme (readingConfidence in select.ts). */
   confidenceScore: number;
+  /**
+   * The rep wrote about themselves (burnout, despair, wanting to quit, a personal crisis): the questions
+   * are caring ones about them, and no surface records, counts or nudges them (docs/person.md).
+   */
+  person: boolean;
 }
+
+export interface CoachOptions extends SelectOptions {
+  /**
+   * Read whether the text is about the rep rather than a deal (default true). A deal nudge turns it off:
+   * it is a deal change reaching the owner, and a CRM note is not the rep talking to the coach.
+   */
+  readPerson?: boolean;
+}
+
+/** Sent to a rep writing about themselves when no caring question passes the guard. */
+export const PERSON_FALLBACK_QUESTION: CoachQuestion = {
+  id: "person.fallback",
+  theme: PERSON_THEME,
+  text: "How are you doing, apart from work?",
+  signals: ["person"],
+};
 
 /** Sent when nothing else passes the guard. It is checked by the tests like every library question. */
 export const FALLBACK_QUESTION: CoachQuestion = {
@@ -64,7 +90,26 @@ function toQuestion(pick: Pick): CoachQuestion {
 }
 
 /** Coaches from the library alone: select, guard, fall back. Pure and synchronous. */
-export function coach(library: Library, situation: Situation, options: SelectOptions = {}): CoachResult {
+export function coach(library: Library, situation: Situation, options: CoachOptions = {}): CoachResult {
+  // The person before the deal: no deal reading, no deal theme, no stage (docs/person.md).
+  const reading = options.readPerson === false ? null : readPerson(situation.text);
+  if (reading) {
+    const caring = chooseCaring(library, reading, situation.text, options).map(
+      (q): CoachQuestion => ({ id: q.id, theme: PERSON_THEME, text: q.text, signals: ["person"] }),
+    );
+    const passed = caring.filter((q) => passes(q.text));
+    return {
+      questions: passed.length > 0 ? passed : [PERSON_FALLBACK_QUESTION],
+      themes: [],
+      signals: [],
+      stage: null,
+      source: "library",
+      // Sure of the person, whatever the deal words: no weak-reading broad questions here.
+      confidence: "strong",
+      confidenceScore: 1,
+      person: true,
+    };
+  }
   const { picks, ranked, report, confidence } = selectQuestions(library, situation, options);
   const scored = ranked.filter((r) => r.score > 0).map((r) => r.theme);
   const pickedThemes = [...new Set(picks.map((p) => p.question.theme))];
@@ -76,6 +121,7 @@ export function coach(library: Library, situation: Situation, options: SelectOpt
     source: "library",
     confidence: confidence.level,
     confidenceScore: confidence.score,
+    person: false,
   };
 }
 
@@ -110,5 +156,6 @@ export function resultJson(result: CoachResult): Record<string, unknown> {
     source: result.source,
     confidence: result.confidence,
     confidence_score: result.confidenceScore,
+    person: result.person,
   };
 }

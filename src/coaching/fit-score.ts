@@ -9,7 +9,8 @@ import type { Theme } from "./taxonomy.js";
 
 export interface AskedQuestion {
   id: string;
-  theme: Theme;
+  /** A deal theme, or "person" for a caring question (docs/person.md). */
+  theme: Theme | "person";
   text: string;
 }
 
@@ -17,6 +18,8 @@ export interface ScoredCase {
   id: string;
   themes: readonly Theme[];
   premises: readonly Premise[];
+  /** Labelled as about the seller as a person: caring questions (theme "person") fit it first. */
+  person?: boolean;
   questions: readonly AskedQuestion[];
 }
 
@@ -39,10 +42,17 @@ export interface FitScore {
   casesWithViolation: number;
 }
 
-export function relevanceOf(themes: readonly Theme[], questions: readonly AskedQuestion[]): 0 | 0.5 | 1 {
+export function relevanceOf(
+  themes: readonly Theme[],
+  questions: readonly AskedQuestion[],
+  person = false,
+): 0 | 0.5 | 1 {
+  // A post about the person is fitted first by the caring questions; any other post by none of them.
+  const fits = (q: AskedQuestion) =>
+    q.theme === "person" ? person : (themes as readonly string[]).includes(q.theme);
   const [first] = questions;
-  if (first && themes.includes(first.theme)) return 1;
-  return questions.some((q) => themes.includes(q.theme)) ? 0.5 : 0;
+  if (first && fits(first)) return 1;
+  return questions.some(fits) ? 0.5 : 0;
 }
 
 /** The premises a question presupposes that the case does not establish (implications included). */
@@ -59,7 +69,7 @@ export function scoreCases(cases: readonly ScoredCase[]): FitScore {
   const violations: Violation[] = [];
   const violating = new Set<string>();
   for (const c of cases) {
-    const r = relevanceOf(c.themes, c.questions);
+    const r = relevanceOf(c.themes, c.questions, c.person);
     total += r;
     if (r === 1) firstFits++;
     if (r === 0.5) onlyLaterFits++;

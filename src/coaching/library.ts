@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import { PACKAGE_ROOT } from "../paths.js";
 import { checkReply } from "./guard.js";
+import { isPersonKind, PERSON_KINDS, type PersonKind } from "./person.js";
 import { isPremise, PREMISE_IDS, type Premise, presupposedPremises, withImplied } from "./premises.js";
 import { isSignalId } from "./signal-catalog.js";
 import { isStage, isTheme, STAGES, type Stage, THEMES, type Theme } from "./taxonomy.js";
@@ -60,6 +61,16 @@ const ReflectionSchema = z.strictObject({
   disabled: z.boolean().optional(),
 });
 const ReflectionsFileSchema = z.strictObject({ reflections: z.array(z.unknown()) });
+// Caring questions (prompts/person.yml): asked instead of deal questions when the rep writes about
+// themselves (docs/person.md). No stages, cues or follow-ups: they are about the person, not a deal.
+const CaringSchema = z.strictObject({
+  id: questionId,
+  text: text.optional(),
+  /** The readings it fits (src/coaching/person.ts); without it, any. */
+  for: z.array(z.string()).min(1).optional(),
+  disabled: z.boolean().optional(),
+});
+const PersonFileSchema = z.strictObject({ questions: z.array(z.unknown()) });
 
 export interface FollowUp {
   id: string;
@@ -96,11 +107,19 @@ export interface Reflection {
   theme: Theme;
   text: string;
 }
+export interface CaringQuestion {
+  id: string;
+  text: string;
+  /** The person readings it fits, never empty. */
+  kinds: readonly PersonKind[];
+}
 export interface Library {
   themes: ReadonlyMap<Theme, ThemeDef>;
-  /** Every question and follow-up by id. */
+  /** Every question and follow-up by id (deal questions only: caring questions are not among them). */
   questions: ReadonlyMap<string, Question | FollowUp>;
   reflections: readonly Reflection[];
+  /** Caring questions, asked when the rep writes about themselves rather than a deal. */
+  person: readonly CaringQuestion[];
 }
 export interface LibraryProblem {
   file: string;
@@ -119,6 +138,7 @@ export class LibraryError extends Error {
 interface Draft {
   themes: Map<Theme, ThemeDef & { questions: Question[] }>;
   reflections: Map<string, Reflection>;
+  person: Map<string, CaringQuestion>;
   origin: Map<string, string>; // id -> file, for error messages
 }
 
@@ -365,6 +385,54 @@ function mergeReflections(
   }
 }
 
+function mergePerson(
+  draft: Draft,
+  file: string,
+  raw: unknown,
+  override: boolean,
+  problems: LibraryProblem[],
+) {
+  const parsed = PersonFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...zodProblems(file, parsed.error, raw));
+    return;
+  }
+  for (const [i, rawQuestion] of parsed.data.questions.entries()) {
+    const parsedQuestion = CaringSchema.safeParse(rawQuestion);
+    if (!parsedQuestion.success) {
+      problems.push(...zodProblems(file, parsedQuestion.error, rawQuestion, `questions.${i}`));
+      continue;
+    }
+    const q = parsedQuestion.data;
+    if (!q.id.startsWith("person."))
+      problems.push({ file, id: q.id, reason: 'id must start with "person."' });
+    if (q.disabled) {
+      if (!draft.person.delete(q.id))
+        problems.push({ file, id: q.id, reason: "disables a question that does not exist" });
+      continue;
+    }
+    if (!q.text) {
+      problems.push({ file, id: q.id, reason: "a caring question needs text" });
+      continue;
+    }
+    if (!claimId(draft, file, q.id, problems, override && draft.person.has(q.id))) continue;
+    checkText(file, q.id, q.text, problems);
+    // A caring question takes nothing about a deal for granted: it is asked whatever the deal.
+    checkDeclared(file, q.id, q.text, [], problems);
+    const kinds: PersonKind[] = [];
+    for (const k of q.for ?? PERSON_KINDS) {
+      if (isPersonKind(k)) kinds.push(k);
+      else
+        problems.push({
+          file,
+          id: q.id,
+          reason: `unknown reading "${k}" in for (known: ${PERSON_KINDS.join(", ")})`,
+        });
+    }
+    draft.person.set(q.id, { id: q.id, text: q.text, kinds });
+  }
+}
+
 function mergeDir(draft: Draft, dir: string, override: boolean, problems: LibraryProblem[]): void {
   const themesDir = join(dir, "themes");
   if (existsSync(themesDir)) {
@@ -381,6 +449,12 @@ function mergeDir(draft: Draft, dir: string, override: boolean, problems: Librar
     const raw = readYaml(file, problems);
     if (raw !== undefined) mergeReflections(draft, file, raw, override, problems);
   }
+  for (const name of ["person.yml", "person.yaml"]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    const raw = readYaml(file, problems);
+    if (raw !== undefined) mergePerson(draft, file, raw, override, problems);
+  }
 }
 
 /**
@@ -393,7 +467,7 @@ export function readLibrary(
   overrideDir?: string,
 ): { library: Library; problems: LibraryProblem[] } {
   const problems: LibraryProblem[] = [];
-  const draft: Draft = { themes: new Map(), reflections: new Map(), origin: new Map() };
+  const draft: Draft = { themes: new Map(), reflections: new Map(), person: new Map(), origin: new Map() };
   if (!existsSync(builtInDir))
     problems.push({ file: builtInDir, id: "(dir)", reason: "library directory not found" });
   else mergeDir(draft, builtInDir, false, problems);
@@ -413,6 +487,12 @@ export function readLibrary(
     else if (def.questions.length === 0)
       problems.push({ file: builtInDir, id: theme, reason: "theme has no questions" });
   }
+  if (draft.person.size === 0)
+    problems.push({
+      file: join(builtInDir, "person.yml"),
+      id: "(file)",
+      reason: "no caring questions: a rep who writes about themselves would get deal questions",
+    });
   const questions = new Map<string, Question | FollowUp>();
   for (const def of draft.themes.values()) {
     for (const q of def.questions) {
@@ -421,7 +501,12 @@ export function readLibrary(
     }
   }
   return {
-    library: { themes: draft.themes, questions, reflections: [...draft.reflections.values()] },
+    library: {
+      themes: draft.themes,
+      questions,
+      reflections: [...draft.reflections.values()],
+      person: [...draft.person.values()],
+    },
     problems,
   };
 }

@@ -190,7 +190,14 @@ export class NudgeSender {
           stage: p.stage && isStage(p.stage) ? p.stage : undefined,
           deal: p.deal,
         },
-        options: { history, user: userId, focusThemes: p.trigger.themes.filter(isTheme) },
+        // A nudge is about a deal change; the CRM note in it is not the rep talking to the coach, so no
+        // person reading here, and nothing about the person ever becomes a nudge (docs/person.md).
+        options: {
+          history,
+          user: userId,
+          focusThemes: p.trigger.themes.filter(isTheme),
+          readPerson: false,
+        },
         teamId: nudge.teamId,
       },
       this.deps.coachPatienceMs,

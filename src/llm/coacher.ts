@@ -1,7 +1,6 @@
-import { type CoachResult, coach } from "../coaching/coach.js";
+import { type CoachOptions, type CoachResult, coach } from "../coaching/coach.js";
 import type { Situation } from "../coaching/deal.js";
 import type { Library } from "../coaching/library.js";
-import type { SelectOptions } from "../coaching/select.js";
 import { chooseWeeklyPrompt, type WeeklyPrompt, type WeeklyPromptInput } from "../reflection/prompt.js";
 
 // The one path every surface (slash command, mention, DM, "Go deeper"/"Another angle", deal nudge, weekly
@@ -12,7 +11,7 @@ import { chooseWeeklyPrompt, type WeeklyPrompt, type WeeklyPromptInput } from ".
 
 export interface CoachCall {
   situation: Situation;
-  options?: SelectOptions;
+  options?: CoachOptions;
   /** Workspace whose daily token budget a model call spends (LLM_DAILY_TOKEN_CAP). */
   teamId: string;
 }

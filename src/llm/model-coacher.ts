@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type OpenAI from "openai";
 import { type CoachResult, coach } from "../coaching/coach.js";
 import type { Library } from "../coaching/library.js";
+import { isTheme } from "../coaching/taxonomy.js";
 import type { Logger } from "../logger.js";
 import {
   chooseWeeklyPrompt,
@@ -122,6 +123,9 @@ export function modelCoacher(options: ModelCoacherOptions): Coacher {
     async coach({ situation, options: select, teamId }: CoachCall): Promise<CoachResult> {
       const started = performance.now();
       const fromLibrary = coach(library, situation, select);
+      // A rep writing about themselves gets the library's caring questions, and their words never leave
+      // for a model (docs/person.md).
+      if (fromLibrary.person) return fromLibrary;
       const { candidates } = candidatesFor(library, situation, select);
       const base = { surface: "coach" as const, picksUsed: 0, picksFailed: 0 };
       if (candidates.length === 0) {
@@ -156,7 +160,8 @@ export function modelCoacher(options: ModelCoacherOptions): Coacher {
         picksUsed: checked.used,
         picksFailed: checked.failed,
       });
-      const picked = [...new Set(checked.questions.map((q) => q.theme))];
+      // Candidates are deal questions (a person reading never gets here), so every theme is a deal theme.
+      const picked = [...new Set(checked.questions.map((q) => q.theme).filter(isTheme))];
       return {
         ...fromLibrary,
         questions: checked.questions,

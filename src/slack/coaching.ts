@@ -5,7 +5,7 @@ import { INPUT_LIMITS } from "../coaching/input-limits.js";
 import type { Stage, Theme } from "../coaching/taxonomy.js";
 import { coachSteadily, type Trouble } from "../llm/steady.js";
 import { DEFAULT_SETTINGS, type Surface, type UserKey } from "../store/types.js";
-import { coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
+import { caringReplyBlocks, coachReplyBlocks, type Rendered } from "./blocks/coach-reply.js";
 import { homeView, MAX_LINK_REQUESTS } from "./blocks/home.js";
 import { LIBRARY_NOTE } from "./blocks/thinking.js";
 import { isWorkspaceAdmin } from "./people.js";
@@ -78,6 +78,9 @@ export async function coachAndRecord(
       "coacher failed; the library answered",
     );
   }
+  // About the rep, not a deal: not recorded as asked, so never in Home's counts, the question history or
+  // a forget report's tallies; rendered without the buttons that would record (docs/person.md).
+  if (coached.person) return { result: coached, rendered: caringReplyBlocks(coached) };
   const result = req.lead ? { ...coached, questions: [...req.lead, ...coached.questions] } : coached;
   await store.recordAsked(
     req.key,

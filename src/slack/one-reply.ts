@@ -15,6 +15,8 @@ export interface Held {
   replace(m: Rendered): Promise<unknown>;
   /** When replacing failed: the reply posted once, and the placeholder taken away (in a safe order). */
   instead(m: Rendered): Promise<unknown>;
+  /** The placeholder taken away, when the reply went somewhere else (privately: docs/person.md). */
+  withdraw(): Promise<unknown>;
 }
 
 /** How one surface answers: post a message, and (where Slack lets a message be replaced) hold a place. */
@@ -70,6 +72,19 @@ export class OneReply {
       await held.instead(m);
     }
   };
+
+  /**
+   * The reply goes somewhere only the rep sees (caring questions in a shared channel, docs/person.md):
+   * sent there first, then the public placeholder, if one was shown, taken away.
+   */
+  readonly elsewhere = async (send: () => Promise<unknown>): Promise<void> => {
+    const held = await this.held;
+    this.held = undefined;
+    await send();
+    await held?.withdraw().catch((err: unknown) => {
+      this.logger.warn({ err: errorSummary(err), requestId: this.requestId }, "placeholder not deleted");
+    });
+  };
 }
 
 /** The Web API calls a thread reply needs (a WebClient has them; tests may give less). */
@@ -114,6 +129,7 @@ export function threadWay(
             logger.warn({ err: errorSummary(err) }, "placeholder not deleted");
           });
         },
+        withdraw: () => client.chat.delete(at),
       };
     },
   };
@@ -162,6 +178,7 @@ export function responseUrlWay(
           });
           await post(m);
         },
+        withdraw: () => toResponseUrl(url, { delete_original: true }),
       };
     },
   };

@@ -67,6 +67,23 @@ export async function answerOnceInThread(
   await kindly(services.logger, requestId, what, () => work(reply, threadTs), reply.send);
 }
 
+/**
+ * Caring questions to a rep who wrote about themselves in a channel (docs/person.md): only they see
+ * them, in the thread of their message; the channel sees nothing.
+ */
+export function postPrivatelyInThread(
+  client: { chat: { postEphemeral(args: never): Promise<unknown> } },
+  where: { channel: string; user: string; threadTs: string },
+  message: Rendered,
+): Promise<unknown> {
+  return client.chat.postEphemeral({
+    channel: where.channel,
+    user: where.user,
+    thread_ts: where.threadTs,
+    ...message,
+  } as never);
+}
+
 /** A busy reply gives up after this long: a stalled response_url must not hold a busy-reply slot for ever. */
 export const BUSY_REPLY_TIMEOUT_MS = 10_000;
 

@@ -55,6 +55,35 @@ describe("deal-coach ask", () => {
       expect(Object.keys(q)).toEqual(expect.arrayContaining(["id", "theme", "text"]));
   });
 
+  it("answers a rep writing about themselves with caring questions, marked person: true (docs/person.md)", async () => {
+    const run = await runCli(["ask", "--json", "--stage", "negotiation", "I'm burned out and want to quit"]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.person).toBe(true);
+    expect(result.themes).toEqual([]);
+    expect(result.stage).toBeNull();
+    expect(result.questions.length).toBeGreaterThanOrEqual(1);
+    expect(result.questions.length).toBeLessThanOrEqual(2);
+    for (const q of result.questions) expect(q.theme).toBe("person");
+    const deal = JSON.parse((await runCli(["ask", "--json", "budget is frozen until Q2"])).stdout);
+    expect(deal.person).toBe(false);
+    const explained = await runCli(["ask", "--explain", "my dad passed away last week"]);
+    expect(explained.stdout).toMatch(/about the person/);
+    expect(explained.stdout).not.toMatch(/signals:/);
+  });
+
+  it("checks an organisation's caring questions like its other questions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "deal-coach-cli-"));
+    mkdirSync(join(dir, "themes"));
+    writeFileSync(
+      join(dir, "person.yml"),
+      "questions:\n  - id: person.referral\n    text: Have you thought about seeing a therapist?\n",
+    );
+    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/person\.yml: person\.referral: guard rejects/);
+  });
+
   it("--jsonl answers line by line, in order, with an error line in place of a bad one", async () => {
     const input = [
       JSON.stringify({ text: "budget is frozen until Q2", user: "U1" }),
@@ -119,7 +148,7 @@ describe("deal-coach library check and help", () => {
   it("passes on the built-in library", async () => {
     const run = await runCli(["library", "check"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/library ok: 16 themes, \d+ questions/);
+    expect(run.stdout).toMatch(/library ok: 16 themes, \d+ questions.*, \d+ caring questions/);
   });
 
   it("fails naming file, id and reason for COACH_LIBRARY_DIR problems", async () => {

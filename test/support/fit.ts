@@ -22,6 +22,8 @@ export interface FitCase {
   situation: Situation;
   themes: readonly Theme[];
   premises: readonly Premise[];
+  /** Labelled as about the seller as a person: caring questions (theme "person") fit it first. */
+  person?: boolean;
 }
 
 export type { AskedQuestion, FitScore, Violation } from "../../src/coaching/fit-score.js";
@@ -40,7 +42,13 @@ export function realPostCases(posts: readonly RealPost[], labels: readonly PostL
   return labels.map((l) => {
     const t = text.get(l.id);
     if (t === undefined) throw new Error(`no post with id ${l.id}`);
-    return { id: l.id, situation: { text: clipFor("situation", t) }, themes: l.themes, premises: l.premises };
+    return {
+      id: l.id,
+      situation: { text: clipFor("situation", t) },
+      themes: l.themes,
+      premises: l.premises,
+      person: l.person,
+    };
   });
 }
 

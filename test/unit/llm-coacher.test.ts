@@ -365,6 +365,17 @@ describe("privacy", () => {
     });
   });
 
+  it("a rep writing about themselves gets the library's caring questions, and no request is made", async () => {
+    const { coacher: c } = coacher();
+    const result = await c.coach(
+      call({ text: "Honestly I'm burned out and I want to quit. Globex went quiet again." }),
+    );
+    expect(result.person).toBe(true);
+    expect(result.source).toBe("library");
+    expect(result.questions.every((q) => q.theme === "person")).toBe(true);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it("REDACT_PII=off sends the text as written", async () => {
     const { coacher: c } = coacher({ redactPii: false });
     await c.coach(call({ text: "Globex went quiet, write to kim@globex.test" }));

@@ -55,7 +55,12 @@ const trigger = (key: string): Trigger => ({
   summary: "Acme moved to negotiation",
 });
 
-async function addNudge(key: string, userId = "U1", where: { channel?: string; threadTs?: string } = {}) {
+async function addNudge(
+  key: string,
+  userId = "U1",
+  where: { channel?: string; threadTs?: string } = {},
+  situation = "Acme moved to negotiation",
+) {
   await store.deals.addNudge({
     teamId: "T1",
     userId,
@@ -66,7 +71,7 @@ async function addNudge(key: string, userId = "U1", where: { channel?: string; t
     payload: {
       trigger: trigger(key),
       dealName: "Acme",
-      situation: "Acme moved to negotiation",
+      situation,
       stage: "negotiation",
       ...where,
     },
@@ -108,6 +113,19 @@ describe("nudge sender", () => {
     );
     for (const s of sections) expect(checkReply(s.text?.text ?? "").ok).toBe(true);
     expect(await store.userStats({ teamId: "T1", userId: "U1" })).toMatchObject({ asked: sections.length });
+  });
+
+  it("never turns words about the person in a CRM note into a caring nudge: deal questions only (docs/person.md)", async () => {
+    await addNudge("p", "U1", {}, "Acme moved to negotiation\nNote: I'm burned out, I want to quit");
+    expect(await sender.sendDue()).toBe(1);
+    const sections = ((posts[0]?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>)
+      .filter((b) => b.type === "section")
+      .map((b) => b.text?.text ?? "");
+    const caring = new Set(library.person.map((q) => q.text));
+    expect(sections.some((t) => caring.has(t))).toBe(false);
+    const asked = await store.recentQuestionIds({ teamId: "T1", userId: "U1" });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.some((id) => id.startsWith("person."))).toBe(false);
   });
 
   it("defers a nudge in the user's quiet hours to when they end, in their timezone", async () => {

@@ -41,6 +41,7 @@ function builtInFiles(): string[] {
       .sort()
       .map((name) => join(themes, name)),
     join(BUILT_IN_LIBRARY_DIR, "reflections.yml"),
+    join(BUILT_IN_LIBRARY_DIR, "person.yml"),
   ];
 }
 

@@ -74,6 +74,21 @@ export function coachReplyBlocks(
   };
 }
 
+/**
+ * The reply to a rep who wrote about themselves (docs/person.md): the caring questions and nothing else.
+ * No Go deeper, Helpful, Another angle or Reflect: each of those would record or count something, and
+ * none of this is recorded or counted.
+ */
+export function caringReplyBlocks(result: Pick<CoachResult, "questions">): Rendered {
+  const blocks: Block[] = result.questions.map((q, i) =>
+    section(escapeMrkdwn(q.text), { block_id: clip(`q_${i}_${q.id}`, LIMITS.blockId) }),
+  );
+  blocks.push(
+    context(["No deal questions this time. This stays between us: nothing here is kept or counted."]),
+  );
+  return { text: result.questions.map((q) => q.text).join("\n"), blocks };
+}
+
 /** One follow-up question ("Go deeper"), with the same per-question buttons. */
 export function followUpBlocks(question: { id: string; text: string; theme: string }): Rendered {
   return coachReplyBlocks({

@@ -218,9 +218,15 @@ export function coachCommand(services: Services) {
           } as never);
         }
         reply.thinking();
-        const { rendered } = await coachAndRecord(services, { key, text, surface: "command", requestId });
+        const { result, rendered } = await coachAndRecord(services, {
+          key,
+          text,
+          surface: "command",
+          requestId,
+        });
         await reply.send(rendered);
-        await inviteOnce(services, client, key);
+        // Not the moment to offer a weekly routine to a rep writing about themselves (docs/person.md).
+        if (!result.person) await inviteOnce(services, client, key);
         services.logger.info(
           { requestId, team: key.teamId, user: key.userId, surface: "command" },
           "coached",

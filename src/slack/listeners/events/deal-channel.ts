@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { linkedDealFields } from "../../../deals/deal-links.js";
 import { coachAndRecord } from "../../coaching.js";
 import { stripMention } from "../../mentions.js";
-import { answerOnceInThread } from "../../reply.js";
+import { answerOnceInThread, postPrivatelyInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // A deal channel: every top-level message, including a CRM integration's bot posts, is read as a deal
@@ -74,7 +74,7 @@ export async function handleDealChannelMessage(
           return undefined;
         },
       );
-      const { rendered } = await coachAndRecord(services, {
+      const { result, rendered } = await coachAndRecord(services, {
         key: { teamId: input.teamId, userId },
         text,
         deal,
@@ -82,6 +82,18 @@ export async function handleDealChannelMessage(
         requestId: input.requestId,
         threadKey: `${m.channel}:${m.ts}`,
       });
+      if (result.person) {
+        // A rep writing about themselves in a shared deal channel: caring questions for their eyes only,
+        // nothing recorded (coachAndRecord), nothing logged, no deal reply (docs/person.md). A bot's
+        // post has no one to ask; a "thinking" placeholder shown in the thread is taken away.
+        const user = m.user;
+        if (user)
+          await reply.elsewhere(() =>
+            postPrivatelyInThread(client, { channel: m.channel, user, threadTs: m.ts }, rendered),
+          );
+        else await reply.elsewhere(async () => undefined);
+        return;
+      }
       await reply.send(rendered);
       services.logger.info(
         {

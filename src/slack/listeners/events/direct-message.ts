@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { CoachQuestion } from "../../../coaching/coach.js";
+import { aboutThePerson } from "../../../coaching/person.js";
 import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
 import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
@@ -33,7 +34,8 @@ export async function handleDirectMessage(
       reply.thinking();
       const threadKey = `${input.channel}:${threadTs}`;
       let lead: CoachQuestion | undefined;
-      if (input.threadTs) {
+      // A reply about the rep themselves is not a cue to go deeper on a deal question (docs/person.md).
+      if (input.threadTs && !aboutThePerson(input.text)) {
         // Going deeper: a follow-up on the most recent question in this thread that still has one.
         for (const id of await services.store.recentQuestionIds(key, { threadKey })) {
           lead = await deeperAndRecord(services, key, id, "dm", threadKey);

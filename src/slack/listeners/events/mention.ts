@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { notice } from "../../blocks/messages.js";
 import { coachAndRecord } from "../../coaching.js";
 import { stripMention } from "../../mentions.js";
-import { answerOnceInThread } from "../../reply.js";
+import { answerOnceInThread, postPrivatelyInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 
 // "@Deal Coach ..." in a channel or thread: reply in the thread, once per message. Slack delivers the same
@@ -58,14 +58,19 @@ export async function handleMention(
       }
       reply.thinking();
       const key = { teamId: input.teamId, userId: input.user };
-      const { rendered } = await coachAndRecord(services, {
+      const { result, rendered } = await coachAndRecord(services, {
         key,
         text,
         surface: "mention",
         requestId: input.requestId,
         threadKey: `${input.channel}:${threadTs}`,
       });
-      await reply.send(rendered);
+      // About the rep themselves: in a channel, only they see the caring questions (docs/person.md).
+      if (result.person)
+        await reply.elsewhere(() =>
+          postPrivatelyInThread(client, { channel: input.channel, user: input.user, threadTs }, rendered),
+        );
+      else await reply.send(rendered);
       services.logger.info(
         { requestId: input.requestId, team: key.teamId, user: key.userId, surface: "mention" },
         "coached",
