@@ -470,8 +470,10 @@ const APPENDED_CHOICE = /^(?:[^\s?]+\s+){0,3}or(?:\s+[^\s?]+){1,3}\s*\?$/;
 // who decides?", "A pilot makes sense, but who signs?".
 const SUBORDINATE_START =
   /^(?:if|when|whenever|where|wherever|once|since|as|given|while|after|before|until|unless|although|though|because|each time|every time|the moment|now that|what|how|why|who|which)\b/;
+// "'s" is a verb after a pronoun ("that's fine, so who…") but a possessive after a noun ("In the
+// customer's own words, what…"), which fronts a question without stating anything.
 const FINITE_VERB =
-  /(?<!\bto\s)\b(?:is|are|was|were|'s|'re|can|could|will|would|should|might|must|may|shall|do|does|did|has|have|had|makes|made|seems|sounds|looks|works|helps|means)\b/;
+  /(?<!\bto\s)\b(?:is|are|was|were|can|could|will|would|should|might|must|may|shall|do|does|did|has|have|had|makes|made|seems|sounds|looks|works|helps|means)\b|\b(?:it|that|this|there|here|he|she|everything|nothing|something)'s\b|'s (?:the|a|an|not|just|too|so|still|already|really)\b|\w're\b/;
 
 function firstWord(text: string): string {
   return (text.match(/^[a-z']+/)?.[0] ?? "").replace(/^'+|(?<!')'+$/g, "");

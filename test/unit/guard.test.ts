@@ -304,6 +304,8 @@ const MODEL_EVASIONS: Array<[GuardReason, string[]]> = [
       "That could work, but who decides?",
       "A pilot makes sense, so who signs?",
       "A pilot might help, what do you think?",
+      "That's a fair point, so who decides?",
+      "The real blocker's the COO, so who else matters?",
     ],
   ],
 ];
@@ -322,6 +324,9 @@ const MODEL_OPEN = [
   "When you called them, what did they say?",
   "What happens for Globex if this waits until next year?",
   "How do they talk about the value of solving this, in their own language?",
+  // A possessive is not a verb: nothing is stated in front of the question.
+  "In the customer's own words, what are they trying to get done?",
+  "From Globex's side, what would change if this waited?",
 ];
 
 describe("guard: model-style evasions", () => {
