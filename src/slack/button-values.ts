@@ -126,8 +126,8 @@ export const weeklyAnswerMetadata = codec<WeeklyAnswerMetadata>(
   }),
   z
     .object({
-      p: z.string().nullable().optional(),
-      w: z.string().nullable().optional(),
+      p: z.string().nullable(),
+      w: z.string().nullable(),
       q: z.string().optional(),
     })
     .transform((v) => ({ prompt: v.p ?? null, week: v.w ?? null, question: v.q ?? "" })),
