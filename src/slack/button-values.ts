@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { clip, LIMITS } from "./blocks/limits.js";
 
-// What a button (or a modal's private_metadata) carries back to us, in one place: a zod schema with named
-// fields for each kind, encode for the builders and decode for the listeners. Slack echoes the value
-// untouched, so anything may come back: a value from an older version of the message (one-letter keys,
-// still accepted so buttons already in Slack keep working), or a forged payload. decode never throws; it
-// answers undefined and the listener says kindly that the button is out of date.
+// What a button (or a modal's private_metadata) carries back to us, in one place (docs/block-kit.md): a
+// zod schema with named fields for each kind, encode for the builders and decode for the listeners. Slack
+// echoes the value untouched, so anything may come back: a value from an older version of the message
+// (one-letter keys, still accepted so buttons already in Slack keep working), or a forged payload. decode
+// never throws; it answers undefined and the listener says kindly that the button is out of date.
 //
 // Slack rejects a whole message whose button value is over 2000 characters (private_metadata: 3000), and
 // clipping JSON would leave it unreadable, so encode fits the value instead: the one free-text field

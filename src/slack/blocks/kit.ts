@@ -3,7 +3,7 @@ import { clip, LIMITS } from "./limits.js";
 
 // Small typed constructors for the few Block Kit elements the app uses; each clips to Slack's limits.
 // The types are Slack's own (@slack/types, through Bolt), so the compiler checks every block and view the
-// builders return against what Slack accepts.
+// builders return against what Slack accepts (docs/block-kit.md).
 
 /** A block the app renders: one of Slack's known block types. */
 export type Block = types.KnownBlock;

@@ -4,7 +4,7 @@ import { actions, type Block, button, context, plain, section } from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
 import type { View } from "./modals.js";
 
-// The weekly reflection's Slack messages (issue 7, items 1, 3 and 4): the prompt with its buttons, the
+// The weekly reflection's Slack messages: the prompt with its buttons, the
 // answer modal, the "keep them coming?" question after 3 unanswered weeks, and the one invitation. Pure.
 // Everything asked is a question that passes the guard; facts (deal names, the previous answer, what a
 // button does) go in context blocks. The notification text is the question alone: a DM preview can show
