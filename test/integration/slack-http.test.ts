@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReply } from "../../src/coaching/guard.js";
+import { WEEKLY_ACTION } from "../../src/slack/blocks/weekly.js";
 import { ACTION, NUDGE_ACTION, VIEW } from "../../src/slack/ids.js";
 import { eventually, type Harness, SECRET, startHarness } from "../support/app-harness.js";
 import { postToApp } from "../support/fake-slack.js";
@@ -230,6 +231,7 @@ describe("buttons and modals", () => {
       [JSON.stringify({ situation: 42, stage: null, shownThemes: [] }), ACTION.anotherAngle],
       [JSON.stringify({ source: "salesforce", dealId: "D-1" }), NUDGE_ACTION.snooze],
       [JSON.stringify({ e: "ann@acme.test" }), NUDGE_ACTION.mute],
+      ["", WEEKLY_ACTION.skip],
     ] as const) {
       const reply = await click(value, action);
       expect(reply.text, value).toMatch(/^That button is from an older version of this message/);
