@@ -3,6 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { SlackClients } from "./clients.js";
 import type { ConnectionEvents } from "./connection.js";
+import type { DealCoachApp, RequestContext } from "./context.js";
 import { databaseInstallationStore } from "./installation-store.js";
 import { libraryLogger } from "./library-logger.js";
 import { register as registerActions } from "./listeners/actions/index.js";
@@ -44,7 +45,7 @@ export const BOT_EVENTS = [
 ];
 
 export interface SlackApp {
-  app: App;
+  app: DealCoachApp;
   mode: Config["slack"]["mode"];
   /** Node request handler for /slack/* paths in HTTP modes; undefined in Socket Mode. */
   handleHttp?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
@@ -79,7 +80,7 @@ export function buildSlackApp(
     options.identity?.botId && options.identity.botUserId
       ? { botId: options.identity.botId, botUserId: options.identity.botUserId }
       : {};
-  let app: App;
+  let app: DealCoachApp;
   let receiver: HTTPReceiver | undefined;
   let socketReceiver: SocketModeReceiver | undefined;
   if (s.mode === "socket") {
@@ -90,7 +91,13 @@ export function buildSlackApp(
       // Socket Mode's apps.connections.open goes through the installer's client options.
       installerOptions: { clientOptions },
     });
-    app = new App({ token: s.botToken, receiver: socketReceiver, logger, clientOptions, ...identity });
+    app = new App<RequestContext>({
+      token: s.botToken,
+      receiver: socketReceiver,
+      logger,
+      clientOptions,
+      ...identity,
+    });
   } else {
     const oauth =
       s.mode === "oauth"
@@ -109,7 +116,7 @@ export function buildSlackApp(
     // the InstallProvider's own authorize, which would refresh on its own. Bolt reads the installer's
     // authorize when the App is built, so it is swapped here, before.
     if (receiver.installer && clients.authorize) receiver.installer.authorize = clients.authorize;
-    app = new App({
+    app = new App<RequestContext>({
       receiver,
       logger,
       clientOptions,

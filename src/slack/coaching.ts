@@ -151,6 +151,6 @@ export async function publishHome(services: Services, client: WebClient, key: Us
       tz: user?.tz ?? null,
       nudgesDefaultOn,
       admin: adminInput,
-    }) as never,
+    }),
   });
 }

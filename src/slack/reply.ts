@@ -1,4 +1,5 @@
 import type { RespondFn, SayFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../logger.js";
 import { BUSY, type Rendered, SORRY } from "./blocks/messages.js";
 import { type ChatClient, OneReply, threadWay } from "./one-reply.js";
@@ -34,9 +35,8 @@ export function errorSummary(err: unknown): { message: string; code?: string; st
 }
 
 export const ephemeral = (respond: RespondFn) => (m: Rendered) =>
-  respond({ response_type: "ephemeral", ...m } as never);
-export const inThread = (say: SayFn, threadTs: string) => (m: Rendered) =>
-  say({ ...m, thread_ts: threadTs } as never);
+  respond({ response_type: "ephemeral", ...m });
+export const inThread = (say: SayFn, threadTs: string) => (m: Rendered) => say({ ...m, thread_ts: threadTs });
 
 /**
  * Answers a channel or DM message once, in its thread: Slack may deliver one post several times (retries,
@@ -113,11 +113,10 @@ export function busyEphemeral(
  * a user id as `channel` is their DM). Holds channel and timestamps only.
  */
 export function busyInThread(
-  client: { chat: { postMessage(args: never): Promise<unknown> } },
+  client: { chat: Pick<WebClient["chat"], "postMessage"> },
   channel: string,
   threadTs?: string,
   message: Rendered = BUSY,
 ): () => Promise<unknown> {
-  return () =>
-    client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...message } as never);
+  return () => client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...message });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReply } from "../../src/coaching/guard.js";
-import { ACTION, VIEW } from "../../src/slack/ids.js";
+import { WEEKLY_ACTION } from "../../src/slack/blocks/weekly.js";
+import { ACTION, NUDGE_ACTION, VIEW } from "../../src/slack/ids.js";
 import { eventually, type Harness, SECRET, startHarness } from "../support/app-harness.js";
 import { postToApp } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
@@ -202,7 +203,7 @@ describe("buttons and modals", () => {
   it("Another angle asks from themes not shown yet", async () => {
     const blocks = await coachReply("U_ANGLE", "they loved the demo and nobody pushed back on price");
     const value = buttonValue(blocks, ACTION.anotherAngle);
-    const shown = JSON.parse(value).x as string[];
+    const shown = JSON.parse(value).shownThemes as string[];
     const post = await h.actionReply(
       blockActions({
         action_id: ACTION.anotherAngle,
@@ -215,6 +216,27 @@ describe("buttons and modals", () => {
     const text = JSON.stringify(post.blocks);
     for (const theme of shown) expect(text).not.toContain(`Coaching on: ${theme.replace(/_/g, " ")}`);
     expect(questionsIn(post.blocks).length).toBeGreaterThan(0);
+  });
+
+  it("Another angle from an older message (one-letter value) still coaches; an unreadable one is told kindly", async () => {
+    const click = (value: string, action_id: string = ACTION.anotherAngle) =>
+      h.actionReply(blockActions({ action_id, value, user: "U_OLD", message: null, container: ephemeral }));
+    const old = await click(
+      JSON.stringify({ s: "they loved the demo and nobody pushed back on price", g: null, x: ["budget"] }),
+    );
+    expect(questionsIn(old.blocks).length).toBeGreaterThan(0);
+    expect(JSON.stringify(old.blocks)).not.toContain("Coaching on: budget");
+    for (const [value, action] of [
+      ["{not json", ACTION.anotherAngle],
+      [JSON.stringify({ situation: 42, stage: null, shownThemes: [] }), ACTION.anotherAngle],
+      [JSON.stringify({ source: "salesforce", dealId: "D-1" }), NUDGE_ACTION.snooze],
+      [JSON.stringify({ e: "ann@acme.test" }), NUDGE_ACTION.mute],
+      ["", WEEKLY_ACTION.skip],
+    ] as const) {
+      const reply = await click(value, action);
+      expect(reply.text, value).toMatch(/^That button is from an older version of this message/);
+      expect(questionsIn(reply.blocks ?? [])).toEqual([]);
+    }
   });
 
   it("Go deeper returns a follow-up on that question, then says when there is none", async () => {

@@ -61,13 +61,17 @@ describe("coach reply blocks", () => {
               type: "button",
               text: { type: "plain_text", text: "Another angle", emoji: true },
               action_id: ACTION.anotherAngle,
-              value: JSON.stringify({ s: "they loved it", g: "solution", x: ["absence_of_no"] }),
+              value: JSON.stringify({
+                situation: "they loved it",
+                stage: "solution",
+                shownThemes: ["absence_of_no"],
+              }),
             },
             {
               type: "button",
               text: { type: "plain_text", text: "Reflect", emoji: true },
               action_id: ACTION.reflect,
-              value: JSON.stringify({ q: ["absence_of_no.pushback"] }),
+              value: JSON.stringify({ questions: ["absence_of_no.pushback"] }),
               style: "primary",
             },
           ],
@@ -89,7 +93,7 @@ describe("coach reply blocks", () => {
     expect(JSON.stringify(rendered.blocks[0])).toContain("What did &lt;@U1&gt; &amp; co mean?");
     const angle = (rendered.blocks[2] as { elements: { value: string }[] }).elements[0]?.value ?? "";
     expect(angle.length).toBeLessThanOrEqual(LIMITS.buttonValue);
-    expect(JSON.parse(angle).s.length).toBeLessThanOrEqual(1200);
+    expect(JSON.parse(angle).situation.length).toBeLessThanOrEqual(1200);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { homeView, type LinkRequestValue, MAX_LINK_REQUESTS } from "../../src/slack/blocks/home.js";
+import { homeView, MAX_LINK_REQUESTS } from "../../src/slack/blocks/home.js";
+import { linkRequestValue } from "../../src/slack/button-values.js";
 import { ACTION } from "../../src/slack/ids.js";
 import { DEFAULT_SETTINGS } from "../../src/store/types.js";
 
@@ -40,12 +41,12 @@ describe("link requests in the admin's Home", () => {
     const buttons = blocks.filter((b) => b.type === "actions").flatMap((b) => b.elements ?? []);
     const decisions = buttons
       .filter((e) => e.action_id === ACTION.linkApprove || e.action_id === ACTION.linkDecline)
-      .map((e) => [e.action_id, JSON.parse(String(e.value)) as LinkRequestValue]);
+      .map((e) => [e.action_id, linkRequestValue.decode(String(e.value))]);
     expect(decisions).toEqual([
-      [ACTION.linkApprove, { e: "a&b@acme.test", u: "U1" }],
-      [ACTION.linkDecline, { e: "a&b@acme.test", u: "U1" }],
-      [ACTION.linkApprove, { e: "c@acme.test", u: "U2" }],
-      [ACTION.linkDecline, { e: "c@acme.test", u: "U2" }],
+      [ACTION.linkApprove, { email: "a&b@acme.test", userId: "U1" }],
+      [ACTION.linkDecline, { email: "a&b@acme.test", userId: "U1" }],
+      [ACTION.linkApprove, { email: "c@acme.test", userId: "U2" }],
+      [ACTION.linkDecline, { email: "c@acme.test", userId: "U2" }],
     ]);
   });
 

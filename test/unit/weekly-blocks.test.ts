@@ -6,7 +6,6 @@ import {
   invitationQuestion,
   KEEP_GOING_QUESTION,
   keepGoingMessage,
-  parseWeeklyButtonValue,
   WEEKLY_ACTION,
   WEEKLY_EVENT_TYPE,
   WEEKLY_INPUT,
@@ -15,6 +14,7 @@ import {
   weeklyInvitation,
   weeklyPromptMessage,
 } from "../../src/slack/blocks/weekly.js";
+import { weeklyValue } from "../../src/slack/button-values.js";
 import { library } from "../support/library.js";
 
 type Json = Record<string, unknown>;
@@ -31,13 +31,13 @@ function texts(node: unknown, out: Array<{ type: string; text: string }> = []) {
   return out;
 }
 
-function buttons(blocks: Json[]): Json[] {
-  return blocks.filter((b) => b.type === "actions").flatMap((b) => b.elements as Json[]);
+function buttons(blocks: readonly object[]): Json[] {
+  return (blocks as Json[]).filter((b) => b.type === "actions").flatMap((b) => b.elements as Json[]);
 }
 
 /** Section texts: what the rep reads as the question. */
-function sectionTexts(blocks: Json[]): string[] {
-  return blocks.filter((b) => b.type === "section").map((b) => (b.text as { text: string }).text);
+function sectionTexts(blocks: readonly object[]): string[] {
+  return (blocks as Json[]).filter((b) => b.type === "section").map((b) => (b.text as { text: string }).text);
 }
 
 describe("WEEKLY_ACTION", () => {
@@ -62,7 +62,7 @@ describe("weeklyPromptMessage", () => {
     quoteLead: "Last week you wrote",
     context: "This week: Globex moved; Initech slipped.",
   };
-  const value = '{"p":"week.customer-moved-it","w":"2026-W10"}';
+  const value = '{"prompt":"week.customer-moved-it","week":"2026-W10"}';
 
   it("renders the exact JSON", () => {
     expect(weeklyPromptMessage(prompt, "2026-W10")).toEqual({
@@ -123,7 +123,7 @@ describe("weeklyPromptMessage", () => {
       metadata: { event_type: "deal_coach_weekly_prompt", event_payload: { week: "2026-W10" } },
     });
     expect(WEEKLY_EVENT_TYPE).toBe("deal_coach_weekly_prompt");
-    expect(parseWeeklyButtonValue(value)).toEqual({ p: "week.customer-moved-it", w: "2026-W10" });
+    expect(weeklyValue.decode(value)).toEqual({ prompt: "week.customer-moved-it", week: "2026-W10" });
   });
 
   it("leaves out the quote and the deal line when there are none", () => {
@@ -206,7 +206,7 @@ describe("weeklyAnswerModal", () => {
     expect(view.submit?.text.length ?? 0).toBeLessThanOrEqual(24);
     expect(view.close?.text.length ?? 0).toBeLessThanOrEqual(24);
     expect(view.private_metadata).toBe('{"p":"follow_up.since","w":"2026-W10"}');
-    const input = view.blocks.find((b) => b.type === "input") as Json;
+    const input = view.blocks.find((b) => b.type === "input") as object as Json;
     expect(input.block_id).toBe("weekly_answer");
     expect(input.element).toEqual({
       type: "plain_text_input",
@@ -286,10 +286,10 @@ describe("weeklyInvitation", () => {
   });
 });
 
-describe("parseWeeklyButtonValue", () => {
+describe("weeklyValue.decode", () => {
   it("rejects what is not a weekly button value", () => {
     for (const v of [undefined, "", "keep", "null", "[]", '{"p":1,"w":"x"}', '{"p":"a"}']) {
-      expect(parseWeeklyButtonValue(v)).toBeUndefined();
+      expect(weeklyValue.decode(v)).toBeUndefined();
     }
   });
 });

@@ -1,38 +1,29 @@
-import type { CoachResult } from "../../coaching/coach.js";
+import type { CoachQuestion, CoachResult } from "../../coaching/coach.js";
+import { angleValue, reflectValue } from "../button-values.js";
 import { ACTION } from "../ids.js";
 import { actions, type Block, button, context, section } from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
+import type { Rendered } from "./messages.js";
 
 // The coaching reply: the questions, each with Go deeper and helpful / not helpful, then Another angle and
 // Reflect. Pure: the same result always renders the same JSON.
 
-export interface AnglePayload {
-  /** The situation text, clipped so the button value stays under Slack's 2000 characters. */
-  s: string;
-  /** Stage id or null. */
-  g: string | null;
-  /** Themes already shown. */
-  x: string[];
+/** The "Another angle" button's value (button-values.ts): the situation, its stage, the themes shown. */
+export function anglePayload(text: string, stage: string | null, shown: string[]): string | undefined {
+  return angleValue.encode({ situation: text, stage, shownThemes: shown });
 }
 
-export interface ReflectPayload {
-  /** Question ids the reflection is about. */
-  q: string[];
-}
-
-const MAX_SITUATION_IN_BUTTON = 1200;
-
-export function anglePayload(text: string, stage: string | null, shown: string[]): string {
-  const payload: AnglePayload = { s: clip(text, MAX_SITUATION_IN_BUTTON), g: stage, x: shown };
-  return JSON.stringify(payload);
+/**
+ * The Reflect button's value: the questions' ids. Ids are the library's own and three at most, so this
+ * fits; were it ever not to, the button still opens a reflection, on the fallback question.
+ */
+export function reflectButtonValue(questions: ReadonlyArray<{ id: string }>): string {
+  return reflectValue.encode({ questions: questions.map((q) => q.id) }) ?? "";
 }
 
 export const themeLabel = (theme: string) => theme.replace(/_/g, " ");
 
-export interface Rendered {
-  text: string;
-  blocks: Block[];
-}
+export type { Rendered } from "./messages.js";
 
 /**
  * Renders questions as a message. `situation` feeds "Another angle"; omit it to leave that button out.
@@ -54,16 +45,11 @@ export function coachReplyBlocks(
       ]),
     );
   });
-  const reflect: ReflectPayload = { q: result.questions.map((q) => q.id) };
-  const footer = [button("Reflect", ACTION.reflect, JSON.stringify(reflect), { style: "primary" })];
-  if (situation)
-    footer.unshift(
-      button(
-        "Another angle",
-        ACTION.anotherAngle,
-        anglePayload(situation.text, result.stage, situation.shownThemes),
-      ),
-    );
+  const footer = [
+    button("Reflect", ACTION.reflect, reflectButtonValue(result.questions), { style: "primary" }),
+  ];
+  const angle = situation && anglePayload(situation.text, result.stage, situation.shownThemes);
+  if (angle) footer.unshift(button("Another angle", ACTION.anotherAngle, angle));
   blocks.push(actions("coach_actions", footer));
   const themes = [...new Set(result.questions.map((q) => themeLabel(q.theme)))];
   const coachingOn = `Coaching on: ${themes.join(" · ")}. Your answers stay yours.`;
@@ -90,9 +76,9 @@ export function caringReplyBlocks(result: Pick<CoachResult, "questions">): Rende
 }
 
 /** One follow-up question ("Go deeper"), with the same per-question buttons. */
-export function followUpBlocks(question: { id: string; text: string; theme: string }): Rendered {
+export function followUpBlocks(question: Pick<CoachQuestion, "id" | "text" | "theme">): Rendered {
   return coachReplyBlocks({
-    questions: [{ ...question, theme: question.theme as never, signals: [] }],
+    questions: [{ ...question, signals: [] }],
     stage: null,
   });
 }

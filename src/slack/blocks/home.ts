@@ -1,7 +1,20 @@
 import { nudgeChoice } from "../../deals/nudge-choice.js";
 import type { ReflectionRecord, UserSettings } from "../../store/types.js";
+import { linkRequestValue } from "../button-values.js";
 import { ACTION } from "../ids.js";
-import { actions, type Block, button, context, divider, header, type option, plain, section } from "./kit.js";
+import {
+  actions,
+  type Block,
+  button,
+  context,
+  divider,
+  type HomeView,
+  header,
+  type Option,
+  plain,
+  type StaticSelectElement,
+  section,
+} from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
 import { homeNudgeBlocks } from "./nudge-choice.js";
 import {
@@ -36,12 +49,6 @@ export interface HomeInput {
 /** Requests shown at once (two blocks each); the next ones appear as these are decided. */
 export const MAX_LINK_REQUESTS = 10;
 
-/** What an Approve / Decline button carries: the request it decides. */
-export interface LinkRequestValue {
-  e: string;
-  u: string;
-}
-
 function linkRequestBlocks(requests: NonNullable<NonNullable<HomeInput["admin"]>["linkRequests"]>): Block[] {
   if (requests.length === 0) return [];
   const blocks: Block[] = [
@@ -50,14 +57,16 @@ function linkRequestBlocks(requests: NonNullable<NonNullable<HomeInput["admin"]>
     ),
   ];
   requests.slice(0, MAX_LINK_REQUESTS).forEach((r, i) => {
-    const value = JSON.stringify({ e: r.email, u: r.userId } satisfies LinkRequestValue);
-    blocks.push(
-      section(`<@${r.userId}> asks to link *${escapeMrkdwn(clip(r.email, 254))}*`),
-      actions(`link_request_${i}`, [
-        button("Approve", ACTION.linkApprove, value, { style: "primary" }),
-        button("Decline", ACTION.linkDecline, value, { style: "danger" }),
-      ]),
-    );
+    // An e-mail too long for a button (none is: the store keeps 320 at most) shows without them.
+    const value = linkRequestValue.encode({ email: r.email, userId: r.userId });
+    blocks.push(section(`<@${r.userId}> asks to link *${escapeMrkdwn(clip(r.email, 254))}*`));
+    if (value)
+      blocks.push(
+        actions(`link_request_${i}`, [
+          button("Approve", ACTION.linkApprove, value, { style: "primary" }),
+          button("Decline", ACTION.linkDecline, value, { style: "danger" }),
+        ]),
+      );
   });
   return blocks;
 }
@@ -107,9 +116,9 @@ const REFLECTION_PREVIEW = 600;
 function select(
   actionId: string,
   placeholder: string,
-  options: ReturnType<typeof option>[],
+  options: Option[],
   initial: string,
-): Block {
+): StaticSelectElement {
   return {
     type: "static_select",
     action_id: actionId,
@@ -119,7 +128,7 @@ function select(
   };
 }
 
-export function homeView(input: HomeInput): { type: "home"; blocks: Block[] } {
+export function homeView(input: HomeInput): HomeView & { blocks: Block[] } {
   const { settings, stats } = input;
   const weekly = settings.weekly;
   const blocks: Block[] = [

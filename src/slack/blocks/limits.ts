@@ -1,4 +1,4 @@
-// Slack's Block Kit limits (PLATFORM.md 2.7). Builders clip to them so a long question, a long deal name or
+// Slack's Block Kit limits (docs/block-kit.md). Builders clip to them so a long question, a long deal name or
 // a pasted email can never make Slack reject a message with invalid_blocks.
 
 export const LIMITS = {

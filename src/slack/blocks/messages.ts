@@ -100,6 +100,14 @@ export const BUSY_SETTINGS = notice(
   "Saved your settings. I'm swamped right now, so your weekly schedule isn't updated yet: please save them again in a minute.",
 );
 
+/**
+ * A button whose value can't be read: from an older version of the message, or not one of ours. Said
+ * kindly, with what to do instead (`next`).
+ */
+export function staleButton(next: string): Rendered {
+  return notice(`That button is from an older version of this message, so I can't act on it. ${next}`);
+}
+
 export function feedbackThanks(helpful: boolean): Rendered {
   return notice(
     helpful ? "Thanks, noted that this question helped." : "Thanks, noted. I'll lean on other questions.",

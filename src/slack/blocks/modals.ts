@@ -2,21 +2,29 @@ import { STAGES } from "../../coaching/taxonomy.js";
 import type { UserSettings } from "../../store/types.js";
 import { INPUT, VIEW } from "../ids.js";
 import { themeLabel } from "./coach-reply.js";
-import { type Block, context, option, plain, section } from "./kit.js";
+import {
+  type Block,
+  context,
+  type InputBlock,
+  type ModalView,
+  type Option,
+  option,
+  plain,
+  type StaticSelectElement,
+  section,
+} from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
 import { dayOptions, quietOptions, quietValue, timeOptions } from "./settings-options.js";
 
 // Modals: the situation form (/coach alone), Reflect, and settings. Titles are at most 24 characters.
 
-export interface View {
-  type: "modal";
-  callback_id: string;
-  title: ReturnType<typeof plain>;
-  submit?: ReturnType<typeof plain>;
-  close?: ReturnType<typeof plain>;
-  private_metadata?: string;
-  blocks: Block[];
-}
+/** A modal as the builders return it: Slack's ModalView, with the fields they always set. */
+export type View = ModalView & { callback_id: string; blocks: Block[] };
+
+/** The input elements the forms use, before the form gives each its action id. */
+type InputElement =
+  | Omit<Extract<InputBlock["element"], { type: "plain_text_input" }>, "action_id">
+  | Omit<StaticSelectElement, "action_id">;
 
 function modal(callbackId: string, title: string, blocks: Block[], submit?: string, metadata?: string): View {
   return {
@@ -33,10 +41,10 @@ function modal(callbackId: string, title: string, blocks: Block[], submit?: stri
 function input(
   ids: readonly [string, string],
   label: string,
-  element: Block,
+  element: InputElement,
   optional = false,
   hint?: string,
-): Block {
+): InputBlock {
   return {
     type: "input",
     block_id: ids[0],
@@ -47,7 +55,11 @@ function input(
   };
 }
 
-function staticSelect(options: ReturnType<typeof option>[], initial?: string, placeholder = "Choose"): Block {
+function staticSelect(
+  options: Option[],
+  initial?: string,
+  placeholder = "Choose",
+): Omit<StaticSelectElement, "action_id"> {
   const initialOption = options.find((o) => o.value === initial);
   return {
     type: "static_select",

@@ -1,6 +1,6 @@
 import type { NudgeChoice, NudgeChoiceReply } from "../../deals/nudge-choice.js";
 import { ACTION, NUDGE_ACTION } from "../ids.js";
-import { actions, type Block, button, context, section } from "./kit.js";
+import { actions, type Block, type ButtonElement, button, context, section } from "./kit.js";
 import { clip, escapeMrkdwn } from "./limits.js";
 import { notice, type Rendered } from "./messages.js";
 
@@ -33,7 +33,7 @@ export function defaultOnNotice(): string {
   return "Your workspace turned deal nudges on for everyone, so here is your first: private questions about your own deals when they change. Only you see them. Stop turns them off for you.";
 }
 
-export const stopButton = (): Block => button("Stop", NUDGE_ACTION.stop, "off");
+export const stopButton = (): ButtonElement => button("Stop", NUDGE_ACTION.stop, "off");
 
 export function nudgeChoiceReply(reply: NudgeChoiceReply): Rendered {
   if (!reply.on)

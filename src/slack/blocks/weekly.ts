@@ -1,9 +1,10 @@
 import type { WeeklyPrompt } from "../../reflection/prompt.js";
+import { weeklyValue } from "../button-values.js";
 import { actions, type Block, button, context, plain, section } from "./kit.js";
 import { capBlocks, clip, escapeMrkdwn, LIMITS } from "./limits.js";
 import type { View } from "./modals.js";
 
-// The weekly reflection's Slack messages (issue 7, items 1, 3 and 4): the prompt with its buttons, the
+// The weekly reflection's Slack messages: the prompt with its buttons, the
 // answer modal, the "keep them coming?" question after 3 unanswered weeks, and the one invitation. Pure.
 // Everything asked is a question that passes the guard; facts (deal names, the previous answer, what a
 // button does) go in context blocks. The notification text is the question alone: a DM preview can show
@@ -27,12 +28,6 @@ export const WEEKLY_INPUT = { answer: ["weekly_answer", "answer"] } as const;
 /** Slack message metadata event_type of every weekly DM (the sender looks for it after a crash). */
 export const WEEKLY_EVENT_TYPE = "deal_coach_weekly_prompt";
 
-/** Value of the buttons on a weekly prompt: the prompt's id and the ISO week it was sent for. */
-export interface WeeklyButtonValue {
-  p: string;
-  w: string;
-}
-
 export interface WeeklyMessage {
   text: string;
   blocks: Block[];
@@ -54,21 +49,9 @@ function escapeClipped(raw: string, max: number): string {
   }
 }
 
-/** Parses a weekly button value; undefined when it is not one (an old message, a forged payload). */
-export function parseWeeklyButtonValue(value: string | undefined): WeeklyButtonValue | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed !== "object" || parsed === null) return undefined;
-    const { p, w } = parsed as Record<string, unknown>;
-    return typeof p === "string" && typeof w === "string" ? { p, w } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function weeklyPromptMessage(prompt: WeeklyPrompt, week: string): Required<WeeklyMessage> {
-  const value = JSON.stringify({ p: prompt.id, w: week } satisfies WeeklyButtonValue);
+  // Prompt ids are the library's and weeks ISO weeks: this always fits (button-values.ts).
+  const value = weeklyValue.encode({ prompt: prompt.id, week }) ?? "";
   const blocks: Block[] = [];
   if (prompt.quote) {
     const lead = escapeClipped(prompt.quoteLead ?? "Last time you wrote", 100);

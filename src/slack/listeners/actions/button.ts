@@ -1,5 +1,6 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { Rendered } from "../../blocks/messages.js";
+import type { ListenerArgs } from "../../context.js";
 import { busyEphemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 
@@ -7,14 +8,14 @@ import type { Services } from "../../services.js";
 // busy reply when it is full), and if it fails, log it with the request id and tell the user kindly,
 // where the button's answers go.
 
-export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & ListenerArgs;
 export type Tell = (message: Rendered) => Promise<unknown>;
 
 /** Answers privately (ephemeral, next to the message the button was on). */
 export const privately =
   ({ respond }: ButtonArgs): Tell =>
   (m) =>
-    respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
+    respond({ response_type: "ephemeral", replace_original: false, ...m });
 
 export function buttonListener(
   services: Services,
@@ -26,14 +27,7 @@ export function buttonListener(
     await args.ack();
     const tell = tellFor(args);
     await services.work.run(
-      () =>
-        kindly(
-          services.logger,
-          args.context.requestId as string | undefined,
-          what,
-          () => work(args, tell),
-          tell,
-        ),
+      () => kindly(services.logger, args.context.requestId, what, () => work(args, tell), tell),
       // App Home has no response_url: a busy click there is only logged.
       busyEphemeral(args.body.response_url),
     );

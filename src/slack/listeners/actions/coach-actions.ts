@@ -1,10 +1,10 @@
 import type { BlockAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage, isTheme } from "../../../coaching/taxonomy.js";
-import type { AnglePayload, ReflectPayload } from "../../blocks/coach-reply.js";
 import { followUpBlocks } from "../../blocks/coach-reply.js";
-import { feedbackThanks, notice, type Rendered } from "../../blocks/messages.js";
+import { feedbackThanks, notice, type Rendered, staleButton } from "../../blocks/messages.js";
 import { reflectModal } from "../../blocks/modals.js";
+import { angleValue, reflectMetadata, reflectValue } from "../../button-values.js";
 import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
 import { OneReply, threadWay } from "../../one-reply.js";
 import type { Services } from "../../services.js";
@@ -13,23 +13,14 @@ import { type ButtonArgs as Args, buttonListener, clicker as keyOf } from "./but
 // Buttons under a coaching reply. Each acks at once, then answers where the reply lives: privately for
 // an ephemeral /coach reply, in the thread for a DM or a mention.
 
-function parse<T>(value: string | undefined): T | undefined {
-  try {
-    return value ? (JSON.parse(value) as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Where to answer: the thread of a real message, or privately through response_url. */
 function answerer({ body, client, respond }: Args): (m: Rendered) => Promise<unknown> {
   const message = body.message as { ts?: string; thread_ts?: string } | undefined;
   const channel = body.channel?.id ?? body.container?.channel_id;
   if (message?.ts && channel && !body.container?.is_ephemeral) {
-    return (m) =>
-      client.chat.postMessage({ channel, thread_ts: message.thread_ts ?? message.ts, ...m } as never);
+    return (m) => client.chat.postMessage({ channel, thread_ts: message.thread_ts ?? message.ts, ...m });
   }
-  return (m) => respond({ response_type: "ephemeral", replace_original: false, ...m } as never);
+  return (m) => respond({ response_type: "ephemeral", replace_original: false, ...m });
 }
 
 /**
@@ -48,12 +39,7 @@ function replyTo(services: Services, args: Args): OneReply {
       message?.ts && channel && !args.body.container?.is_ephemeral
         ? threadWay(args.client, channel, message.thread_ts ?? message.ts, services.logger)
         : { post: answerer(args) };
-    reply = new OneReply(
-      way,
-      services.coacher.usesModel,
-      services.logger,
-      args.context.requestId as string | undefined,
-    );
+    reply = new OneReply(way, services.coacher.usesModel, services.logger, args.context.requestId);
     replies.set(args, reply);
   }
   return reply;
@@ -72,18 +58,18 @@ export function anotherAngle(services: Services) {
     services,
     "another angle",
     async (args, tell) => {
-      const payload = parse<AnglePayload>(args.action.value);
-      if (!payload || typeof payload.s !== "string") {
-        await tell(notice("That button has expired. Run `/coach` again with what's going on."));
+      const payload = angleValue.decode(args.action.value);
+      if (!payload) {
+        await tell(staleButton("Run `/coach` again with what's going on."));
         return;
       }
       replyTo(services, args).thinking();
       const { rendered } = await coachAndRecord(services, {
         key: keyOf(args.body),
-        requestId: args.context.requestId as string | undefined,
-        text: payload.s,
-        stage: payload.g && isStage(payload.g) ? payload.g : undefined,
-        excludeThemes: (payload.x ?? []).filter(isTheme),
+        requestId: args.context.requestId,
+        text: payload.situation,
+        stage: payload.stage && isStage(payload.stage) ? payload.stage : undefined,
+        excludeThemes: payload.shownThemes.filter(isTheme),
         surface: "action",
         threadKey: threadKeyOf(args.body),
       });
@@ -120,7 +106,9 @@ export function reflectAction(services: Services) {
     services,
     "reflect",
     async (args) => {
-      const ids = parse<ReflectPayload>(args.action.value)?.q ?? [args.action.value ?? ""];
+      // The oldest Reflect buttons carried one question id, bare; one we can't read reflects on the
+      // fallback question, which still lets the rep write.
+      const ids = reflectValue.decode(args.action.value)?.questions ?? [args.action.value ?? ""];
       const questions = ids
         .map(
           (id) =>
@@ -133,7 +121,7 @@ export function reflectAction(services: Services) {
         questions.length > 0 ? questions : [{ id: FALLBACK_QUESTION.id, text: FALLBACK_QUESTION.text }];
       await args.client.views.open({
         trigger_id: args.body.trigger_id,
-        view: reflectModal(shown, JSON.stringify({ q: shown.map((q) => q.id) })) as never,
+        view: reflectModal(shown, reflectMetadata.encode({ questions: shown.map((q) => q.id) }) ?? ""),
       });
     },
     answerer,
@@ -157,12 +145,12 @@ export function feedback(services: Services, helpful: boolean) {
             response_type: "ephemeral",
             replace_original: false,
             ...feedbackThanks(helpful),
-          } as never)
+          })
         : args.client.chat.postEphemeral({
             channel: args.body.channel?.id ?? "",
             user: args.body.user.id,
             ...feedbackThanks(helpful),
-          } as never));
+          }));
     },
     answerer,
   );

@@ -1,21 +1,21 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
-import { forgetDoneMessage, notice } from "../../blocks/messages.js";
+import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import { forgetDoneMessage, notice, type Rendered } from "../../blocks/messages.js";
 import { publishHome } from "../../coaching.js";
+import type { ListenerArgs } from "../../context.js";
 import { busyEphemeral, errorSummary, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
 
-type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & ListenerArgs;
 
 export function forgetConfirm(services: Services) {
   return async ({ ack, body, respond, client, context }: Args): Promise<void> => {
     await ack();
-    const tell = (m: { text: string; blocks: unknown[] }) =>
-      respond({ replace_original: true, ...m } as never);
+    const tell = (m: Rendered) => respond({ replace_original: true, ...m });
     await services.work.run(
       () =>
         kindly(
           services.logger,
-          context.requestId as string,
+          context.requestId,
           "forget",
           async () => {
             const key = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
@@ -44,7 +44,7 @@ export function forgetCancel(services: Services) {
   return async ({ ack, respond, body }: Args): Promise<void> => {
     await ack();
     await services.work.run(
-      () => respond({ replace_original: true, ...notice("Nothing deleted.") } as never).then(() => undefined),
+      () => respond({ replace_original: true, ...notice("Nothing deleted.") }).then(() => undefined),
       busyEphemeral(body.response_url),
     );
   };

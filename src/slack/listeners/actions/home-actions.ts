@@ -1,9 +1,10 @@
-import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
 import { setWeekly } from "../../../reflection/opt-in.js";
 import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { publishHome } from "../../coaching.js";
+import type { ListenerArgs } from "../../context.js";
 import { ACTION } from "../../ids.js";
 import { isWorkspaceAdmin } from "../../people.js";
 import { errorSummary } from "../../reply.js";
@@ -11,7 +12,7 @@ import type { Services } from "../../services.js";
 
 // Settings changed from App Home: store, then publish Home again so the user sees the new state.
 
-type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+type Args = SlackActionMiddlewareArgs<BlockAction> & ListenerArgs;
 
 function patchFor(actionId: string, value: string, current: UserSettings): Partial<UserSettings> | undefined {
   switch (actionId) {

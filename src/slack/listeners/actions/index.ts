@@ -1,5 +1,6 @@
-import type { App, BlockAction, ButtonAction } from "@slack/bolt";
+import type { BlockAction, ButtonAction } from "@slack/bolt";
 import { WEEKLY_ACTION } from "../../blocks/weekly.js";
+import type { DealCoachApp } from "../../context.js";
 import { ACTION, NUDGE_ACTION } from "../../ids.js";
 import type { Services } from "../../services.js";
 import { anotherAngle, feedback, goDeeperAction, reflectAction } from "./coach-actions.js";
@@ -9,7 +10,7 @@ import { linkDecision } from "./link-actions.js";
 import { nudgeChoiceAction, nudgePref } from "./nudge-actions.js";
 import { weeklyAction } from "./weekly-actions.js";
 
-export function register(app: App, services: Services): void {
+export function register(app: DealCoachApp, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.anotherAngle, anotherAngle(services));
   app.action<BlockAction<ButtonAction>>(ACTION.goDeeper, goDeeperAction(services));
   app.action<BlockAction<ButtonAction>>(ACTION.reflect, reflectAction(services));

@@ -1,6 +1,6 @@
 import { decideLink } from "../../../deals/links.js";
-import type { LinkRequestValue } from "../../blocks/home.js";
-import { notice } from "../../blocks/messages.js";
+import { notice, staleButton } from "../../blocks/messages.js";
+import { linkRequestValue } from "../../button-values.js";
 import { publishHome } from "../../coaching.js";
 import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
 import { errorSummary } from "../../reply.js";
@@ -9,15 +9,6 @@ import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js
 
 // Approve / Decline on a link request in an admin's App Home. App Home has no response_url, so the
 // admin is answered by DM, and so is the rep who asked.
-
-function requestOf(value: string | undefined): LinkRequestValue | undefined {
-  try {
-    const v = JSON.parse(value ?? "") as LinkRequestValue;
-    return typeof v.e === "string" && typeof v.u === "string" && v.e && v.u ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Answers the person who clicked in their DM with the app (a notice is its text alone). */
 const byDm =
@@ -37,16 +28,16 @@ export function linkDecision(services: Services, approve: boolean) {
         await tell(notice("Only workspace admins can approve or decline link requests."));
         return;
       }
-      const request = requestOf(action.value);
+      const request = linkRequestValue.decode(action.value);
       if (!request) {
-        await tell(notice("That button has expired. Open Deal Coach's Home tab again."));
+        await tell(staleButton("Open Deal Coach's Home tab again to see the requests as they are now."));
         return;
       }
-      const profileOwner = approve ? await slackUserByEmail(client, request.e) : undefined;
+      const profileOwner = approve ? await slackUserByEmail(client, request.email) : undefined;
       const decision = await decideLink(
         services.store.deals,
         key.teamId,
-        { email: request.e, userId: request.u },
+        { email: request.email, userId: request.userId },
         approve,
         profileOwner,
       );
@@ -54,7 +45,7 @@ export function linkDecision(services: Services, approve: boolean) {
         services.wakeDeals?.();
         // The decision stands whether or not the rep can be told; the admin hears about it either way.
         await client.chat
-          .postMessage({ channel: request.u, text: decision.requester })
+          .postMessage({ channel: request.userId, text: decision.requester })
           .catch((err: unknown) =>
             services.logger.warn(
               { err: errorSummary(err), requestId: args.context.requestId },

@@ -1,8 +1,7 @@
 import { chooseNudges } from "../../../deals/nudge-choice.js";
-import type { DealSource } from "../../../deals/types.js";
-import { notice } from "../../blocks/messages.js";
-import type { NudgeButtonValue } from "../../blocks/nudge.js";
+import { notice, staleButton } from "../../blocks/messages.js";
 import { nudgeChoiceReply } from "../../blocks/nudge-choice.js";
+import { nudgeDealValue } from "../../button-values.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs, buttonListener, clicker, privately, type Tell } from "./button.js";
 
@@ -10,36 +9,25 @@ import { type ButtonArgs, buttonListener, clicker, privately, type Tell } from "
 // choice of nudges: Keep them coming / No thanks on the invitation, Stop on a default-on first nudge.
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-const SOURCES: readonly string[] = ["deals", "hubspot", "pipedrive", "slack"];
-
-function dealOf(value: string | undefined): NudgeButtonValue | undefined {
-  try {
-    const v = JSON.parse(value ?? "") as NudgeButtonValue;
-    return typeof v.d === "string" && SOURCES.includes(v.s) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function nudgePref(services: Services, kind: "snooze" | "mute") {
   return buttonListener(services, `nudge ${kind}`, async ({ body, action }, tell) => {
-    const deal = dealOf(action.value);
+    const deal = nudgeDealValue.decode(action.value);
     if (!deal) {
-      await tell(notice("That button has expired."));
+      await tell(staleButton("The next nudge about this deal will carry buttons that work."));
       return;
     }
     const { teamId, userId } = clicker(body);
-    const source = deal.s as DealSource;
+    const { source, dealId } = deal;
     if (kind === "snooze") {
       const until = new Date(Date.now() + WEEK_MS);
-      await services.store.deals.setDealPref(teamId, userId, source, deal.d, { snoozedUntil: until });
+      await services.store.deals.setDealPref(teamId, userId, source, dealId, { snoozedUntil: until });
       await tell(
         notice(
           `Snoozed: no nudges about this deal until ${until.toISOString().slice(0, 10)}. They wait, they aren't dropped.`,
         ),
       );
     } else {
-      await services.store.deals.setDealPref(teamId, userId, source, deal.d, { muted: true });
+      await services.store.deals.setDealPref(teamId, userId, source, dealId, { muted: true });
       await tell(notice("Muted: no more nudges about this deal."));
     }
   });

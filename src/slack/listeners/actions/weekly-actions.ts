@@ -1,6 +1,7 @@
 import { pauseWeekly, setWeekly } from "../../../reflection/opt-in.js";
-import { notice } from "../../blocks/messages.js";
-import { parseWeeklyButtonValue, type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
+import { notice, staleButton } from "../../blocks/messages.js";
+import { type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
+import { weeklyAnswerMetadata, weeklyValue } from "../../button-values.js";
 import type { Services } from "../../services.js";
 import { buttonListener, clicker } from "./button.js";
 
@@ -12,10 +13,11 @@ export function weeklyAction(services: Services, kind: keyof typeof WEEKLY_ACTIO
     const key = clicker(body);
     const store = services.store;
     const now = new Date();
-    const value = parseWeeklyButtonValue(action.value);
+    const value = weeklyValue.decode(action.value);
     switch (kind) {
       case "answer": {
-        const prompt = value ? services.library.reflections.find((r) => r.id === value.p) : undefined;
+        // A value we can't read still opens the modal, on the message's own words: the answer is kept.
+        const prompt = value ? services.library.reflections.find((r) => r.id === value.prompt) : undefined;
         const text =
           prompt?.text ??
           (body.message as { text?: string } | undefined)?.text ??
@@ -24,14 +26,22 @@ export function weeklyAction(services: Services, kind: keyof typeof WEEKLY_ACTIO
           trigger_id: body.trigger_id,
           view: weeklyAnswerModal(
             text,
-            JSON.stringify({ p: value?.p ?? null, w: value?.w ?? null, q: text.slice(0, 500) }),
-          ) as never,
+            weeklyAnswerMetadata.encode({
+              prompt: value?.prompt ?? null,
+              week: value?.week ?? null,
+              question: text.slice(0, 500),
+            }) ?? "",
+          ),
         });
         return;
       }
       case "skip":
         // Skipping is an answer of sorts: it doesn't count toward the unanswered weeks.
-        if (value?.w) await store.weekly.markAnswered(key, value.w, now);
+        if (!value) {
+          await tell(staleButton("The next question comes at the usual time; just leave this one."));
+          return;
+        }
+        await store.weekly.markAnswered(key, value.week, now);
         await tell(notice("Skipped this week. The next question comes at the usual time."));
         return;
       case "pause":

@@ -1,7 +1,7 @@
-import type { App } from "@slack/bolt";
+import type { DealCoachApp } from "../../context.js";
 import type { Services } from "../../services.js";
 import { coachCommand } from "./coach-command.js";
 
-export function register(app: App, services: Services): void {
+export function register(app: DealCoachApp, services: Services): void {
   app.command("/coach", coachCommand(services));
 }

@@ -1,6 +1,6 @@
-import type { App, Context } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { publishHome } from "../../coaching.js";
+import type { DealCoachApp, ListenerContext } from "../../context.js";
 import { mentions } from "../../mentions.js";
 import { busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
@@ -12,7 +12,7 @@ interface PlainMessage extends ChannelMessage {
   channel_type?: string;
 }
 
-export function register(app: App, services: Services): void {
+export function register(app: DealCoachApp, services: Services): void {
   app.event("app_mention", async ({ event, client, context, body }) => {
     const user = event.user;
     if (!user) return;
@@ -26,7 +26,7 @@ export function register(app: App, services: Services): void {
           ts: event.ts,
           threadTs: event.thread_ts,
           botUserId: context.botUserId,
-          requestId: context.requestId as string | undefined,
+          requestId: context.requestId,
         }),
       busyInThread(client, event.channel, event.thread_ts ?? event.ts),
     );
@@ -35,11 +35,11 @@ export function register(app: App, services: Services): void {
   const onMessage = async (
     m: PlainMessage,
     client: WebClient,
-    context: Context,
+    context: ListenerContext,
     body: { team_id?: unknown },
   ): Promise<void> => {
     const teamId = (body.team_id as string | undefined) ?? context.teamId ?? "";
-    const requestId = context.requestId as string | undefined;
+    const requestId = context.requestId;
     if (m.channel_type !== "im" && (await isDealChannel(services, teamId, m.channel))) {
       await handleDealChannelMessage(services, client, {
         teamId,

@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import type { SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage } from "../../../coaching/taxonomy.js";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
@@ -8,14 +8,21 @@ import { BUSY_SETTINGS, notice, type Rendered } from "../../blocks/messages.js";
 import { reflectSavedView } from "../../blocks/modals.js";
 import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { WEEKLY_INPUT, WEEKLY_VIEW } from "../../blocks/weekly.js";
+import {
+  reflectMetadata,
+  settingsMetadata,
+  situationMetadata,
+  weeklyAnswerMetadata,
+} from "../../button-values.js";
 import { coachAndRecord, publishHome } from "../../coaching.js";
+import type { DealCoachApp, ListenerArgs } from "../../context.js";
 import { INPUT, VIEW } from "../../ids.js";
 import { isResponseUrl, OneReply, responseUrlWay, threadWay } from "../../one-reply.js";
 import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
-import { inputValue, parseMetadata } from "./view-values.js";
+import { inputValue } from "./view-values.js";
 
-type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & ListenerArgs;
 
 /** Posts to a slash command's response_url (valid 30 minutes, 5 uses) from outside the command. */
 async function postToResponseUrl(url: string | undefined, message: object): Promise<boolean> {
@@ -33,7 +40,7 @@ const keyOf = (body: ViewSubmitAction) => ({
   userId: body.user.id,
 });
 
-export function register(app: App, services: Services): void {
+export function register(app: DealCoachApp, services: Services): void {
   // "/coach" alone: deal, stage, what happened -> coaching, privately where the command was typed.
   app.view<ViewSubmitAction>(VIEW.situation, async ({ ack, body, view, client, context }: Args) => {
     const values = view.state.values;
@@ -47,11 +54,11 @@ export function register(app: App, services: Services): void {
     }
     await ack();
     const key = keyOf(body);
-    const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    const responseUrl = situationMetadata.decode(view.private_metadata)?.responseUrl;
     await services.work.run(
       () => coachSituation({ body, view, client, context }),
       // No response_url (an old modal): the busy reply comes by DM.
-      busyEphemeral(meta.r) ?? busyInThread(client, key.userId),
+      busyEphemeral(responseUrl) ?? busyInThread(client, key.userId),
     );
   });
 
@@ -66,15 +73,15 @@ export function register(app: App, services: Services): void {
     const deal = inputValue(values, INPUT.deal)?.trim();
     const stage = inputValue(values, INPUT.stage);
     const key = keyOf(body);
-    const meta = parseMetadata<{ r: string }>(view.private_metadata);
-    const requestId = context.requestId as string | undefined;
+    const responseUrl = situationMetadata.decode(view.private_metadata)?.responseUrl;
+    const requestId = context.requestId;
     // Privately where /coach was typed (its response_url), else by DM; one reply (one-reply.ts).
     const dm = threadWay(client, key.userId, undefined, services.logger);
     const post = async (m: Rendered) => {
-      if (!(await postToResponseUrl(meta.r, m))) await dm.post(m);
+      if (!(await postToResponseUrl(responseUrl, m))) await dm.post(m);
     };
     const reply = new OneReply(
-      isResponseUrl(meta.r) ? responseUrlWay(meta.r, post, services.logger) : dm,
+      isResponseUrl(responseUrl) ? responseUrlWay(responseUrl, post, services.logger) : dm,
       services.coacher.usesModel,
       services.logger,
       requestId,
@@ -108,9 +115,7 @@ export function register(app: App, services: Services): void {
       });
       return;
     }
-    const ids = (parseMetadata<{ q: string[] }>(view.private_metadata).q ?? []).filter(
-      (id) => typeof id === "string",
-    );
+    const ids = reflectMetadata.decode(view.private_metadata)?.questions ?? [];
     const texts = ids.map(
       (id) =>
         services.library.questions.get(id)?.text ??
@@ -119,7 +124,7 @@ export function register(app: App, services: Services): void {
     const questionText = texts.filter(Boolean).join(" / ") || FALLBACK_QUESTION.text;
     try {
       await services.store.addReflection(keyOf(body), { questionId: ids[0] ?? null, questionText, answer });
-      await ack({ response_action: "update", view: reflectSavedView() as never });
+      await ack({ response_action: "update", view: reflectSavedView() });
       services.logger.info(
         { requestId: context.requestId, team: keyOf(body).teamId, user: body.user.id },
         "reflection saved",
@@ -146,16 +151,17 @@ export function register(app: App, services: Services): void {
       });
       return;
     }
-    const meta = parseMetadata<{ p: string | null; w: string | null; q: string }>(view.private_metadata);
+    // Unreadable metadata still saves the answer, as a reflection on no particular prompt.
+    const meta = weeklyAnswerMetadata.decode(view.private_metadata);
     const key = keyOf(body);
     try {
       await services.store.addReflection(key, {
-        questionId: typeof meta.p === "string" ? meta.p : null,
-        questionText: typeof meta.q === "string" && meta.q ? meta.q : "Weekly reflection",
+        questionId: meta?.prompt ?? null,
+        questionText: meta?.question || "Weekly reflection",
         answer,
       });
-      if (typeof meta.w === "string") await services.store.weekly.markAnswered(key, meta.w, new Date());
-      await ack({ response_action: "update", view: reflectSavedView() as never });
+      if (meta?.week) await services.store.weekly.markAnswered(key, meta.week, new Date());
+      await ack({ response_action: "update", view: reflectSavedView() });
     } catch (err) {
       services.logger.error(
         { err: errorSummary(err), requestId: context.requestId },
@@ -206,10 +212,10 @@ export function register(app: App, services: Services): void {
     }
     // After the ack (users.info may be slow), in the work queue: the weekly schedule follows the saved
     // settings. When the queue is full the settings stay saved and the person is asked to save again.
-    const meta = parseMetadata<{ r: string }>(view.private_metadata);
+    const responseUrl = settingsMetadata.decode(view.private_metadata)?.responseUrl;
     await services.work.run(
-      () => applySettings(client, key, { weekly, day, time, nudges }, meta.r, context.requestId),
-      busyEphemeral(meta.r, BUSY_SETTINGS) ?? busyInThread(client, key.userId, undefined, BUSY_SETTINGS),
+      () => applySettings(client, key, { weekly, day, time, nudges }, responseUrl, context.requestId),
+      busyEphemeral(responseUrl, BUSY_SETTINGS) ?? busyInThread(client, key.userId, undefined, BUSY_SETTINGS),
     );
   });
 
@@ -223,7 +229,7 @@ export function register(app: App, services: Services): void {
       nudges,
     }: { weekly: boolean; day: IsoWeekday; time: string; nudges: boolean | undefined },
     responseUrl: string | undefined,
-    requestId: unknown,
+    requestId: string,
   ): Promise<void> => {
     const context = { requestId };
     await setWeekly(services.store, client, key, { on: weekly, day, time }, new Date()).catch((err) =>

@@ -8,12 +8,3 @@ export function inputValue(state: State, ids: readonly [string, string]): string
   if (!v) return undefined;
   return (v.value ?? v.selected_option?.value ?? undefined) || undefined;
 }
-
-export function parseMetadata<T extends object>(raw: string | undefined): Partial<T> {
-  try {
-    const parsed = raw ? JSON.parse(raw) : {};
-    return parsed && typeof parsed === "object" ? (parsed as Partial<T>) : {};
-  } catch {
-    return {};
-  }
-}
