@@ -197,6 +197,7 @@ describe("a weak reading asks broad, varied questions", () => {
       "source",
       "confidence",
       "confidence_score",
+      "person",
     ]);
   });
 
