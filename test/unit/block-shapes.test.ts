@@ -2,7 +2,7 @@ import type { types } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { WeeklyPrompt } from "../../src/reflection/prompt.js";
-import { coachReplyBlocks, followUpBlocks } from "../../src/slack/blocks/coach-reply.js";
+import { caringReplyBlocks, coachReplyBlocks, followUpBlocks } from "../../src/slack/blocks/coach-reply.js";
 import { homeView } from "../../src/slack/blocks/home.js";
 import {
   BUSY,
@@ -188,6 +188,7 @@ const messages = {
   ),
   "coach reply without angle": coachReplyBlocks({ questions: [q(1)], stage: null }),
   "follow-up": followUpBlocks(q(4, hostile)),
+  caring: caringReplyBlocks({ questions: [q(1, hostile), q(2)] }),
   help: helpMessage(),
   "forget confirm": forgetConfirmMessage(),
   "forget done": forgetDoneMessage(report),
