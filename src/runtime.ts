@@ -13,6 +13,7 @@ import { createAppServer, type HealthStatus, type Route, type ServerLimits } fro
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
 import { slackClients } from "./slack/clients.js";
 import { SocketConnection } from "./slack/connection.js";
+import { findUserByEmail, nudgeMessenger } from "./slack/nudge-messenger.js";
 import type { Services } from "./slack/services.js";
 import { type BotIdentity, checkSlackTokens, SlackUnreachableError } from "./slack/token-check.js";
 import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
@@ -243,7 +244,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       coacher,
       coachPatienceMs,
       logger,
-      clientFor: slack.clientFor,
+      messenger: nudgeMessenger(clients),
+      findUser: findUserByEmail(clients),
       defaultTeam: () => defaultTeam,
       pollMs: options.dealPollMs,
     });
