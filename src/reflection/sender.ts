@@ -1,13 +1,12 @@
-import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
-import { WEEKLY_EVENT_TYPE } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
 import type { SendFinish, WeeklySend } from "../store/weekly-types.js";
 import { composeWeekly, RECENT_SENDS_READ } from "./compose.js";
 import { FinishBuffer } from "./finish-buffer.js";
 import { type Leased, type Outcome, WorkspaceLane } from "./lane.js";
+import type { WeeklyMessenger } from "./messenger.js";
 import { type PaceBook, Pacer, PaceTaken, retryAfterOf } from "./pacer.js";
 import { type Pass, Wake } from "./pass.js";
 import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
@@ -25,7 +24,8 @@ export interface WeeklySenderDeps {
   /** How long to wait for the coacher before the library chooses (DEFAULT_PATIENCE_MS). */
   coachPatienceMs?: number;
   logger: Logger;
-  clientFor: (teamId: string) => Promise<WebClient>;
+  /** Renders and posts the DMs, and finds one again after a crash (src/slack/weekly-messenger.ts). */
+  messenger: WeeklyMessenger;
   ratePerSec: number;
   leaseMs?: number;
 }
@@ -262,11 +262,12 @@ export class WeeklySender {
         finish({ status: "skipped" });
         return "skipped";
       }
-      // The one client factory (src/slack/clients.ts) keeps the workspace's client and token in memory
-      // and refreshes a rotating token before it expires, so this costs no statement per prompt.
-      const client = await this.deps.clientFor(send.teamId);
+      const { messenger } = this.deps;
       if (send.attempts > 1) {
-        const found = await this.findSent(client, pacer, send);
+        // After a crash between claim and send: did the prompt for this week reach the DM already?
+        const found = await this.withRetry(pacer, () =>
+          messenger.findSent(send.teamId, send.userId, send.week, send.dueAt),
+        );
         if (found) {
           finish({ status: "sent", channel: found.channel, ts: found.ts });
           return "sent";
@@ -294,14 +295,7 @@ export class WeeklySender {
         pacer.run(async () =>
           // Past most of its lease (long 429 pauses), another sender may take the send at any moment:
           // leave it. It comes back when the lease lapses and is checked against the DM first.
-          Date.now() > leaseSafeUntil
-            ? undefined
-            : // A user id as the channel posts in the app's DM with that user: no conversations.open.
-              client.chat.postMessage({
-                channel: send.userId,
-                ...message.body,
-                metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: send.week } },
-              } as never),
+          Date.now() > leaseSafeUntil ? undefined : messenger.post(send.teamId, send.userId, message.message),
         ),
       );
       if (!posted) return "retry";
@@ -348,25 +342,5 @@ export class WeeklySender {
         await lane.pause(retryAfter);
       }
     }
-  }
-
-  /** After a crash between claim and send: did the prompt for this week reach the DM already? */
-  private async findSent(
-    client: WebClient,
-    pacer: Pacer,
-    send: WeeklySend,
-  ): Promise<{ channel: string; ts: string } | undefined> {
-    const opened = await this.withRetry(pacer, () => client.conversations.open({ users: send.userId }));
-    const channel = opened.channel?.id;
-    if (!channel) throw new Error("conversations.open returned no channel");
-    const oldest = String(Math.floor(send.dueAt.getTime() / 1000) - 3600);
-    const history = await this.withRetry(pacer, () =>
-      client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 50 }),
-    );
-    const hit = (history.messages ?? []).find((m) => {
-      const meta = (m as { metadata?: { event_type?: string; event_payload?: { week?: string } } }).metadata;
-      return meta?.event_type === WEEKLY_EVENT_TYPE && meta.event_payload?.week === send.week;
-    });
-    return hit?.ts ? { channel, ts: hit.ts } : undefined;
   }
 }

@@ -49,10 +49,9 @@ async function mention(channel: string, text: string) {
   const sent = model.requests.length;
   const started = Date.now();
   await h.event(appMention({ text, ts, channel, user: `U_${channel}` }));
-  const update = await h.slack.waitFor(
-    (c) => c.method === "chat.update" && c.args.channel === channel,
-    { timeoutMs: TIMEOUT_MS + 4000 },
-  );
+  const update = await h.slack.waitFor((c) => c.method === "chat.update" && c.args.channel === channel, {
+    timeoutMs: TIMEOUT_MS + 4000,
+  });
   const elapsed = Date.now() - started;
   const posts = h.slack
     .callsTo("chat.postMessage")

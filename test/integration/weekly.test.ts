@@ -2,9 +2,10 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Coacher, libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
-import { setWeekly } from "../../src/reflection/opt-in.js";
 import { WeeklySender } from "../../src/reflection/sender.js";
 import { WEEKLY_ACTION, WEEKLY_EVENT_TYPE } from "../../src/slack/blocks/weekly.js";
+import { weeklyMessenger } from "../../src/slack/weekly-messenger.js";
+import { setWeekly } from "../../src/slack/weekly-opt-in.js";
 import type { Store, UserKey } from "../../src/store/types.js";
 import { MARK, testCoacher } from "../support/coachers.js";
 import { FakeSlack } from "../support/fake-slack.js";
@@ -65,10 +66,12 @@ function sender(
     logger: createLogger("silent"),
     ratePerSec,
     leaseMs,
-    clientFor: async (team) => {
-      if (!clients.has(team)) clients.set(team, wrap(client(team)));
-      return clients.get(team) as WebClient;
-    },
+    messenger: weeklyMessenger({
+      clientFor: async (team) => {
+        if (!clients.has(team)) clients.set(team, wrap(client(team)));
+        return clients.get(team) as WebClient;
+      },
+    }),
   });
 }
 

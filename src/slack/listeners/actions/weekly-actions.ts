@@ -1,7 +1,7 @@
-import { pauseWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { notice } from "../../blocks/messages.js";
 import { parseWeeklyButtonValue, type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
 import type { Services } from "../../services.js";
+import { pauseWeekly, setWeekly } from "../../weekly-opt-in.js";
 import { buttonListener, clicker } from "./button.js";
 
 // Buttons on a weekly prompt (Answer, Skip this week, Pause 4 weeks, Stop), on the 3-week question

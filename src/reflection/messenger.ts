@@ -1,0 +1,31 @@
+import type { WeeklyPrompt } from "./prompt.js";
+
+// What the weekly sender says, as models rather than Slack blocks, and the port it says them through.
+// reflection/ decides what to ask and when; src/slack/weekly-messenger.ts renders the models into Block
+// Kit and posts them (docs/architecture.md "Layers").
+
+/** One weekly DM: the week's reflection, or (after 3 unanswered weeks) whether to keep them coming. */
+export type WeeklyOutgoing =
+  | { kind: "prompt"; prompt: WeeklyPrompt; week: string }
+  | { kind: "keep_going"; week: string };
+
+/** Where a weekly DM landed. */
+export interface WeeklyPosted {
+  channel?: string;
+  ts?: string;
+}
+
+export interface WeeklyMessenger {
+  /**
+   * Posts the DM to the rep, carrying its ISO week so that `findSent` finds it. A rate-limited call
+   * rejects at once (the pacer pauses the workspace and tries again: pacer.ts retryAfterOf).
+   */
+  post(teamId: string, userId: string, message: WeeklyOutgoing): Promise<WeeklyPosted>;
+  /** The DM of this rep and week, if one was posted since `since` (a send picked up after a crash). */
+  findSent(
+    teamId: string,
+    userId: string,
+    week: string,
+    since: Date,
+  ): Promise<{ channel: string; ts: string } | undefined>;
+}
