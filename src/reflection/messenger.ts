@@ -17,15 +17,18 @@ export interface WeeklyPosted {
 
 export interface WeeklyMessenger {
   /**
+   * The DMs of one workspace. Rejects when the workspace cannot be posted to (not installed); asked
+   * before the prompt is composed or paced, so the paced slot holds only the post itself.
+   */
+  workspace(teamId: string): Promise<WorkspaceDms>;
+}
+
+export interface WorkspaceDms {
+  /**
    * Posts the DM to the rep, carrying its ISO week so that `findSent` finds it. A rate-limited call
    * rejects at once (the pacer pauses the workspace and tries again: pacer.ts retryAfterOf).
    */
-  post(teamId: string, userId: string, message: WeeklyOutgoing): Promise<WeeklyPosted>;
+  post(userId: string, message: WeeklyOutgoing): Promise<WeeklyPosted>;
   /** The DM of this rep and week, if one was posted since `since` (a send picked up after a crash). */
-  findSent(
-    teamId: string,
-    userId: string,
-    week: string,
-    since: Date,
-  ): Promise<{ channel: string; ts: string } | undefined>;
+  findSent(userId: string, week: string, since: Date): Promise<{ channel: string; ts: string } | undefined>;
 }

@@ -227,12 +227,10 @@ export class WeeklySender {
         finish({ status: "skipped" });
         return "skipped";
       }
-      const { messenger } = this.deps;
+      const dms = await this.deps.messenger.workspace(send.teamId);
       if (send.attempts > 1) {
         // After a crash between claim and send: did the prompt for this week reach the DM already?
-        const found = await this.withRetry(pacer, () =>
-          messenger.findSent(send.teamId, send.userId, send.week, send.dueAt),
-        );
+        const found = await this.withRetry(pacer, () => dms.findSent(send.userId, send.week, send.dueAt));
         if (found) {
           finish({ status: "sent", channel: found.channel, ts: found.ts });
           return "sent";
@@ -260,7 +258,7 @@ export class WeeklySender {
         pacer.run(async () =>
           // Past most of its lease (long 429 pauses), another sender may take the send at any moment:
           // leave it. It comes back when the lease lapses and is checked against the DM first.
-          Date.now() > leaseSafeUntil ? undefined : messenger.post(send.teamId, send.userId, message.message),
+          Date.now() > leaseSafeUntil ? undefined : dms.post(send.userId, message.message),
         ),
       );
       if (!posted) return "retry";

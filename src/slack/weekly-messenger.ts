@@ -1,4 +1,5 @@
-import type { WeeklyMessenger, WeeklyOutgoing } from "../reflection/messenger.js";
+import type { WebClient } from "@slack/web-api";
+import type { WeeklyMessenger, WeeklyOutgoing, WorkspaceDms } from "../reflection/messenger.js";
 import { keepGoingMessage, WEEKLY_EVENT_TYPE, weeklyPromptMessage } from "./blocks/weekly.js";
 import type { SlackClients } from "./clients.js";
 
@@ -21,8 +22,18 @@ function render(message: WeeklyOutgoing) {
 
 export function weeklyMessenger(clients: Pick<SlackClients, "clientFor">): WeeklyMessenger {
   return {
-    async post(teamId, userId, message) {
+    async workspace(teamId) {
+      // The one client factory keeps the workspace's client and token in memory and refreshes a rotating
+      // token before it expires, so this costs no statement per prompt.
       const client = await clients.clientFor(teamId);
+      return workspaceDms(client);
+    },
+  };
+}
+
+function workspaceDms(client: WebClient): WorkspaceDms {
+  return {
+    async post(userId, message) {
       // A user id as the channel posts in the app's DM with that user: no conversations.open.
       const posted = await client.chat.postMessage({
         channel: userId,
@@ -32,8 +43,7 @@ export function weeklyMessenger(clients: Pick<SlackClients, "clientFor">): Weekl
       return { channel: posted.channel, ts: posted.ts };
     },
 
-    async findSent(teamId, userId, week, since) {
-      const client = await clients.clientFor(teamId);
+    async findSent(userId, week, since) {
       const opened = await client.conversations.open({ users: userId });
       const channel = opened.channel?.id;
       if (!channel) throw new Error("conversations.open returned no channel");
