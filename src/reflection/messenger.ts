@@ -26,9 +26,17 @@ export interface WeeklyMessenger {
 export interface WorkspaceDms {
   /**
    * Posts the DM to the rep, carrying its ISO week so that `findSent` finds it. A rate-limited call
-   * rejects at once (the pacer pauses the workspace and tries again: pacer.ts retryAfterOf).
+   * rejects at once with RateLimited (the pacer pauses the workspace and tries again).
    */
   post(userId: string, message: WeeklyOutgoing): Promise<WeeklyPosted>;
-  /** The DM of this rep and week, if one was posted since `since` (a send picked up after a crash). */
+  /** The DM of this rep and week, if one was posted since `since` (a send picked up after a crash); may reject with RateLimited. */
   findSent(userId: string, week: string, since: Date): Promise<{ channel: string; ts: string } | undefined>;
+}
+
+/** The chat service refused a call for its rate limit: the workspace waits `retryAfterSec`, then tries again. */
+export class RateLimited extends Error {
+  constructor(readonly retryAfterSec: number) {
+    super(`rate limited; retry after ${retryAfterSec} s`);
+    this.name = "RateLimited";
+  }
 }

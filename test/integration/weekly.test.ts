@@ -2,6 +2,7 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Coacher, libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
+import { RateLimited } from "../../src/reflection/messenger.js";
 import { WeeklySender } from "../../src/reflection/sender.js";
 import { WEEKLY_ACTION, WEEKLY_EVENT_TYPE } from "../../src/slack/blocks/weekly.js";
 import { weeklyMessenger } from "../../src/slack/weekly-messenger.js";
@@ -361,6 +362,21 @@ describe("pacing and 429s", () => {
     // The slow workspace waited out Retry-After (1 s); the fast one did not wait for it.
     expect(done("xoxb-T_SLOW") - started).toBeGreaterThanOrEqual(950);
     expect(prompts().filter((c) => c.status === 200)).toHaveLength(6);
+  });
+});
+
+describe("the messenger's errors", () => {
+  it("a 429 becomes RateLimited with Slack's Retry-After; any other failure passes through as it was", async () => {
+    const dms = await weeklyMessenger({ clientFor: async (team) => client(team) }).workspace("T1");
+    const message = { kind: "keep_going" as const, week: "2026-W48" };
+    slack.on("chat.postMessage", () => ({ status: 429, retryAfter: 7 }));
+    const limited = await dms.post("U1", message).catch((err: unknown) => err);
+    expect(limited).toBeInstanceOf(RateLimited);
+    expect((limited as RateLimited).retryAfterSec).toBe(7);
+    slack.on("conversations.open", () => ({ ok: false, error: "user_not_found" }));
+    await expect(dms.findSent("U1", "2026-W48", new Date())).rejects.toMatchObject({
+      data: { error: "user_not_found" },
+    });
   });
 });
 
