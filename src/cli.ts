@@ -404,7 +404,8 @@ async function weeklyCommand(args: string[]): Promise<number> {
   }
   const store = await opening;
   try {
-    const { config, createLogger, slackClients, WeeklySender, library, coacherFor } = prepared;
+    const { config, createLogger, slackClients, weeklyMessenger, WeeklySender, library, coacherFor } =
+      prepared;
     const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
     // As the bot's weekly poller does: the model chooses among fitting reflections when a key is set.
     const coacher = coacherFor(library, config.llm, store.llmTokens, logger);
@@ -413,7 +414,7 @@ async function weeklyCommand(args: string[]): Promise<number> {
       library,
       coacher,
       logger,
-      clientFor: slackClients(config, store, logger).clientFor,
+      messenger: weeklyMessenger(slackClients(config, store, logger)),
       ratePerSec: config.weekly.ratePerSec,
       leaseMs: config.weekly.leaseMs,
     });
@@ -430,9 +431,10 @@ async function prepareSender(config: ReturnType<typeof loadConfig>) {
   const { createLogger } = await import("./logger.js");
   const { slackClients } = await import("./slack/clients.js");
   const { WeeklySender } = await import("./reflection/sender.js");
+  const { weeklyMessenger } = await import("./slack/weekly-messenger.js");
   const { coacherFor } = await import("./llm/coacher-for.js");
   const library = load();
-  return { config, createLogger, slackClients, WeeklySender, library, coacherFor };
+  return { config, createLogger, slackClients, weeklyMessenger, WeeklySender, library, coacherFor };
 }
 
 const hasEnvFile = () => existsSync(".env");

@@ -130,6 +130,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DEAL_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
+  WEEKLY_WORKER: optional.pipe(z.enum(["on", "off"], { message: 'must be "on" or "off"' }).optional()),
   HEALTH_SLACK_DOWN_MS: optional.pipe(
     z
       .string()
@@ -189,6 +190,8 @@ export interface Config {
     ratePerSec: number;
     /** How long a sender holds a claimed send before another may take it over (it died). */
     leaseMs: number;
+    /** WEEKLY_WORKER: false runs no weekly poller in this process (`deal-coach weekly send` or another does). */
+    worker: boolean;
   };
   /** The optional model (src/llm/settings.ts): undefined when OPENAI_API_KEY is unset. */
   llm?: LlmSettings;
@@ -364,7 +367,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       maxConnections: e.HTTP_MAX_CONNECTIONS ?? DEFAULT_HTTP.maxConnections,
     },
     health: { slackDownGraceMs: e.HEALTH_SLACK_DOWN_MS ?? 30_000 },
-    weekly: { ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1, leaseMs: e.WEEKLY_LEASE_MS ?? 60_000 },
+    weekly: {
+      ratePerSec: e.WEEKLY_RATE_PER_SEC ?? 1,
+      leaseMs: e.WEEKLY_LEASE_MS ?? 60_000,
+      worker: (e.WEEKLY_WORKER ?? "on") === "on",
+    },
     ...(llm.settings ? { llm: llm.settings } : {}),
     deals: {
       webhookSecret: e.DEAL_WEBHOOK_SECRET,

@@ -11,10 +11,12 @@ import { WeeklyPoller } from "./reflection/poller.js";
 import { WeeklySender } from "./reflection/sender.js";
 import { createAppServer, type HealthStatus, type Route, type ServerLimits } from "./server.js";
 import { buildSlackApp, type SlackApp } from "./slack/app.js";
-import { slackClients } from "./slack/clients.js";
+import { type SlackClients, slackClients } from "./slack/clients.js";
 import { SocketConnection } from "./slack/connection.js";
+import { findUserByEmail, nudgeMessenger } from "./slack/nudge-messenger.js";
 import type { Services } from "./slack/services.js";
 import { type BotIdentity, checkSlackTokens, SlackUnreachableError } from "./slack/token-check.js";
+import { weeklyMessenger } from "./slack/weekly-messenger.js";
 import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -26,6 +28,8 @@ export interface Running {
   port: number;
   deals: Deals;
   slack: SlackApp;
+  /** The one Web API client factory (src/slack/clients.ts) every outbound call goes through. */
+  clients: SlackClients;
   store: Store;
   logger: Logger;
   /** The bounded queue of Slack listeners' post-ack work (its stats show the bound holding). */
@@ -55,6 +59,8 @@ export interface StartOptions {
   dealPollMs?: number;
   /** false: don't run the background deal worker (tests drive `deals.worker.pass()` themselves). */
   dealWorker?: boolean;
+  /** false: don't run the weekly poller, whatever WEEKLY_WORKER says. */
+  weeklyWorker?: boolean;
   /** How often the weekly sender looks for due prompts (ms). */
   weeklyPollMs?: number;
   /** HTTP server limits beyond the config's (tests shorten the timeouts to seconds). */
@@ -227,14 +233,14 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     const coacher = options.coacher ?? coacherFor(library, config.llm, opened.llmTokens, logger);
     const coachPatienceMs =
       options.coachPatienceMs ?? Math.max(DEFAULT_PATIENCE_MS, (config.llm?.timeoutMs ?? 0) + 2000);
-    const services: Services = { library, coacher, coachPatienceMs, store: opened, logger, work, config };
+    // Built in order, each from what is built before it: clients, then the deal and weekly workers on
+    // the Slack ports, then the listeners' services (which wake the deal worker), then the Bolt app.
     // Every outbound Web API call (nudges, weekly prompts, Bolt's requests with OAuth) takes its token here.
     const clients = slackClients(config, opened, logger, {
       retries: options.retries,
       refreshMarginMs: options.tokenRefreshMarginMs,
     });
-    const slack = buildSlackApp(config, services, clients, { retries: options.retries, identity });
-    undo.push(() => slack.stop());
+    // The single-token workspace, found once Slack is connected (below); webhooks before then have none.
     let defaultTeam: string | undefined;
     const deals = buildDeals({
       config,
@@ -243,11 +249,37 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       coacher,
       coachPatienceMs,
       logger,
-      clientFor: slack.clientFor,
+      messenger: nudgeMessenger(clients),
+      findUser: findUserByEmail(clients),
       defaultTeam: () => defaultTeam,
       pollMs: options.dealPollMs,
     });
-    services.wakeDeals = () => deals.worker.wake();
+    const weekly = new WeeklyPoller(
+      new WeeklySender({
+        store: opened,
+        library,
+        coacher,
+        coachPatienceMs,
+        logger,
+        messenger: weeklyMessenger(clients),
+        ratePerSec: config.weekly.ratePerSec,
+        leaseMs: config.weekly.leaseMs,
+      }),
+      logger,
+      options.weeklyPollMs ?? 30_000,
+    );
+    const services: Services = {
+      library,
+      coacher,
+      coachPatienceMs,
+      store: opened,
+      logger,
+      work,
+      config,
+      wakeDeals: () => deals.worker.wake(),
+    };
+    const slack = buildSlackApp(config, services, clients, { retries: options.retries, identity });
+    undo.push(() => slack.stop());
     Object.assign(routes, deals.routes);
     handleSlack = slack.handleHttp;
     if (slack.socketClient && connection) connection.watch(slack.socketClient);
@@ -259,21 +291,8 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     checkpoint();
     phase = "running";
     if (options.dealWorker !== false && config.deals.worker) deals.worker.start();
-    const weekly = new WeeklyPoller(
-      new WeeklySender({
-        store: opened,
-        library,
-        coacher,
-        coachPatienceMs,
-        logger,
-        clientFor: clients.clientFor,
-        ratePerSec: config.weekly.ratePerSec,
-        leaseMs: config.weekly.leaseMs,
-      }),
-      logger,
-      options.weeklyPollMs ?? 30_000,
-    );
-    if (options.dealWorker !== false && config.deals.worker) weekly.start();
+    // Its own switch: a webhook-only process (DEAL_WORKER=off) may still send the weekly prompts.
+    if (options.weeklyWorker !== false && config.weekly.worker) weekly.start();
     logger.info({ port, mode: slack.mode, store: opened.kind }, "Deal Coach is running");
 
     let stopped: Promise<void> | undefined;
@@ -298,7 +317,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       })();
       return stopped;
     };
-    return { port, slack, store: opened, logger, deals, work, stop, health };
+    return { port, slack, clients, store: opened, logger, deals, work, stop, health };
   } catch (err) {
     await unwind();
     if (err instanceof StartAborted) logger.info("Deal Coach stopped before start-up finished");

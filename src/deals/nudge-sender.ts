@@ -1,14 +1,12 @@
-import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import { isStage, isTheme } from "../coaching/taxonomy.js";
 import type { Coacher } from "../llm/coacher.js";
 import { coachSteadily } from "../llm/steady.js";
 import type { Logger } from "../logger.js";
-import { nudgeBlocks } from "../slack/blocks/nudge.js";
-import { nudgeInvitation } from "../slack/blocks/nudge-choice.js";
 import type { NudgeRow } from "../store/deal-types.js";
 import type { Store } from "../store/types.js";
 import { forEachLimit } from "./limit.js";
+import type { NudgeMessenger, NudgeOutgoing, NudgePlace } from "./messenger.js";
 import { introFor, nudgeChoice, nudgeIntent, settleIfChosen } from "./nudge-choice.js";
 import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 
@@ -16,7 +14,8 @@ import { countingWindows, decideNudge, type NudgePolicy } from "./policy.js";
 // the user's own timezone, daily and weekly caps), which defers a nudge and never drops it.
 // Exactly once across a crash: the nudge is marked as being posted before the Web API call and the
 // message carries the nudge's id in its metadata; a marked nudge leased again (the process died between
-// posting and recording it) is first looked for where it would have been posted.
+// posting and recording it) is first looked for where it would have been posted. What is said is a
+// model (messenger.ts); the messenger renders and posts it.
 // Nudges are chosen (nudge-choice.ts): a rep who has not chosen gets, in place of this nudge, the one-time
 // invitation, posted the same exactly-once way under this nudge's id, and the nudge is held.
 // The questions come from the coacher (docs/replies.md) before the nudge is marked or posted, and outside
@@ -32,30 +31,16 @@ export interface NudgeSenderDeps {
   logger: Logger;
   now: () => Date;
   policy: NudgePolicy;
-  clientFor: (teamId: string) => Promise<WebClient>;
+  /** Posts nudges and invitations, and finds them again after a crash. */
+  messenger: NudgeMessenger;
   /** How long a claimed nudge is held before another pass may take it (default a minute). */
   leaseMs?: number;
 }
 
-export const NUDGE_EVENT_TYPE = "deal_coach_nudge";
 const DEFAULT_LEASE_MS = 60_000;
 /** A nudge is marked and posted only within this share of its lease, so never after another pass took it. */
 const LEASE_SAFE_SHARE = 0.8;
 const PARALLEL = 4;
-/** Slack's clock and the store's may disagree a little: the search starts this much before the mark. */
-const CLOCK_SLACK_S = 600;
-/** Pages of history read looking for a nudge (a DM rarely has more than a page since the mark). */
-const MAX_PAGES = 5;
-
-/** What a nudge's post was: the nudge itself, or the invitation sent in its place. */
-type PostKind = "nudge" | "invitation";
-
-interface NudgeMetadata {
-  event_type?: string;
-  /** kind is absent on posts from before nudges were chosen: those were nudges. */
-  event_payload?: { nudge_id?: string; kind?: PostKind };
-}
-
 export class NudgeSender {
   constructor(private readonly deps: NudgeSenderDeps) {}
 
@@ -160,13 +145,16 @@ export class NudgeSender {
   }
 
   private async invite(nudge: NudgeRow, userId: string): Promise<void> {
-    const client = await this.deps.clientFor(nudge.teamId);
-    const message = nudgeInvitation({
-      dealName: nudge.payload.dealName,
-      summary: nudge.payload.trigger.summary,
-    });
     // Always by DM, wherever the nudge itself would have gone: the choice is the rep's alone.
-    await this.postMarked(client, nudge, await this.dmOf(client, userId), message, "invitation");
+    await this.postMarked(
+      nudge,
+      { userId },
+      {
+        kind: "invitation",
+        dealName: nudge.payload.dealName,
+        summary: nudge.payload.trigger.summary,
+      },
+    );
     this.deps.logger.info({ team: nudge.teamId, user: userId, nudge: nudge.id }, "nudge invitation sent");
   }
 
@@ -208,7 +196,9 @@ export class NudgeSender {
       logger.warn({ nudge: nudge.id }, "nudge questions came too late in the lease; left for the next pass");
       return false;
     }
-    const message = nudgeBlocks({
+    const place = { userId, channel: p.channel, threadTs: p.threadTs };
+    await this.postMarked(nudge, place, {
+      kind: "nudge",
       dealName: p.dealName,
       summary: p.trigger.summary,
       questions: result.questions,
@@ -216,9 +206,6 @@ export class NudgeSender {
       dealId: nudge.dealId,
       defaultOnNotice,
     });
-    const client = await this.deps.clientFor(nudge.teamId);
-    const channel = p.channel ?? (await this.dmOf(client, userId));
-    await this.postMarked(client, nudge, channel, message, "nudge", p.threadTs);
     await store.recordAsked(
       key,
       result.questions.map((q) => ({ questionId: q.id, theme: q.theme, surface: "nudge" as const })),
@@ -230,65 +217,25 @@ export class NudgeSender {
     return true;
   }
 
-  /** Marks the nudge as being posted, then posts with its id in the metadata (see alreadyPosted). */
-  private async postMarked(
-    client: WebClient,
-    nudge: NudgeRow,
-    channel: string,
-    message: { text: string; blocks: unknown[] },
-    kind: PostKind,
-    threadTs?: string,
-  ): Promise<void> {
+  /** Marks the nudge as being posted, then posts it with its id (see alreadyPosted). */
+  private async postMarked(nudge: NudgeRow, place: NudgePlace, message: NudgeOutgoing): Promise<void> {
     await this.deps.store.deals.markNudgePosting(nudge.id);
-    await client.chat.postMessage({
-      channel,
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      ...message,
-      metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudge.id, kind } },
-    } as never);
-  }
-
-  private async dmOf(client: WebClient, userId: string): Promise<string> {
-    const opened = await client.conversations.open({ users: userId });
-    const channel = opened.channel?.id;
-    if (!channel) throw new Error("conversations.open returned no channel");
-    return channel;
+    await this.deps.messenger.post(nudge.teamId, place, nudge.id, message);
   }
 
   /**
-   * Whether a message with this nudge's id in its metadata is in the DM (or the deal thread) already.
-   * An invitation is looked for in the DM, where it always goes.
+   * Whether this nudge's post is in the DM (or the deal thread) already. An invitation is looked for in
+   * the DM, where it always goes.
    */
-  private async alreadyPosted(nudge: NudgeRow, userId: string, kind: PostKind): Promise<boolean> {
-    const client = await this.deps.clientFor(nudge.teamId);
-    const p: { channel?: string; threadTs?: string } = kind === "invitation" ? {} : nudge.payload;
-    const channel = p.channel ?? (await this.dmOf(client, userId));
-    const oldest = String(Math.floor((nudge.postingAt?.getTime() ?? 0) / 1000) - CLOCK_SLACK_S);
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const common = {
-        channel,
-        oldest,
-        include_all_metadata: true,
-        limit: 200,
-        ...(cursor ? { cursor } : {}),
-      };
-      const answer = p.threadTs
-        ? await client.conversations.replies({ ...common, ts: p.threadTs })
-        : await client.conversations.history(common);
-      const found = (answer.messages ?? []).some((m) => {
-        const meta = (m as { metadata?: NudgeMetadata }).metadata;
-        return (
-          meta?.event_type === NUDGE_EVENT_TYPE &&
-          meta.event_payload?.nudge_id === nudge.id &&
-          (meta.event_payload.kind ?? "nudge") === kind
-        );
-      });
-      if (found) return true;
-      cursor = answer.response_metadata?.next_cursor || undefined;
-      if (!answer.has_more || !cursor) return false;
-    }
-    // Not in the pages read: a DM this busy since the mark is unheard of; posting again is the lesser harm.
-    return false;
+  private alreadyPosted(nudge: NudgeRow, userId: string, kind: NudgeOutgoing["kind"]): Promise<boolean> {
+    const p = nudge.payload;
+    const place = kind === "invitation" ? { userId } : { userId, channel: p.channel, threadTs: p.threadTs };
+    return this.deps.messenger.alreadyPosted(
+      nudge.teamId,
+      place,
+      nudge.id,
+      kind,
+      nudge.postingAt ?? new Date(0),
+    );
   }
 }

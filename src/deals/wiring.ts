@@ -1,10 +1,10 @@
-import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import type { Config } from "../config.js";
 import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
 import type { Route } from "../server.js";
 import type { Store } from "../store/types.js";
+import type { FindUserByEmail, NudgeMessenger } from "./messenger.js";
 import { NudgeSender } from "./nudge-sender.js";
 import { resolveOwner } from "./owners.js";
 import { parseQuietHours } from "./policy.js";
@@ -25,7 +25,7 @@ import { webhookRoute } from "./webhook-route.js";
 import { DealWorker } from "./worker.js";
 
 // Deal updates wired together from the configuration: the three webhook routes, enrichment from the
-// CRMs' APIs, owner mapping through Slack, the processor, the nudge sender and their background loop.
+// CRMs' APIs, owner mapping through the chat directory, the processor, the nudge sender and their background loop.
 
 export interface DealsDeps {
   config: Config;
@@ -35,7 +35,10 @@ export interface DealsDeps {
   coacher: Coacher;
   coachPatienceMs?: number;
   logger: Logger;
-  clientFor: (teamId: string) => Promise<WebClient>;
+  /** Renders and posts nudges (src/slack/nudge-messenger.ts). */
+  messenger: NudgeMessenger;
+  /** CRM owner e-mail -> chat user. */
+  findUser: FindUserByEmail;
   defaultTeam: () => string | undefined;
   now?: () => Date;
   pollMs?: number;
@@ -73,8 +76,7 @@ export function buildDeals(deps: DealsDeps): Deals {
     logger,
     now,
     enrich,
-    resolveOwner: async (teamId, email) =>
-      resolveOwner(store.deals, await deps.clientFor(teamId), teamId, email),
+    resolveOwner: (teamId, email) => resolveOwner(store.deals, deps.findUser, teamId, email),
     idleBusinessDays: d.idleDays,
     leaseMs: d.leaseMs,
   });
@@ -85,7 +87,7 @@ export function buildDeals(deps: DealsDeps): Deals {
     coachPatienceMs: deps.coachPatienceMs,
     logger,
     now,
-    clientFor: deps.clientFor,
+    messenger: deps.messenger,
     leaseMs: d.leaseMs,
     policy: {
       quietHours: parseQuietHours(d.quietHours),

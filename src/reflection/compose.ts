@@ -1,13 +1,13 @@
 import type { Library } from "../coaching/library.js";
 import type { Coacher } from "../llm/coacher.js";
 import { weeklySteadily } from "../llm/steady.js";
-import { keepGoingMessage, weeklyPromptMessage } from "../slack/blocks/weekly.js";
 import type { WeeklyContext, WeeklySchedule, WeeklySend } from "../store/weekly-types.js";
+import type { WeeklyOutgoing } from "./messenger.js";
 import { summarizeWeek } from "./prompt.js";
 
 // What one weekly DM says: the 3-week question once a rep has left three prompts unanswered, otherwise a
 // reflection fitted to their week, chosen by the coacher (docs/replies.md). Reads nothing itself: the
-// context comes with the leased batch.
+// context comes with the leased batch. Returns the message as a model (messenger.ts); src/slack/ renders it.
 
 const UNANSWERED_BEFORE_ASKING = 3;
 const RECENT_PROMPT_WEEKS = 8;
@@ -35,7 +35,7 @@ export async function composeWeekly(
   const unanswered = lastPrompt && !lastPrompt.answeredAt ? before + 1 : before;
   if (unanswered >= UNANSWERED_BEFORE_ASKING) {
     return {
-      body: keepGoingMessage(),
+      message: { kind: "keep_going", week: send.week } satisfies WeeklyOutgoing,
       kind: "keep_going" as const,
       promptId: undefined,
       unanswered,
@@ -56,9 +56,8 @@ export async function composeWeekly(
     },
     patienceMs,
   );
-  const built = weeklyPromptMessage(prompt, send.week);
   return {
-    body: { text: built.text, blocks: built.blocks },
+    message: { kind: "prompt", prompt, week: send.week } satisfies WeeklyOutgoing,
     kind: "prompt" as const,
     promptId: prompt.id,
     unanswered,

@@ -1,6 +1,6 @@
 import type { Store } from "../store/types.js";
 import type { WeeklyContext, WeeklySend } from "../store/weekly-types.js";
-import { PaceTaken } from "./pacer.js";
+import { type Pacer, PaceTaken } from "./pacer.js";
 
 // One workspace's prompts within a pass. The lane leases its workspace's pending sends a batch at a time,
 // reads what their prompts need in a few statements, and hands each to `deliver` with a few in flight, so
@@ -11,6 +11,7 @@ import { PaceTaken } from "./pacer.js";
 // A lane leases only while its sender holds the workspace's pace (one sender posts to a workspace at a
 // time). If another sender has it, or takes it over, the lane gives back what it leased and did not post,
 // at once and with the attempt undone, and ends; the pass starts it again when that hold lapses.
+// A lane reports what it did when it ends (LaneReport); the pass keeps the counts.
 
 export type Outcome = "sent" | "skipped" | "failed" | "retry";
 
@@ -21,6 +22,19 @@ export interface Leased {
   leasedAt: number;
 }
 
+/** What one run of a lane did, for the pass to count. */
+export interface LaneReport {
+  /** Every send leased, in order (a send retried within the run is leased, and listed, again). */
+  leased: WeeklySend[];
+  /** The outcome of every delivery, in order. */
+  settled: Array<{ send: WeeklySend; outcome: Outcome }>;
+  /** Sends leased and never posted, given back because another sender holds the workspace. */
+  givenBack: WeeklySend[];
+}
+
+/** The workspace's pace as a lane uses it (pacer.ts). */
+export type LanePace = Pick<Pacer, "hold" | "release" | "wantedInFlight">;
+
 export interface LaneDeps {
   store: Store;
   teamId: string;
@@ -28,32 +42,26 @@ export interface LaneDeps {
   clock: () => Date;
   leaseMs: number;
   batchSize: number;
-  /**
-   * Sends under way at once: the lane starts with this many and adds one, after a delivery, while this
-   * asks for more (slow Slack answers need more in flight to keep the pace; it never drops below).
-   */
-  inFlight: () => number;
   recentLimit: number;
+  /**
+   * The workspace's pace: `hold()` is true while this sender may post there; `release()` lets another
+   * sender take it at once; `wantedInFlight()` is how many sends are under way at once (the lane starts
+   * with that many and adds one, after a delivery, while it asks for more: slow Slack answers need more
+   * in flight to keep the pace; it never drops below).
+   */
+  pace: LanePace;
   deliver: (item: Leased) => Promise<Outcome>;
   /**
    * Asked when nothing is free to lease: resolves true, after a short wait, while more sends may still
    * come (the pass is still claiming due reps), so the lane waits for them rather than ending.
    */
   moreComing: () => Promise<boolean>;
-  /** Called for each send as it is leased (the pass counts who was due). */
-  onLeased: (send: WeeklySend) => void;
-  onOutcome: (outcome: Outcome, send: WeeklySend) => void;
-  /** Resolves true while this sender holds the workspace's pace (may post there), false if another does. */
-  hold: () => Promise<boolean>;
-  /** Nothing left to post: lets another sender take the workspace at once. */
-  release: () => Promise<void>;
-  /** Gives back sends leased and never posted, because another sender holds the workspace. */
-  giveBack: (sends: WeeklySend[]) => Promise<void>;
 }
 
 export class WorkspaceLane {
   private readonly queue: Leased[] = [];
   private busy = 0;
+  private readonly report: LaneReport = { leased: [], settled: [], givenBack: [] };
 
   constructor(private readonly deps: LaneDeps) {}
 
@@ -64,9 +72,10 @@ export class WorkspaceLane {
 
   /**
    * Delivers the workspace's pending sends until none is free to lease, or until another sender holds
-   * the workspace (then what was leased and not posted is given back).
+   * the workspace (then what was leased and not posted is given back). Rejects with the first failure.
    */
-  async run(): Promise<void> {
+  async run(): Promise<LaneReport> {
+    const { pace } = this.deps;
     let filling: Promise<void> | undefined;
     let exhausted = false;
     let taken = false;
@@ -74,7 +83,7 @@ export class WorkspaceLane {
     // One lease at a time; every worker that runs dry waits for the same one.
     const fill = () => {
       filling ??= (async () => {
-        if (!(await this.deps.hold())) {
+        if (!(await pace.hold())) {
           taken = exhausted = true;
           return;
         }
@@ -91,13 +100,13 @@ export class WorkspaceLane {
       for (;;) {
         // Lease the next batch while this one is still going out, so that there is no gap between them.
         // A failed early lease is simply tried again when the queue runs dry (and then it throws).
-        if (!exhausted && this.queue.length < this.deps.inFlight()) fill().catch(() => undefined);
+        if (!exhausted && this.queue.length < pace.wantedInFlight()) fill().catch(() => undefined);
         const item = this.queue.shift();
         if (item && taken) returned.push(item);
         else if (item) {
           this.busy++;
           try {
-            this.deps.onOutcome(await this.deps.deliver(item), item.send);
+            this.report.settled.push({ send: item.send, outcome: await this.deps.deliver(item) });
           } catch (err) {
             if (!(err instanceof PaceTaken)) throw err;
             taken = exhausted = true;
@@ -105,7 +114,7 @@ export class WorkspaceLane {
           } finally {
             this.busy--;
           }
-          if (!exhausted && workers.length < this.deps.inFlight()) start();
+          if (!exhausted && workers.length < pace.wantedInFlight()) start();
           continue;
         }
         if (exhausted) return;
@@ -124,15 +133,21 @@ export class WorkspaceLane {
         }),
       );
     };
-    for (let i = this.deps.inFlight(); i > 0; i--) start();
+    for (let i = pace.wantedInFlight(); i > 0; i--) start();
     // Workers may be added while these run: wait for every one, however many there end up.
     for (let i = 0; i < workers.length; i++) await workers[i];
     if (failure !== undefined) throw failure;
-    if (!taken) return await this.deps.release();
+    if (!taken) {
+      await pace.release();
+      return this.report;
+    }
     // A lease may have landed after the workers stopped: it goes back too.
     await filling?.catch(() => undefined);
     returned.push(...this.queue.splice(0));
-    await this.deps.giveBack(returned.map((item) => item.send));
+    const givenBack = returned.map((item) => item.send);
+    await this.deps.store.weekly.returnSends(givenBack);
+    this.report.givenBack.push(...givenBack);
+    return this.report;
   }
 
   private async lease(): Promise<Leased[]> {
@@ -145,7 +160,7 @@ export class WorkspaceLane {
     );
     const leasedAt = Date.now();
     if (sends.length === 0) return [];
-    for (const send of sends) this.deps.onLeased(send);
+    this.report.leased.push(...sends);
     const contexts = await store.weekly.contexts(
       teamId,
       sends.map((s) => s.userId),

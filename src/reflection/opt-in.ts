@@ -1,8 +1,6 @@
-import type { WebClient } from "@slack/web-api";
 import type { IsoWeekday, Store, UserKey } from "../store/types.js";
 import {
   DEFAULT_WEEKLY,
-  describeNext,
   effectiveZone,
   isoWeekKey,
   nextRunAt,
@@ -12,25 +10,40 @@ import {
 
 // Turning the weekly prompt on and off, from /coach weekly, App Home, the settings modal, the invitation
 // and the buttons on a prompt. Settings (day, time) live with the user; the schedule's next_run_at is
-// recomputed from them every time, in the user's own timezone.
+// recomputed from them every time, in the user's own timezone. Each change returns what happened, not
+// words: src/slack/weekly-opt-in.ts words it (docs/architecture.md "Layers").
 
-/** The user's IANA timezone from users.info, validated; null for bots, unknown or invalid zones. */
+/** The user's timezone as the chat profile says; undefined when it could not be read. */
+export type ProfileZone = (key: UserKey) => Promise<{ tz: string | null; isBot: boolean } | undefined>;
+
+/** When the next prompt comes, in the zone it is scheduled in. */
+export interface NextPrompt {
+  next: Date;
+  zone: string;
+}
+
+export type SetWeeklyOutcome = { kind: "off" } | ({ kind: "on" } & NextPrompt);
+export type PauseWeeklyOutcome = { kind: "paused"; weeks: number } & NextPrompt;
+export type MoveWeeklyOutcome =
+  | { kind: "not_on" }
+  | { kind: "not_a_date" }
+  | { kind: "no_such_date" }
+  | ({ kind: "skipped" } & NextPrompt)
+  | ({ kind: "snoozed"; until: string } & NextPrompt);
+
+/** The user's IANA timezone from their profile, validated; null for bots, unknown or invalid zones. */
 export async function refreshTimezone(
   store: Store,
-  client: WebClient | undefined,
+  zoneOf: ProfileZone | undefined,
   key: UserKey,
 ): Promise<string | null> {
   const user = await store.getUser(key);
-  if (!client) return validTimezone(user?.tz ?? null);
-  try {
-    const info = await client.users.info({ user: key.userId });
-    if (info.user?.is_bot) return null;
-    const tz = validTimezone(info.user?.tz ?? null);
-    if (tz && tz !== user?.tz) await store.upsertUser(key, { tz });
-    return tz ?? validTimezone(user?.tz ?? null);
-  } catch {
-    return validTimezone(user?.tz ?? null);
-  }
+  const profile = await zoneOf?.(key);
+  if (!profile) return validTimezone(user?.tz ?? null);
+  if (profile.isBot) return null;
+  const tz = validTimezone(profile.tz);
+  if (tz && tz !== user?.tz) await store.upsertUser(key, { tz });
+  return tz ?? validTimezone(user?.tz ?? null);
 }
 
 export interface WeeklyChange {
@@ -39,21 +52,18 @@ export interface WeeklyChange {
   time?: string;
 }
 
-/**
- * Applies a change and returns the short private confirmation, which says when the next prompt comes
- * in the user's local time.
- */
+/** Applies a change; when on, says when the next prompt comes and in which zone. */
 export async function setWeekly(
   store: Store,
-  client: WebClient | undefined,
+  zoneOf: ProfileZone | undefined,
   key: UserKey,
   change: WeeklyChange,
   now: Date,
-): Promise<string> {
+): Promise<SetWeeklyOutcome> {
   // Read before the timezone refresh, which may create the user: a new user has chosen no day or time yet,
   // so the workspace default applies to them.
   const user = await store.getUser(key);
-  const tz = await refreshTimezone(store, client, key);
+  const tz = await refreshTimezone(store, zoneOf, key);
   const workspace = await store.weekly.workspaceDefaults(key.teamId);
   const current = user?.settings.weekly;
   const day = (change.day ??
@@ -64,7 +74,7 @@ export async function setWeekly(
   await store.upsertUser(key, { settings: { weekly: { enabled: change.on, day, time } } });
   if (!change.on) {
     await store.weekly.saveSchedule(key, { enabled: false, nextRunAt: null, awaitingChoice: false });
-    return "Weekly reflection is off. Nothing more will come; `/coach weekly on` brings it back.";
+    return { kind: "off" };
   }
   const zone = effectiveZone(tz, workspace.tz);
   const next = nextRunAt({ day, time, tz: zone }, now);
@@ -76,11 +86,16 @@ export async function setWeekly(
     snoozedUntil: null,
     skipWeek: null,
   });
-  return `Weekly reflection is on: one private question about your week, by DM. The next one comes ${describeNext(next, zone, now)}. Your answers stay yours.`;
+  return { kind: "on", next, zone };
 }
 
 /** Pause for `weeks` weeks: the schedule resumes on its own afterwards. */
-export async function pauseWeekly(store: Store, key: UserKey, weeks: number, now: Date): Promise<string> {
+export async function pauseWeekly(
+  store: Store,
+  key: UserKey,
+  weeks: number,
+  now: Date,
+): Promise<PauseWeeklyOutcome> {
   const user = await store.getUser(key);
   const workspace = await store.weekly.workspaceDefaults(key.teamId);
   const zone = effectiveZone(user?.tz ?? null, workspace.tz);
@@ -94,7 +109,7 @@ export async function pauseWeekly(store: Store, key: UserKey, weeks: number, now
     awaitingChoice: false,
     unanswered: 0,
   });
-  return `Paused for ${weeks} weeks. The next question comes ${describeNext(next, zone, now)}.`;
+  return { kind: "paused", weeks, next, zone };
 }
 
 /**
@@ -106,11 +121,10 @@ export async function moveWeekly(
   key: UserKey,
   how: { skip: true } | { until: string },
   now: Date,
-): Promise<string> {
+): Promise<MoveWeeklyOutcome> {
   const user = await store.getUser(key);
   const schedule = await store.weekly.getSchedule(key);
-  if (!user?.settings.weekly.enabled || !schedule?.enabled)
-    return "Weekly reflection is off; `/coach weekly on` turns it on.";
+  if (!user?.settings.weekly.enabled || !schedule?.enabled) return { kind: "not_on" };
   const workspace = await store.weekly.workspaceDefaults(key.teamId);
   const zone = effectiveZone(user.tz, workspace.tz);
   const plan = { day: user.settings.weekly.day, time: user.settings.weekly.time, tz: zone };
@@ -119,16 +133,16 @@ export async function moveWeekly(
     const skipWeek = isoWeekKey(upcoming, zone);
     const next = nextRunAt({ ...plan, skipWeekOf: skipWeek }, now);
     await store.weekly.saveSchedule(key, { skipWeek, nextRunAt: next });
-    return `Skipping one week. The next question comes ${describeNext(next, zone, now)}.`;
+    return { kind: "skipped", next, zone };
   }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(how.until)) return "Give a date: `/coach weekly snooze 2026-12-31`.";
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(how.until)) return { kind: "not_a_date" };
   let until: Date;
   try {
     until = startOfLocalDay(how.until, zone);
   } catch {
-    return "Give a real date: `/coach weekly snooze 2026-12-31`.";
+    return { kind: "no_such_date" };
   }
   const next = nextRunAt({ ...plan, snoozedUntil: until }, now);
   await store.weekly.saveSchedule(key, { snoozedUntil: until, nextRunAt: next });
-  return `Snoozed until ${how.until}. The next question comes ${describeNext(next, zone, now)}.`;
+  return { kind: "snoozed", until: how.until, next, zone };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PaceReservation } from "../store/weekly-types.js";
+import { RateLimited } from "./messenger.js";
 
 // Per-workspace pacing for bulk DMs (WEEKLY_RATE_PER_SEC, as Slack asks of bulk senders). The pace lives
 // in the store, shared by every sender process: each lane reserves a short run of consecutive slots at a
@@ -256,10 +257,7 @@ export class Pacer {
   }
 }
 
-/** The WebClient's rate-limit error (rejectRateLimitedCalls) or an ok:false ratelimited answer. */
+/** Seconds to wait before trying a rate-limited call again; undefined when `err` is no rate limit. */
 export function retryAfterOf(err: unknown): number | undefined {
-  const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
-  if (e?.code === "slack_webapi_rate_limited_error") return e.retryAfter ?? 1;
-  if (e?.data?.error === "ratelimited") return 1;
-  return undefined;
+  return err instanceof RateLimited ? err.retryAfterSec : undefined;
 }

@@ -1,20 +1,23 @@
+import type { WeeklySend } from "../store/weekly-types.js";
 import type { FinishBuffer } from "./finish-buffer.js";
-import type { WorkspaceLane } from "./lane.js";
+import type { LaneReport, WorkspaceLane } from "./lane.js";
 import type { Pacer } from "./pacer.js";
-import type { PassResult } from "./sender.js";
 
-// The state one pass of the weekly sender shares between its dispatcher, its claimer and its lanes.
+// The state one pass of the weekly sender shares between its dispatcher, its claimer and its lanes, and
+// the pass's counts, which only the pass writes (from each lane's report as the lane ends).
+
+export interface PassResult {
+  due: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+}
 
 /** One pass's shared state. */
 export interface Pass {
-  t0: number;
   clock: () => Date;
   leaseMs: number;
-  result: PassResult;
-  /** Sends leased in this pass (rep and week), counted once however often they were leased. */
-  seen: Set<string>;
-  /** Sends whose outcome is counted in the result. */
-  counted: Set<string>;
+  tally: PassTally;
   finishes: FinishBuffer;
   wake: Wake;
   lanes: Map<string, { lane: WorkspaceLane; running: Promise<void> }>;
@@ -23,7 +26,34 @@ export interface Pass {
   /** Due reps are still being claimed: a lane with nothing to lease waits for them. */
   claiming: boolean;
   failure?: unknown;
-  firstSentMs?: number;
+}
+
+/** A rep's send of one ISO week, as a set key. */
+const sendKey = (send: WeeklySend) => `${send.teamId}:${send.userId}:${send.week}`;
+
+/**
+ * The pass's counts. Due: the sends this pass leased, each once however often it was leased, less those
+ * it gave back to another sender unposted (that sender counts them). Sent, skipped, failed: each send
+ * once, by its first final outcome (a send whose "sent" was lost and then found in the DM is one prompt).
+ */
+export class PassTally {
+  readonly result: PassResult = { due: 0, sent: 0, skipped: 0, failed: 0 };
+  private readonly seen = new Set<string>();
+  private readonly counted = new Set<string>();
+
+  /** Counts one lane run. A workspace's runs are added in the order they ran. */
+  add(report: LaneReport): void {
+    for (const send of report.leased) this.seen.add(sendKey(send));
+    for (const { send, outcome } of report.settled) {
+      const key = sendKey(send);
+      if (outcome === "retry" || this.counted.has(key)) continue;
+      this.counted.add(key);
+      this.result[outcome]++;
+    }
+    for (const send of report.givenBack)
+      if (!this.counted.has(sendKey(send))) this.seen.delete(sendKey(send));
+    this.result.due = this.seen.size;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { checkReply } from "../coaching/guard.js";
 import type { Library, Reflection, ReflectionFocus } from "../coaching/library.js";
 import { LATE_STAGES } from "../coaching/taxonomy.js";
-import type { DealState } from "../deals/types.js";
+import type { DealState } from "../domain/deal-update.js";
 
 // The weekly reflection's content (issue 7, item 3): what happened in the rep's deals this week, and the
 // one question to ask about it. Pure: time, the library and the history are arguments; nothing here talks

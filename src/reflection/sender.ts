@@ -1,15 +1,14 @@
-import type { WebClient } from "@slack/web-api";
 import type { Library } from "../coaching/library.js";
 import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
-import { WEEKLY_EVENT_TYPE } from "../slack/blocks/weekly.js";
 import type { Store, UserKey } from "../store/types.js";
-import type { SendFinish, WeeklySend } from "../store/weekly-types.js";
+import type { SendFinish } from "../store/weekly-types.js";
 import { composeWeekly, RECENT_SENDS_READ } from "./compose.js";
 import { FinishBuffer } from "./finish-buffer.js";
 import { type Leased, type Outcome, WorkspaceLane } from "./lane.js";
+import type { WeeklyMessenger } from "./messenger.js";
 import { type PaceBook, Pacer, PaceTaken, retryAfterOf } from "./pacer.js";
-import { type Pass, Wake } from "./pass.js";
+import { type Pass, type PassResult, PassTally, Wake } from "./pass.js";
 import { effectiveZone, isoWeekKey, isTooLate, nextRunAt } from "./schedule.js";
 
 // One pass of the weekly sender as of an instant: claim who is due (writing a pending send per rep and
@@ -25,17 +24,13 @@ export interface WeeklySenderDeps {
   /** How long to wait for the coacher before the library chooses (DEFAULT_PATIENCE_MS). */
   coachPatienceMs?: number;
   logger: Logger;
-  clientFor: (teamId: string) => Promise<WebClient>;
+  /** Renders and posts the DMs, and finds one again after a crash (src/slack/weekly-messenger.ts). */
+  messenger: WeeklyMessenger;
   ratePerSec: number;
   leaseMs?: number;
 }
 
-export interface PassResult {
-  due: number;
-  sent: number;
-  skipped: number;
-  failed: number;
-}
+export type { PassResult } from "./pass.js";
 
 const MAX_ATTEMPTS = 3;
 /** Due schedules claimed (and turned into pending sends) per transaction. */
@@ -54,9 +49,6 @@ const DISCOVER_MS = 250;
 /** A send is posted only within this share of its lease, so it is never posted after another took it. */
 const LEASE_SAFE_SHARE = 0.8;
 
-/** A rep's send of one ISO week, as a set key. */
-const sendKey = (send: WeeklySend) => `${send.teamId}:${send.userId}:${send.week}`;
-
 export class WeeklySender {
   constructor(private readonly deps: WeeklySenderDeps) {}
 
@@ -64,18 +56,13 @@ export class WeeklySender {
   async runOnce(start: Date): Promise<PassResult> {
     const { store, logger } = this.deps;
     const t0 = Date.now();
-    // How long the process took to get here (imports, library, store), for the fan-out benchmark.
-    const processMs = Math.round(performance.now());
     const leaseMs = this.deps.leaseMs ?? 60_000;
     const pass: Pass = {
-      t0,
       // The pass's clock runs on from the instant it was given, so leases taken by a sender that died
       // lapse during a long pass, not only after it.
       clock: () => new Date(start.getTime() + (Date.now() - t0)),
       leaseMs,
-      result: { due: 0, sent: 0, skipped: 0, failed: 0 },
-      seen: new Set(),
-      counted: new Set(),
+      tally: new PassTally(),
       finishes: new FinishBuffer((batch) => store.weekly.finishSends(batch), logger),
       wake: new Wake(),
       lanes: new Map(),
@@ -83,10 +70,8 @@ export class WeeklySender {
       claiming: true,
     };
     // Claiming (due schedules -> pending sends) runs beside delivery, a little ahead of it.
-    let claimMs = 0;
     const claimed = this.claim(start, pass).finally(() => {
       pass.claiming = false;
-      claimMs = Date.now() - t0;
       pass.wake.signal();
     });
     const idleTick = Math.min(1000, leaseMs / 4);
@@ -116,8 +101,8 @@ export class WeeklySender {
     await pass.finishes.flush();
     if (pass.failure) throw pass.failure;
     await claimed;
-    const { result, firstSentMs } = pass;
-    logger.debug({ ...result, processMs, claimMs, firstSentMs, totalMs: Date.now() - t0 }, "weekly pass");
+    const { result } = pass.tally;
+    logger.debug({ ...result, totalMs: Date.now() - t0 }, "weekly pass");
     return result;
   }
 
@@ -133,49 +118,29 @@ export class WeeklySender {
 
   /** Delivers one workspace's pending sends in a lane of its own, at the workspace's shared pace. */
   private startLane(teamId: string, pass: Pass): void {
-    const { result } = pass;
-    const pacer = this.pacerFor(teamId, pass);
     const lane = new WorkspaceLane({
       store: this.deps.store,
       teamId,
       clock: pass.clock,
       leaseMs: pass.leaseMs,
       batchSize: this.batchSize(pass.leaseMs),
-      // Sends under way at once: their Slack round trips overlap; the pacer spaces the posts.
-      inFlight: () => pacer.wantedInFlight(),
       recentLimit: RECENT_SENDS_READ,
-      deliver: (item) => this.deliver(item, pass, pacer),
+      // Sends under way at once overlap their Slack round trips; the pacer spaces the posts.
+      pace: this.pacerFor(teamId, pass),
+      deliver: (item) => this.deliver(item, pass, this.pacerFor(teamId, pass)),
       moreComing: async () => {
         if (!pass.claiming) return false;
         await sleep(CLAIM_POLL_MS);
         return true;
       },
-      onLeased: (send) => {
-        pass.seen.add(sendKey(send));
-        result.due = pass.seen.size;
-      },
-      onOutcome: (outcome, send) => {
-        if (outcome === "retry") return;
-        // A send whose "sent" was lost and then found in the DM is one prompt, counted once.
-        const key = sendKey(send);
-        if (pass.counted.has(key)) return;
-        pass.counted.add(key);
-        if (outcome === "sent" && result.sent === 0) pass.firstSentMs = Date.now() - pass.t0;
-        result[outcome]++;
-      },
-      hold: () => pacer.hold(),
-      release: () => pacer.release(),
-      giveBack: async (sends) => {
-        if (sends.length > 0)
-          this.deps.logger.debug({ team: teamId, sends: sends.length }, "weekly: gave back");
-        await this.deps.store.weekly.returnSends(sends);
-        // Another sender will post these: they are not this pass's to count.
-        for (const send of sends) if (!pass.counted.has(sendKey(send))) pass.seen.delete(sendKey(send));
-        result.due = pass.seen.size;
-      },
     });
     const running = lane
       .run()
+      .then((report) => {
+        if (report.givenBack.length > 0)
+          this.deps.logger.debug({ team: teamId, sends: report.givenBack.length }, "weekly: gave back");
+        pass.tally.add(report);
+      })
       .catch((err) => {
         pass.failure ??= err;
       })
@@ -262,11 +227,10 @@ export class WeeklySender {
         finish({ status: "skipped" });
         return "skipped";
       }
-      // The one client factory (src/slack/clients.ts) keeps the workspace's client and token in memory
-      // and refreshes a rotating token before it expires, so this costs no statement per prompt.
-      const client = await this.deps.clientFor(send.teamId);
+      const dms = await this.deps.messenger.workspace(send.teamId);
       if (send.attempts > 1) {
-        const found = await this.findSent(client, pacer, send);
+        // After a crash between claim and send: did the prompt for this week reach the DM already?
+        const found = await this.withRetry(pacer, () => dms.findSent(send.userId, send.week, send.dueAt));
         if (found) {
           finish({ status: "sent", channel: found.channel, ts: found.ts });
           return "sent";
@@ -294,14 +258,7 @@ export class WeeklySender {
         pacer.run(async () =>
           // Past most of its lease (long 429 pauses), another sender may take the send at any moment:
           // leave it. It comes back when the lease lapses and is checked against the DM first.
-          Date.now() > leaseSafeUntil
-            ? undefined
-            : // A user id as the channel posts in the app's DM with that user: no conversations.open.
-              client.chat.postMessage({
-                channel: send.userId,
-                ...message.body,
-                metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: send.week } },
-              } as never),
+          Date.now() > leaseSafeUntil ? undefined : dms.post(send.userId, message.message),
         ),
       );
       if (!posted) return "retry";
@@ -348,25 +305,5 @@ export class WeeklySender {
         await lane.pause(retryAfter);
       }
     }
-  }
-
-  /** After a crash between claim and send: did the prompt for this week reach the DM already? */
-  private async findSent(
-    client: WebClient,
-    pacer: Pacer,
-    send: WeeklySend,
-  ): Promise<{ channel: string; ts: string } | undefined> {
-    const opened = await this.withRetry(pacer, () => client.conversations.open({ users: send.userId }));
-    const channel = opened.channel?.id;
-    if (!channel) throw new Error("conversations.open returned no channel");
-    const oldest = String(Math.floor(send.dueAt.getTime() / 1000) - 3600);
-    const history = await this.withRetry(pacer, () =>
-      client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 50 }),
-    );
-    const hit = (history.messages ?? []).find((m) => {
-      const meta = (m as { metadata?: { event_type?: string; event_payload?: { week?: string } } }).metadata;
-      return meta?.event_type === WEEKLY_EVENT_TYPE && meta.event_payload?.week === send.week;
-    });
-    return hit?.ts ? { channel, ts: hit.ts } : undefined;
   }
 }

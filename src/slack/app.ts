@@ -1,5 +1,4 @@
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
-import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { SlackClients } from "./clients.js";
 import type { ConnectionEvents } from "./connection.js";
@@ -51,8 +50,6 @@ export interface SlackApp {
   handleHttp?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
   /** Socket Mode's client, whose connection events say whether Slack can reach us (/healthz). */
   socketClient?: ConnectionEvents;
-  /** A Web API client for a workspace, for work outside a Slack request (nudges, webhooks). */
-  clientFor(teamId: string): Promise<WebClient>;
   /** The workspace of the single bot token (undefined with OAuth): found once with auth.test. */
   defaultTeam(): Promise<string | undefined>;
   start(): Promise<void>;
@@ -134,7 +131,6 @@ export function buildSlackApp(
     mode: s.mode,
     handleHttp: receiver ? receiver.requestListener : undefined,
     socketClient: socketReceiver?.client,
-    clientFor: clients.clientFor,
     defaultTeam: () => {
       if (s.mode === "oauth") return Promise.resolve(undefined);
       if (options.identity?.teamId) return Promise.resolve(options.identity.teamId);

@@ -1,5 +1,5 @@
 import type { DealFields } from "../coaching/deal.js";
-import type { DealSource, DealState, DealUpdate, Trigger } from "../deals/types.js";
+import type { DealSource, DealState, DealUpdate, Trigger } from "../domain/deal-update.js";
 import type { OwnerLinkStore } from "./link-types.js";
 
 // The part of the store that deal updates use (issue 6). Reached as `store.deals`.

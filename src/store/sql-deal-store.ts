@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
-import type { DealSource, DealState, DealUpdate } from "../deals/types.js";
+import type { DealSource, DealState, DealUpdate } from "../domain/deal-update.js";
 import { type AtRest, SEALED_JSON } from "./at-rest.js";
 import type {
   AppliedUpdate,

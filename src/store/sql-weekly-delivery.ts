@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
-import type { DealState } from "../deals/types.js";
+import type { DealState } from "../domain/deal-update.js";
 import { type AtRest, SEALED_JSON } from "./at-rest.js";
 import type { Database, WeeklySchedulesTable, WeeklySendsTable } from "./schema.js";
 import type { UserKey } from "./types.js";

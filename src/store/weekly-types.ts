@@ -1,4 +1,4 @@
-import type { DealState } from "../deals/types.js";
+import type { DealState } from "../domain/deal-update.js";
 import type { UserKey, UserSettings } from "./types.js";
 
 // The part of the store the weekly reflection prompts use (issue 7). Reached as `store.weekly`.

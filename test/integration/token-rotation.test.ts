@@ -217,14 +217,14 @@ describe("with tokens that expire mid-run", () => {
     const bot = await storedBot(store);
     await pastExpiry(slack, bot?.token);
     const refreshes = slack.refreshCalls.length;
-    await expect(running.slack.clientFor(TEAM_ID)).rejects.toBeInstanceOf(TokenRefreshError);
-    await expect(running.slack.clientFor(TEAM_ID)).rejects.toThrow(/invalid_refresh_token/);
+    await expect(running.clients.clientFor(TEAM_ID)).rejects.toBeInstanceOf(TokenRefreshError);
+    await expect(running.clients.clientFor(TEAM_ID)).rejects.toThrow(/invalid_refresh_token/);
     // Bolt's requests meet the same error, and the app stays up.
     const res = await postToApp(`${url}/slack/events`, eventCallback(appHomeOpened({ user: "U_HOME3" })), {
       secret: SECRET,
     });
     expect(res.status).toBeLessThan(500);
-    for (let i = 0; i < 10; i++) await running.slack.clientFor(TEAM_ID).catch(() => undefined);
+    for (let i = 0; i < 10; i++) await running.clients.clientFor(TEAM_ID).catch(() => undefined);
     expect(slack.refreshCalls.length).toBe(refreshes + 1);
     expect(slack.refreshCalls.at(-1)?.error).toBe("invalid_refresh_token");
     const refused = logs.filter((l) => l.includes("Slack refused to refresh"));

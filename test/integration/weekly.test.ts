@@ -2,9 +2,11 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Coacher, libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
-import { setWeekly } from "../../src/reflection/opt-in.js";
+import { RateLimited } from "../../src/reflection/messenger.js";
 import { WeeklySender } from "../../src/reflection/sender.js";
 import { WEEKLY_ACTION, WEEKLY_EVENT_TYPE } from "../../src/slack/blocks/weekly.js";
+import { weeklyMessenger } from "../../src/slack/weekly-messenger.js";
+import { setWeekly } from "../../src/slack/weekly-opt-in.js";
 import type { Store, UserKey } from "../../src/store/types.js";
 import { MARK, testCoacher } from "../support/coachers.js";
 import { FakeSlack } from "../support/fake-slack.js";
@@ -65,10 +67,12 @@ function sender(
     logger: createLogger("silent"),
     ratePerSec,
     leaseMs,
-    clientFor: async (team) => {
-      if (!clients.has(team)) clients.set(team, wrap(client(team)));
-      return clients.get(team) as WebClient;
-    },
+    messenger: weeklyMessenger({
+      clientFor: async (team) => {
+        if (!clients.has(team)) clients.set(team, wrap(client(team)));
+        return clients.get(team) as WebClient;
+      },
+    }),
   });
 }
 
@@ -358,6 +362,21 @@ describe("pacing and 429s", () => {
     // The slow workspace waited out Retry-After (1 s); the fast one did not wait for it.
     expect(done("xoxb-T_SLOW") - started).toBeGreaterThanOrEqual(950);
     expect(prompts().filter((c) => c.status === 200)).toHaveLength(6);
+  });
+});
+
+describe("the messenger's errors", () => {
+  it("a 429 becomes RateLimited with Slack's Retry-After; any other failure passes through as it was", async () => {
+    const dms = await weeklyMessenger({ clientFor: async (team) => client(team) }).workspace("T1");
+    const message = { kind: "keep_going" as const, week: "2026-W48" };
+    slack.on("chat.postMessage", () => ({ status: 429, retryAfter: 7 }));
+    const limited = await dms.post("U1", message).catch((err: unknown) => err);
+    expect(limited).toBeInstanceOf(RateLimited);
+    expect((limited as RateLimited).retryAfterSec).toBe(7);
+    slack.on("conversations.open", () => ({ ok: false, error: "user_not_found" }));
+    await expect(dms.findSent("U1", "2026-W48", new Date())).rejects.toMatchObject({
+      data: { error: "user_not_found" },
+    });
   });
 });
 

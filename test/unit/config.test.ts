@@ -222,4 +222,16 @@ describe("config", () => {
       "HEALTH_SLACK_DOWN_MS: must be milliseconds",
     ]);
   });
+
+  it("WEEKLY_WORKER switches the weekly poller, on by default, apart from DEAL_WORKER", () => {
+    const base = { SLACK_APP_TOKEN: "xapp-1", SLACK_BOT_TOKEN: "xoxb-1" };
+    expect(loadConfig(base).weekly.worker).toBe(true);
+    const off = loadConfig({ ...base, WEEKLY_WORKER: "off" });
+    expect([off.weekly.worker, off.deals.worker]).toEqual([false, true]);
+    const dealsOff = loadConfig({ ...base, DEAL_WORKER: "off" });
+    expect([dealsOff.weekly.worker, dealsOff.deals.worker]).toEqual([true, false]);
+    expect(problemsOf({ ...base, WEEKLY_WORKER: "yes" }).problems).toEqual([
+      'WEEKLY_WORKER: must be "on" or "off"',
+    ]);
+  });
 });

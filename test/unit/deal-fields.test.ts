@@ -10,6 +10,7 @@ import { situationText } from "../../src/deals/situation.js";
 import type { DealState, DealUpdate } from "../../src/deals/types.js";
 import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
+import { nudgeMessenger } from "../../src/slack/nudge-messenger.js";
 import type { DealHistoryEntry } from "../../src/store/deal-types.js";
 import type { Store } from "../../src/store/types.js";
 import { library } from "../support/library.js";
@@ -271,7 +272,7 @@ describe("nudges carry the deal to the coach", () => {
       logger: createLogger("silent"),
       now,
       policy: { ...DEFAULT_POLICY, quietHours: "off", weekends: "on", dailyCap: 50, weeklyCap: 100 },
-      clientFor: async () => fakeClient,
+      messenger: nudgeMessenger({ clientFor: async () => fakeClient }),
     });
     await optInToNudges(store, "T1", "U_ANN");
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type LaneDeps, type Outcome, WorkspaceLane } from "../../src/reflection/lane.js";
+import { type LaneDeps, type LaneReport, type Outcome, WorkspaceLane } from "../../src/reflection/lane.js";
 import { PaceTaken } from "../../src/reflection/pacer.js";
 import type { Store } from "../../src/store/types.js";
 import type { WeeklySend } from "../../src/store/weekly-types.js";
@@ -29,7 +29,7 @@ beforeEach(async () => {
 });
 afterEach(() => store.close());
 
-/** A lane over T1 whose hold, delivery and hand-back are the test's; records what it did. */
+/** A lane over T1 whose hold and delivery are the test's; records what it did, and its reports. */
 function lane(opts: {
   hold: () => Promise<boolean>;
   deliver: (send: WeeklySend) => Promise<Outcome>;
@@ -42,33 +42,38 @@ function lane(opts: {
     clock: () => AT,
     leaseMs: LEASE,
     batchSize: 5,
-    inFlight: opts.inFlight ?? (() => 2),
     recentLimit: 9,
+    pace: {
+      hold: opts.hold,
+      release: async () => {
+        seen.released++;
+      },
+      wantedInFlight: opts.inFlight ?? (() => 2),
+    },
     deliver: async ({ send }) => {
       const outcome = await opts.deliver(send);
       seen.delivered.push(send.userId);
       return outcome;
     },
     moreComing: async () => false,
-    onLeased: () => undefined,
-    onOutcome: (outcome) => seen.outcomes.push(outcome),
-    hold: opts.hold,
-    release: async () => {
-      seen.released++;
-    },
-    giveBack: async (sends) => {
-      seen.given.push(...sends.map((s) => s.userId));
-      await store.weekly.returnSends(sends);
-    },
   };
-  return { lane: new WorkspaceLane(deps), seen };
+  const lane = new WorkspaceLane(deps);
+  /** Runs the lane; its report's outcomes and given-back reps go into `seen`. */
+  const run = async (): Promise<LaneReport> => {
+    const report = await lane.run();
+    seen.outcomes.push(...report.settled.map((s) => s.outcome));
+    seen.given.push(...report.givenBack.map((s) => s.userId));
+    return report;
+  };
+  return { lane: { run }, seen };
 }
 
 describe(`WorkspaceLane and the workspace's hold (${storeKind})`, () => {
   it("delivers every pending send while it holds the workspace, then releases it once", async () => {
     const { lane: l, seen } = lane({ hold: async () => true, deliver: async () => "sent" });
-    await l.run();
+    const report = await l.run();
     expect(seen.delivered.sort()).toHaveLength(12);
+    expect(report.leased.map((s) => s.userId).sort()).toEqual(seen.delivered);
     expect(seen.outcomes.every((o) => o === "sent")).toBe(true);
     expect(seen.released).toBe(1);
     expect(seen.given).toEqual([]);

@@ -5,6 +5,7 @@ import { NudgeSender } from "../../src/deals/nudge-sender.js";
 import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
+import { nudgeMessenger } from "../../src/slack/nudge-messenger.js";
 import type { Store } from "../../src/store/types.js";
 import { library } from "../support/library.js";
 import { testStore } from "../support/store.js";
@@ -50,7 +51,7 @@ const sender = (leaseMs = 60_000) =>
     logger: createLogger("silent"),
     now,
     policy: { ...DEFAULT_POLICY, quietHours: "off", weekends: "on", dailyCap: 50, weeklyCap: 100 },
-    clientFor: async () => fakeClient,
+    messenger: nudgeMessenger({ clientFor: async () => fakeClient }),
     leaseMs,
   });
 

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from "../../src/deals/policy.js";
 import type { Trigger } from "../../src/deals/types.js";
 import { libraryCoacher } from "../../src/llm/coacher.js";
 import { createLogger } from "../../src/logger.js";
+import { nudgeMessenger } from "../../src/slack/nudge-messenger.js";
 import type { Store } from "../../src/store/types.js";
 import { MARK, type TestCoacher, testCoacher } from "../support/coachers.js";
 import { library } from "../support/library.js";
@@ -91,7 +92,7 @@ beforeEach(async () => {
     logger: createLogger("silent"),
     now,
     policy: DEFAULT_POLICY,
-    clientFor: async () => fakeClient,
+    messenger: nudgeMessenger({ clientFor: async () => fakeClient }),
   });
   // U1 chose to get nudges (the choice itself is tested in nudge-choice.test.ts).
   await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/London", settings: { nudges: true } });
@@ -236,7 +237,7 @@ describe("nudge questions come from the coacher", () => {
       logger: createLogger("silent"),
       now,
       policy: DEFAULT_POLICY,
-      clientFor: async () => fakeClient,
+      messenger: nudgeMessenger({ clientFor: async () => fakeClient }),
       ...(leaseMs ? { leaseMs } : {}),
     });
   const sectionsOf = (post: Record<string, unknown> | undefined) =>

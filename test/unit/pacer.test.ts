@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { RateLimited } from "../../src/reflection/messenger.js";
 import { HOLD_LAPSE_MS, type PaceBook, Pacer, PaceTaken, retryAfterOf } from "../../src/reflection/pacer.js";
+import { slackRetryAfter } from "../../src/slack/weekly-messenger.js";
 import type { PaceReservation } from "../../src/store/weekly-types.js";
 
 // The pacer against an in-memory weekly_pace row, on a fake clock (setTimeout and Date.now both), so that
@@ -325,10 +327,7 @@ describe("Pacer: one sender", () => {
             calls.push({ lane: "a", start: elapsed() });
             if (calls.length === 10) {
               limitedAt = elapsed();
-              throw Object.assign(new Error("rate limited"), {
-                code: "slack_webapi_rate_limited_error",
-                retryAfter: 2,
-              });
+              throw new RateLimited(2);
             }
           });
           return;
@@ -651,21 +650,29 @@ describe("Pacer on real timers", () => {
 });
 
 describe("retryAfterOf", () => {
+  it("reads RateLimited, and nothing else (Slack's shapes are the messenger's to translate)", () => {
+    expect(retryAfterOf(new RateLimited(3))).toBe(3);
+    expect(retryAfterOf({ code: "slack_webapi_rate_limited_error", retryAfter: 3 })).toBeUndefined();
+    expect(retryAfterOf(new Error("boom"))).toBeUndefined();
+  });
+});
+
+describe("slackRetryAfter (src/slack/weekly-messenger.ts)", () => {
   it("reads Retry-After from the WebClient's rate-limit error", () => {
-    expect(retryAfterOf({ code: "slack_webapi_rate_limited_error", retryAfter: 3 })).toBe(3);
-    expect(retryAfterOf({ code: "slack_webapi_rate_limited_error", retryAfter: 30 })).toBe(30);
+    expect(slackRetryAfter({ code: "slack_webapi_rate_limited_error", retryAfter: 3 })).toBe(3);
+    expect(slackRetryAfter({ code: "slack_webapi_rate_limited_error", retryAfter: 30 })).toBe(30);
     expect(
-      retryAfterOf(
+      slackRetryAfter(
         Object.assign(new Error("rate limited"), { code: "slack_webapi_rate_limited_error", retryAfter: 2 }),
       ),
     ).toBe(2);
-    expect(retryAfterOf({ code: "slack_webapi_rate_limited_error" })).toBe(1);
+    expect(slackRetryAfter({ code: "slack_webapi_rate_limited_error" })).toBe(1);
   });
 
   it("treats an ok:false ratelimited answer as 1 s", () => {
-    expect(retryAfterOf({ data: { error: "ratelimited" } })).toBe(1);
+    expect(slackRetryAfter({ data: { error: "ratelimited" } })).toBe(1);
     expect(
-      retryAfterOf(
+      slackRetryAfter(
         Object.assign(new Error("An API error occurred: ratelimited"), {
           data: { ok: false, error: "ratelimited" },
         }),
@@ -686,7 +693,7 @@ describe("retryAfterOf", () => {
       null,
       undefined,
     ]) {
-      expect(retryAfterOf(err), JSON.stringify(err)).toBeUndefined();
+      expect(slackRetryAfter(err), JSON.stringify(err)).toBeUndefined();
     }
   });
 });

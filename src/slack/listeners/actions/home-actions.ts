@@ -1,6 +1,5 @@
 import type { BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
-import { setWeekly } from "../../../reflection/opt-in.js";
 import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { publishHome } from "../../coaching.js";
@@ -9,6 +8,7 @@ import { ACTION } from "../../ids.js";
 import { isWorkspaceAdmin } from "../../people.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { setWeekly } from "../../weekly-opt-in.js";
 
 // Settings changed from App Home: store, then publish Home again so the user sees the new state.
 

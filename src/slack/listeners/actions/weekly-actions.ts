@@ -1,8 +1,8 @@
-import { pauseWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { notice, staleButton } from "../../blocks/messages.js";
 import { type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
 import { weeklyAnswerMetadata, weeklyValue } from "../../button-values.js";
 import type { Services } from "../../services.js";
+import { pauseWeekly, setWeekly } from "../../weekly-opt-in.js";
 import { buttonListener, clicker } from "./button.js";
 
 // Buttons on a weekly prompt (Answer, Skip this week, Pause 4 weeks, Stop), on the 3-week question

@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { linkEmail, unlinkAll } from "../../../deals/links.js";
-import { moveWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { parseWeeklyCommand } from "../../../reflection/schedule.js";
 import type { IsoWeekday } from "../../../store/types.js";
 import { DEFAULT_SETTINGS } from "../../../store/types.js";
@@ -13,6 +12,7 @@ import { OneReply, responseUrlWay } from "../../one-reply.js";
 import { isWorkspaceAdmin, profileEmail } from "../../people.js";
 import { busyEphemeral, ephemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { moveWeekly, setWeekly } from "../../weekly-opt-in.js";
 import { nudgesCommand } from "./nudges-command.js";
 
 // /coach [help | settings | forget | TEXT]. Ack first, always: everything slow happens after, in the

@@ -2,7 +2,6 @@ import type { SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import { FALLBACK_QUESTION } from "../../../coaching/coach.js";
 import { isStage } from "../../../coaching/taxonomy.js";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
-import { setWeekly } from "../../../reflection/opt-in.js";
 import type { IsoWeekday } from "../../../store/types.js";
 import { BUSY_SETTINGS, notice, type Rendered } from "../../blocks/messages.js";
 import { reflectSavedView } from "../../blocks/modals.js";
@@ -20,6 +19,7 @@ import { INPUT, VIEW } from "../../ids.js";
 import { isResponseUrl, OneReply, responseUrlWay, threadWay } from "../../one-reply.js";
 import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { setWeekly } from "../../weekly-opt-in.js";
 import { inputValue } from "./view-values.js";
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & ListenerArgs;
