@@ -44,7 +44,7 @@ export function nudgeMessenger(clients: Pick<SlackClients, "clientFor">): NudgeM
         ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
         ...render(message),
         metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId, kind: message.kind } },
-      } as never);
+      });
     },
 
     async alreadyPosted(teamId, place, nudgeId, kind, since) {

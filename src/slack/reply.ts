@@ -72,7 +72,7 @@ export async function answerOnceInThread(
  * them, in the thread of their message; the channel sees nothing.
  */
 export function postPrivatelyInThread(
-  client: { chat: { postEphemeral(args: never): Promise<unknown> } },
+  client: { chat: Pick<WebClient["chat"], "postEphemeral"> },
   where: { channel: string; user: string; threadTs: string },
   message: Rendered,
 ): Promise<unknown> {
@@ -80,8 +80,9 @@ export function postPrivatelyInThread(
     channel: where.channel,
     user: where.user,
     thread_ts: where.threadTs,
-    ...message,
-  } as never);
+    text: message.text,
+    blocks: message.blocks,
+  });
 }
 
 /** A busy reply gives up after this long: a stalled response_url must not hold a busy-reply slot for ever. */
