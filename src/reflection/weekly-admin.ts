@@ -14,6 +14,11 @@ export interface WorkspacePeople {
   isPerson(userId: string): Promise<boolean>;
 }
 
+/** The part of the store these read and write. */
+export type WeeklyAdminStore = Pick<Store, "getUser"> & {
+  weekly: Pick<Store["weekly"], "markInvited" | "setWorkspaceDefaults" | "workspaceDefaults">;
+};
+
 export type WeeklyAdminOutcome =
   | { kind: "not-admin" }
   | { kind: "default-usage" }
@@ -27,7 +32,7 @@ const CHANNEL_ID = /\b([CG][A-Z0-9]{6,})\b/;
 
 /** `rest` is what follows `/coach weekly`: "default fri 15:00" or "invite #channel". */
 export async function weeklyAdmin(
-  deps: { store: Store; people: WorkspacePeople; invite(userId: string): Promise<void> },
+  deps: { store: WeeklyAdminStore; people: WorkspacePeople; invite(userId: string): Promise<void> },
   key: UserKey,
   rest: string,
 ): Promise<WeeklyAdminOutcome> {
@@ -60,7 +65,7 @@ export async function weeklyAdmin(
  * time, when it has them, to offer.
  */
 export async function inviteOnce(
-  store: Store,
+  store: WeeklyAdminStore,
   key: UserKey,
   invite: (when: { day?: IsoWeekday; time?: string }) => Promise<void>,
 ): Promise<boolean> {
