@@ -117,7 +117,7 @@ describe("/coach subcommands", () => {
     const { args, respond } = commandArgs("", client);
     await handleCoachCommand(services, request(""), args);
     expect(calls).toHaveLength(1);
-    const { trigger_id, view } = calls[0]?.args as {
+    const { trigger_id, view } = calls.map((c) => c.args)[0] as {
       trigger_id: string;
       view: { callback_id: string; private_metadata: string };
     };
