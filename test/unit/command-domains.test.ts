@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { linkCommand } from "../../src/deals/link-command.js";
+import { nudgesCommand } from "../../src/deals/nudges-command.js";
 import { inviteOnce, type WeeklyAdminStore, weeklyAdmin } from "../../src/reflection/weekly-admin.js";
-import type { UserRecord } from "../../src/store/types.js";
+import type { Store, UserRecord } from "../../src/store/types.js";
 
 // The domain halves of /coach weekly default|invite, the one-time invitation and /coach link: what they
 // decide, against plain fakes of the store and the workspace.
@@ -118,5 +119,29 @@ describe("linkCommand", () => {
       expect((await linkCommand(deals, profile, key, bad)).tried).toBe(false);
     }
     expect(profileAsked).toBe(1);
+  });
+});
+
+describe("nudgesCommand", () => {
+  it("lets only an admin set the workspace default, and explains anything else", async () => {
+    const defaults: unknown[] = [];
+    const store = {
+      deals: { setNudgesDefaultOn: async (...a: unknown[]) => void defaults.push(a) },
+    } as unknown as Store;
+    const key = { teamId: "T1", userId: "U1" };
+    const now = new Date();
+    const asAdmin = { store, isAdmin: async () => true };
+    const asRep = { store, isAdmin: async () => false };
+    expect(await nudgesCommand(asRep, key, " default on", now)).toEqual({ kind: "not-admin" });
+    expect(defaults).toEqual([]);
+    expect(await nudgesCommand(asAdmin, key, " DEFAULT off", now)).toEqual({
+      kind: "default-set",
+      on: false,
+    });
+    expect(defaults).toEqual([["T1", false]]);
+    for (const rest of ["", " maybe", " on please", " default", " default yes"]) {
+      expect(await nudgesCommand(asAdmin, key, rest, now)).toEqual({ kind: "usage" });
+    }
+    expect(defaults).toHaveLength(1);
   });
 });

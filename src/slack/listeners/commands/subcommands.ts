@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { linkCommand } from "../../../deals/link-command.js";
 import { unlinkAll } from "../../../deals/links.js";
+import { nudgesCommand } from "../../../deals/nudges-command.js";
 import { moveWeekly, setWeekly } from "../../../reflection/opt-in.js";
 import { parseWeeklyCommand } from "../../../reflection/schedule.js";
 import { inviteOnce, weeklyAdmin } from "../../../reflection/weekly-admin.js";
@@ -12,9 +13,9 @@ import { settingsModal, situationModal } from "../../blocks/modals.js";
 import { settingsMetadata, situationMetadata } from "../../button-values.js";
 import { coachAndRecord } from "../../coaching.js";
 import type { OneReply } from "../../one-reply.js";
-import { profileEmail } from "../../people.js";
+import { isWorkspaceAdmin, profileEmail } from "../../people.js";
 import type { Services } from "../../services.js";
-import { nudgesCommand } from "./nudges-command.js";
+import { nudgesReply } from "./nudges-reply.js";
 import { inviteWithDefaults, weeklyAdminReply, workspacePeople } from "./weekly-admin-reply.js";
 
 // Every `/coach` subcommand, as a table: how the text selects it, what runs, and its line in `/coach help`
@@ -187,8 +188,21 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     match: word("nudges"),
     help: "`/coach nudges on` / `off`: whether deal nudges come to you at all",
     async run(request, { services, client, respond }) {
-      const reply = await nudgesCommand(services, client, request.key, after(request, "nudges"));
-      // Plain text: the reply is one mrkdwn line, and needs no blocks.
+      const outcome = await nudgesCommand(
+        { store: services.store, isAdmin: (userId) => isWorkspaceAdmin(client, userId) },
+        request.key,
+        after(request, "nudges"),
+        new Date(),
+      );
+      // Held nudges just released (the rep said yes) go out now.
+      if (outcome.kind === "chosen" && outcome.reply.released > 0) services.wakeDeals?.();
+      if (outcome.kind === "default-set") {
+        services.logger.info(
+          { team: request.key.teamId, user: request.key.userId, on: outcome.on },
+          "nudges default changed",
+        );
+      }
+      const reply = nudgesReply(outcome);
       await respond({ text: reply.text });
     },
   },
