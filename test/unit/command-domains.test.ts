@@ -24,7 +24,11 @@ function fakeStore(
         ? ({ settings: { weekly: { enabled: true } } } as UserRecord)
         : undefined,
     weekly: {
-      markInvited: async ({ userId }) => (invited.has(userId) ? false : (invited.add(userId), true)),
+      markInvited: async ({ userId }) => {
+        if (invited.has(userId)) return false;
+        invited.add(userId);
+        return true;
+      },
       setWorkspaceDefaults: async (_team, d) => void defaultsSet.push(d),
       workspaceDefaults: async () => ({ ...(opts.defaults ?? { day: null, time: null }), tz: null }),
     },
@@ -107,10 +111,18 @@ describe("linkCommand", () => {
     const claimed: unknown[] = [];
     let profileAsked = 0;
     const deals = {
-      links: { claim: async (...a: unknown[]) => (claimed.push(a), "linked" as const) },
+      links: {
+        claim: async (...a: unknown[]) => {
+          claimed.push(a);
+          return "linked" as const;
+        },
+      },
       assignOwner: async () => 3,
     } as unknown as Parameters<typeof linkCommand>[0];
-    const profile = async () => (profileAsked++, { email: "ann@acme.com" });
+    const profile = async () => {
+      profileAsked++;
+      return { email: "ann@acme.com" };
+    };
     const key = { teamId: "T1", userId: "U1" };
     const linked = await linkCommand(deals, profile, key, "<mailto:Ann@Acme.com|Ann@Acme.com>");
     expect(linked).toEqual({ reply: expect.stringContaining("3 waiting nudges will follow"), tried: true });
