@@ -71,7 +71,7 @@ async function post(client: WebClient, userId: string, message: WeeklyOutgoing) 
     channel: userId,
     ...render(message),
     metadata: { event_type: WEEKLY_EVENT_TYPE, event_payload: { week: message.week } },
-  } as never);
+  });
   return { channel: posted.channel, ts: posted.ts };
 }
 

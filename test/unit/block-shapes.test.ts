@@ -31,6 +31,7 @@ import {
   weeklyInvitation,
   weeklyPromptMessage,
 } from "../../src/slack/blocks/weekly.js";
+import { helpLines } from "../../src/slack/listeners/commands/subcommands.js";
 import { DEFAULT_SETTINGS, type ForgetReport } from "../../src/store/types.js";
 
 // Every builder, rendered (with ordinary and with hostile input), checked against the block shapes Slack
@@ -189,7 +190,7 @@ const messages = {
   "coach reply without angle": coachReplyBlocks({ questions: [q(1)], stage: null }),
   "follow-up": followUpBlocks(q(4, hostile)),
   caring: caringReplyBlocks({ questions: [q(1, hostile), q(2)] }),
-  help: helpMessage(),
+  help: helpMessage(helpLines()),
   "forget confirm": forgetConfirmMessage(),
   "forget done": forgetDoneMessage(report),
   notice: notice(hostile),

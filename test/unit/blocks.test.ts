@@ -6,6 +6,7 @@ import { clip, LIMITS } from "../../src/slack/blocks/limits.js";
 import { forgetDoneMessage, helpMessage } from "../../src/slack/blocks/messages.js";
 import { reflectModal, settingsModal, situationModal } from "../../src/slack/blocks/modals.js";
 import { ACTION } from "../../src/slack/ids.js";
+import { helpLines } from "../../src/slack/listeners/commands/subcommands.js";
 import { DEFAULT_SETTINGS } from "../../src/store/types.js";
 
 const q = (id: string, text: string, theme = "absence_of_no") => ({
@@ -141,7 +142,7 @@ describe("limits", () => {
       expect(view.title.text.length).toBeLessThanOrEqual(24);
       expect(view.blocks.length).toBeLessThanOrEqual(100);
     }
-    expect(helpMessage().text.length).toBeGreaterThan(0);
+    expect(helpMessage(helpLines()).text.length).toBeGreaterThan(0);
     const none = {
       settings: 0,
       questions: 0,

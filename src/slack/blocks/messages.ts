@@ -9,16 +9,13 @@ export interface Rendered {
   blocks: Block[];
 }
 
-export function helpMessage(): Rendered {
-  const text =
-    "*Deal Coach asks; you decide.* Tell it what's going on in a deal and it replies, privately, with one to three open questions.\n" +
-    "• `/coach Globex went quiet after the pricing call`: coaching questions, only you see them\n" +
-    "• `/coach`: a short form (deal, stage, what happened)\n" +
-    "• `/coach settings`: weekly reflection, deal nudges, quiet hours\n" +
-    "• `/coach link you@company.com`: get nudges for the deals your CRM assigns to that email (an email that isn't on your Slack profile needs an admin's approval); `/coach unlink` stops them\n" +
-    "• `/coach nudges on` / `off`: whether deal nudges come to you at all\n" +
-    "• `/coach forget`: delete everything Deal Coach stores about you\n" +
-    "• Mention @Deal Coach in a thread, or DM it, to be coached there";
+/** `/coach help`: a line per command (the command table supplies them, so none goes unlisted). */
+export function helpMessage(lines: readonly string[]): Rendered {
+  const text = [
+    "*Deal Coach asks; you decide.* Tell it what's going on in a deal and it replies, privately, with one to three open questions.",
+    ...lines.map((line) => `• ${line}`),
+    "• Mention @Deal Coach in a thread, or DM it, to be coached there",
+  ].join("\n");
   return {
     text: "Deal Coach help: /coach <what's going on>, /coach settings, /coach forget",
     blocks: [section(text)],

@@ -8,6 +8,7 @@ import { forgetCancel, forgetConfirm } from "./forget-actions.js";
 import { homeDealChannels, homeSetting } from "./home-actions.js";
 import { linkDecision } from "./link-actions.js";
 import { nudgeChoiceAction, nudgePref } from "./nudge-actions.js";
+import { unknownAction } from "./unknown-action.js";
 import { weeklyAction } from "./weekly-actions.js";
 
 export function register(app: DealCoachApp, services: Services): void {
@@ -36,31 +37,14 @@ export function register(app: DealCoachApp, services: Services): void {
   app.action<BlockAction<ButtonAction>>(ACTION.linkApprove, linkDecision(services, true));
   app.action<BlockAction<ButtonAction>>(ACTION.linkDecline, linkDecision(services, false));
 
-  // Any other action id (a button from an older version of a message): ack so Slack shows no error, and
-  // say kindly that it no longer does anything. Bolt runs every matching listener, so exclude ours.
   for (const kind of Object.keys(WEEKLY_ACTION) as Array<keyof typeof WEEKLY_ACTION>) {
     app.action<BlockAction<ButtonAction>>(WEEKLY_ACTION[kind], weeklyAction(services, kind));
   }
+  // Any other action id: a button from an older version of a message (unknown-action.ts).
   const known = new Set<string>([
     ...Object.values(ACTION),
     ...Object.values(NUDGE_ACTION),
     ...Object.values(WEEKLY_ACTION),
   ]);
-  app.action({ action_id: /^.*$/ }, async ({ ack, action, respond }) => {
-    const id = (action as { action_id?: string }).action_id ?? "";
-    if (known.has(id)) return;
-    await ack();
-    services.logger.debug({ action: id.slice(0, 255) }, "unknown action");
-    // Only a note, and no busy reply: when the queue is full this click goes unanswered.
-    await services.work.run(() =>
-      respond({
-        response_type: "ephemeral",
-        replace_original: false,
-        text: "That button is from an older message and no longer does anything. Try `/coach` again.",
-      }).then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-  });
+  app.action({ action_id: /^.*$/ }, unknownAction(services, known));
 }
