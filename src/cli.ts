@@ -20,7 +20,9 @@ import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
 import { parseKey } from "./secret-box.js";
 
-// `deal-coach`: try the coach without Slack, lint candidate replies, check a prompt library.
+// `deal-coach` (README "The CLI"): ask the coach without Slack (`ask`, with the model when a key
+// is set), measure it on labelled situations (`eval`), lint candidate replies (`lint`), check a prompt
+// library (`library check`), and run or tend the bot (`start`, `migrate`, `inbox`, `weekly`).
 // Exit codes: 0 ok; 1 something was rejected or failed (a lint rejection, a bad JSON line, a library
 // problem); 2 usage error. Errors are one line on stderr.
 

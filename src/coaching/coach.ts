@@ -146,7 +146,7 @@ export function goDeeper(
   return candidate?.id === FALLBACK_QUESTION.id ? undefined : candidate;
 }
 
-/** The CLI's JSON contract (DESIGN.md "Outside interfaces"). */
+/** The CLI's JSON contract (README, "deal-coach ask"). */
 export function resultJson(result: CoachResult): Record<string, unknown> {
   return {
     questions: result.questions.map((q) => ({ id: q.id, theme: q.theme, text: q.text, signals: q.signals })),

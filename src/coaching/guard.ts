@@ -2,9 +2,9 @@ import { INPUT_LIMITS } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
 import { followedInLine, type TextTest } from "./text-scan.js";
 
-// The non-directive guard (GUIDE 3.2-3.5, without the optional LLM judge). Two hard gates:
+// The non-directive guard (docs/method.md, "The guard"; docs/guard.md). Two hard gates:
 // 1. shape allow-list: one or two sentences, each an open wh-question after an optional fronted clause;
-// 2. deny-list: every marker family of GUIDE 3.2, each reported under its own reason.
+// 2. deny-list: every marker family (docs/method.md, "Gate 2"), each reported under its own reason.
 // When unsure, reject: a rejected library question costs a fallback, an accepted piece of advice breaks
 // the product's one promise.
 
@@ -280,7 +280,7 @@ export const SENTENCE_FAMILIES: readonly Family[] = [
   },
 ];
 
-// Quota and discount lexicon (GUIDE 3.2 row 15): accepted only inside a question that probes the
+// Quota and discount lexicon (docs/method.md, "Gate 2"): accepted only inside a question that probes the
 // seller's own assumption and names no tactic or amount.
 const QUOTA_LEXICON =
   /\b(?:discount(?:s|ed|ing)?|price (?:increase|hike|rise)|promo(?:tion)?s?|sign(?:ed|ing)? (?:by|before)|pull(?:ed|ing)? (?:it |this |the deal )?(?:in|forward)|create (?:some |real )?urgency|limited[- ]time|(?:quarter|month|year)[- ]end|end of (?:the )?(?:quarter|month|year|q[1-4])|this quarter|quota|concessions?|sweeten(?:er)?|incentives?|free (?:months?|extension|trial|upgrade)|waive[sd]?|% off|percent off)\b|\d\s*%|\bpercent\b/;
@@ -485,7 +485,7 @@ function checkSentence(sentence: string, reasons: Set<GuardReason>): void {
   if (!isQuestion) reasons.add("not_a_question");
 
   const lower = sentence.toLowerCase();
-  // A short quote of the customer's own words is a slot (GUIDE 3.5 step 5); a long one is a draft.
+  // A short quote of the customer's own words is a slot (docs/fitted.md); a long one is a draft.
   const quotes = lower.match(/"[^"]*"/g) ?? [];
   if (quotes.some((q) => wordCount(q) > MAX_QUOTE_WORDS)) reasons.add("content_generation");
   const unquotedCased = sentence

@@ -5,7 +5,7 @@ import { ADVERSARIAL_SIGNALS, FEELING_SIGNALS, SIGNAL_ROUTES, type SignalId } fr
 import { extractSignals, isLateStage, type Signal, type SignalReport } from "./signals.js";
 import { FOUNDATIONS, type Stage, stageFit, THEMES, type Theme } from "./taxonomy.js";
 
-// Selection (GUIDE 2.5): rank themes by signals, stage fit and the risk overrides, then take one to three
+// Selection (docs/method.md, "Signals and routing"): rank themes by signals, stage fit and the risk overrides, then take one to three
 // questions from at most two themes, skipping what this user was asked recently. Deterministic: the same
 // situation, user and history always give the same picks; different wording rotates within a theme.
 
@@ -120,7 +120,7 @@ export function rankThemes(report: SignalReport): RankedTheme[] {
   // A risk override needs the signal said plainly: not one word in passing deep in a long story.
   const has = (id: SignalId) =>
     report.signals.some((s) => s.id === id && (s.place === undefined || PLACE_WEIGHT[s.place] >= 1));
-  // Risk overrides (GUIDE 2.5 rule 3).
+  // Risk overrides (docs/method.md, "Signals and routing").
   if (has("quota_pressure") || has("discount") || has("amount_cut_pulled_in")) {
     entry("customer_success").score += OVERRIDE.customer_success;
   }
@@ -139,7 +139,7 @@ export function rankThemes(report: SignalReport): RankedTheme[] {
 
 /**
  * The theme for the second slot when no signal asks for one: the earliest foundation the input has no
- * evidence for and the stage can use (GUIDE 2.5 rule 2), else the best remaining by rank.
+ * evidence for and the stage can use (docs/method.md, the foundation gap), else the best remaining by rank.
  */
 function foundationGap(report: SignalReport, ranked: RankedTheme[], taken: Set<Theme>): Theme | undefined {
   const stage = report.stage;
@@ -303,7 +303,7 @@ export function selectQuestions(
   const signalThemes = ranked.filter((r) => r.signals.length > 0 && r.score >= SECONDARY_WEIGHT);
 
   if ((adversarial || has("no_context")) && !excluded.has("self_reflection")) {
-    // GUIDE 2.5 rule 4: return the ownership, then one question on the deal's own theme; with no deal
+    // docs/method.md, "From ranked themes to questions": return the ownership, then one question on the deal's own theme; with no deal
     // content, a GROW Goal question instead.
     take(
       "self_reflection",

@@ -1,6 +1,6 @@
 import type { Theme } from "./taxonomy.js";
 
-// Every signal the extractor can raise and the themes GUIDE 2.3 routes it to. A signal's primary themes
+// Every signal the extractor can raise and the themes it routes to (docs/method.md, "Signals and routing"). A signal's primary themes
 // are what it is evidence for; secondary themes are where a second question goes when nothing stronger
 // competes. Ids are part of the CLI's JSON output: add, never rename.
 export const SIGNAL_ROUTES = {
@@ -53,7 +53,7 @@ export function isSignalId(value: string): value is SignalId {
   return Object.hasOwn(SIGNAL_ROUTES, value);
 }
 
-/** Signals about the rep asking for answers or trying to bend the bot; GUIDE 2.5 rule 4 applies. */
+/** Signals about the rep asking for answers or trying to bend the bot; they get the ownership question first (docs/method.md). */
 export const ADVERSARIAL_SIGNALS: readonly SignalId[] = ["answer_request", "injection_attempt"];
 
 /**

@@ -7,7 +7,7 @@ import { REP_VOICE_SIGNALS, type SignalId } from "./signal-catalog.js";
 import { isStage, LATE_STAGES, type Stage, type Theme } from "./taxonomy.js";
 import { correctTypos } from "./typos.js";
 
-// Deterministic signal extraction (GUIDE 2.3) from text as reps write it and from deal fields.
+// Deterministic signal extraction (docs/method.md, "Signals and routing") from text as reps write it and from deal fields.
 // Patterns run over normalised, lower-cased text with near-miss keywords corrected. A pattern marked
 // `negatable` does not fire when a negation sits just before it ("nobody pushed back on price").
 
@@ -29,7 +29,7 @@ export interface SignalReport {
   signals: Signal[];
   stage: Stage | undefined;
   stageSource: "given" | "fields" | "text" | "none";
-  /** Foundation themes (GUIDE 2.5 rule 2) the input already shows evidence for; empty when no stage. */
+  /** Foundation themes (docs/method.md, the foundation gap) the input already shows evidence for; empty when no stage. */
   evidenced: Set<Theme>;
   hasDealContent: boolean;
   fields: DealFields;
@@ -48,7 +48,7 @@ interface Rule {
 const MONTH = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec";
 
 const TEXT_RULES: Rule[] = [
-  // Adversarial first: they change how everything else is used (GUIDE 2.5 rule 4).
+  // Adversarial first: they change how everything else is used (docs/method.md, "From ranked themes to questions").
   {
     id: "injection_attempt",
     // A role line ("\n system:") allows space after its line break but not more line breaks
@@ -409,7 +409,7 @@ export function extractSignals(situation: Situation): SignalReport {
   ) {
     add(signals, "no_pushback", "fields", "forecast_category=commit with no risk recorded");
   }
-  // Late stage with nothing known about legal, procurement or signature (GUIDE 2.3 row 1). Only for a
+  // Late stage with nothing known about legal, procurement or signature (docs/method.md, `late_stage_paper_unknown`). Only for a
   // stage the rep or the CRM stated: a guessed stage is too weak to override what the rep wrote.
   const paperKnown =
     (fields.paper_process?.trim() ?? "") !== "" ||

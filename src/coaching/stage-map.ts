@@ -1,6 +1,6 @@
 import type { Stage } from "./taxonomy.js";
 
-// CRM stage labels -> GUIDE stage ids. Salesforce, HubSpot and Pipedrive defaults plus common words;
+// CRM stage labels -> the coach's stage ids (docs/method.md). Salesforce, HubSpot and Pipedrive defaults plus common words;
 // matched on a lower-cased label with punctuation folded to spaces. Teams override with DEAL_STAGE_MAP.
 export const DEFAULT_STAGE_MAP: Readonly<Record<string, Stage>> = {
   prospecting: "prospecting",

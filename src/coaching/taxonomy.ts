@@ -1,4 +1,4 @@
-// The project's fixed vocabulary (GUIDE.md section 2). Ids may be added, never renamed:
+// The project's fixed vocabulary (docs/method.md, "The sixteen themes"). Ids may be added, never renamed:
 // the CLI's JSON, the prompt library and the tests all use them.
 
 export const THEMES = [
@@ -43,7 +43,7 @@ export function isStage(value: string): value is Stage {
   return (STAGES as readonly string[]).includes(value);
 }
 
-/** Business Focused Selling order (GUIDE 2.5 rule 2): ask an earlier foundation before a later one. */
+/** Business Focused Selling order (docs/method.md, the foundation gap): ask an earlier foundation before a later one. */
 export const FOUNDATIONS: readonly Theme[] = [
   "goals",
   "problem_cause",
@@ -55,7 +55,7 @@ export const FOUNDATIONS: readonly Theme[] = [
 
 type Fit = 0 | 1 | 2; // blank, ✓ (fits), ● (most important)
 
-// GUIDE 2.4, row by row, in STAGES order.
+// Stage fit (docs/method.md, "The sixteen themes"), row by row, in STAGES order.
 const FIT_ROWS: Record<Theme, readonly Fit[]> = {
   goals: [2, 2, 1, 1, 0, 0, 0, 1, 2, 0],
   problem_cause: [1, 2, 2, 1, 0, 0, 0, 0, 1, 1],

@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from "luxon";
 
-// When a nudge may reach one user (issue 6 item 5). Pure: `now` is an argument. Everything is decided on
+// When a nudge may reach one user (docs/architecture.md, "Journey 2"). Pure: `now` is an argument. Everything is decided on
 // the user's own wall clock, and every instant is computed from a wall-clock time through the zone's
 // offsets, never by adding hours, so DST nights neither shift a deferral by an hour nor produce a local
 // time that does not exist. A nudge that may not go now is deferred to the next allowed instant, never

@@ -10,7 +10,7 @@ import {
   type Trigger,
 } from "./types.js";
 
-// Deal update -> coaching triggers (issue 6 item 4, GUIDE 2.3 routing). Pure: time is an argument, and
+// Deal update -> coaching triggers (docs/method.md, "Signals and routing"). Pure: time is an argument, and
 // nothing here talks to Slack, a database or a CRM. The caller dedupes on (deal, trigger.key), so a key
 // names the fact that was coached on, not the event that reported it.
 
@@ -134,7 +134,7 @@ function money(amount: number, currency: string | undefined): string {
 
 // ---- themes ---------------------------------------------------------------------------------------
 
-/** The stage's ● themes (GUIDE 2.4), foundations first in their order (GUIDE 2.5 rule 2), then the rest. */
+/** The stage's ● themes (docs/method.md, "The sixteen themes"), foundations first in their order ("From ranked themes to questions"), then the rest. */
 export function stageThemes(stage: Stage): Theme[] {
   const most = THEMES.filter((theme) => stageFit(theme, stage) === 2);
   const foundations = FOUNDATIONS.filter((theme) => most.includes(theme));
@@ -203,7 +203,7 @@ function closeDateTrigger(ctx: Context, name: string, moves: number): Trigger | 
   };
 }
 
-/** Late stage reached and nobody ever objected: the agreement is untested (GUIDE 2.3, "absence of No"). */
+/** Late stage reached and nobody ever objected: the agreement is untested (docs/method.md, "absence of no"). */
 function lateStageTrigger(
   stage: Stage | undefined,
   name: string,
@@ -311,7 +311,7 @@ export function detectTriggers(
       summary: `${name} was lost`,
     });
   } else if (outcome === "open") {
-    // Most pressing first: discount and pull-in pressure, then the untested late stage (GUIDE 2.5 rule 3,
+    // Most pressing first: discount and pull-in pressure, then the untested late stage (the risk overrides of docs/method.md,
     // risk overrides), then the slip, then the plain stage change.
     const changes = [
       discountTrigger(ctx, name),

@@ -3,7 +3,7 @@ import type { Library, Reflection, ReflectionFocus } from "../coaching/library.j
 import { LATE_STAGES } from "../coaching/taxonomy.js";
 import type { DealState } from "../domain/deal-update.js";
 
-// The weekly reflection's content (issue 7, item 3): what happened in the rep's deals this week, and the
+// The weekly reflection's content (docs/architecture.md, "Journey 3"): what happened in the rep's deals this week, and the
 // one question to ask about it. Pure: time, the library and the history are arguments; nothing here talks
 // to Slack or a store. Deal names and the rep's previous answer are data for the message's context line,
 // never part of the question, so the question is always a library text (or a fixed one) that passed the
@@ -177,7 +177,7 @@ export function summarizeWeek(deals: Array<{ state: DealState; lastEventAt: Date
 
 // ---- chooseWeeklyPrompt -------------------------------------------------------------------------------
 
-/** Most pressing first (risk before progress, GUIDE 2.5 rule 3); each kind's reflections in the library. */
+/** Most pressing first (risk before progress, as the risk overrides in docs/method.md); each kind's reflections in the library. */
 const KIND_ORDER: readonly Kind[] = ["slipped", "noNo", "quiet", "moved"];
 const FITS: Record<Kind, (r: Reflection) => boolean> = {
   slipped: (r) => r.theme === "urgency" || r.focus === "accountability",

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from "luxon";
 import type { IsoWeekday } from "../store/types.js";
 
-// When a rep's weekly reflection prompt is due (issue 7 items 1, 2 and 5). Pure: every instant is an
+// When a rep's weekly reflection prompt is due (README, "Weekly reflection"). Pure: every instant is an
 // argument, nothing reads the clock. The schedule is a day and a wall-clock time in the rep's own zone,
 // and each week's run is computed from that wall-clock time through the zone's offsets, never by adding
 // 7 * 24 hours, so a DST change neither shifts the prompt by an hour nor lands it on a time that does not
@@ -23,13 +23,13 @@ export interface WeeklyPlan {
   skipWeekOf?: string | null;
 }
 
-/** The workspace default when an admin has set none (issue 7 item 2). */
+/** The workspace default when an admin has set none. */
 export const DEFAULT_WEEKLY: Readonly<{ day: IsoWeekday; time: string }> = Object.freeze({
   day: 5,
   time: "15:00",
 });
 
-/** A missed prompt later than this is skipped for that week rather than sent (issue 7 item 5). */
+/** A missed prompt later than this is skipped for that week rather than sent. */
 export const MAX_LATE_MS = 24 * 3600 * 1000;
 
 const MINUTE_MS = 60_000;

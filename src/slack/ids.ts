@@ -1,5 +1,6 @@
-// Every action_id and callback_id the app renders and listens for, in one place so the Block Kit builders
-// and the listeners can't drift apart.
+// The action_ids and callback_ids of coaching replies, Home, modals and nudges, shared by the Block Kit
+// builders and the listeners so they can't drift apart. The weekly prompt's own ids live beside its
+// blocks (WEEKLY_ACTION and WEEKLY_VIEW in blocks/weekly.ts).
 
 export const ACTION = {
   anotherAngle: "coach_another_angle",

@@ -2,7 +2,7 @@ import type { DealFields } from "../coaching/deal.js";
 import type { DealSource, DealState, DealUpdate, Trigger } from "../domain/deal-update.js";
 import type { OwnerLinkStore } from "./link-types.js";
 
-// The part of the store that deal updates use (issue 6). Reached as `store.deals`.
+// The part of the store that deal updates use (docs/architecture.md, "Journey 2"). Reached as `store.deals`.
 
 export type InboxStatus = "pending" | "processing" | "done" | "dead";
 

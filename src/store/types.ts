@@ -88,9 +88,9 @@ export interface Store {
   readonly kind: "pglite" | "postgres";
   /** The model's daily token count per workspace (docs/llm.md "Token cap"). */
   readonly llmTokens: TokenLedger;
-  /** Deal updates: inbox, deals, owners, nudges (issue 6). */
+  /** Deal updates: inbox, deals, owners, nudges (docs/architecture.md, "Journey 2"). */
   readonly deals: DealStore;
-  /** Weekly reflection prompts: schedules and exactly-once sends (issue 7). */
+  /** Weekly reflection prompts: schedules and exactly-once sends (docs/architecture.md, "Journey 3"). */
   readonly weekly: WeeklyStore;
 
   getUser(key: UserKey): Promise<UserRecord | undefined>;

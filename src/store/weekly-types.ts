@@ -1,7 +1,7 @@
 import type { DealState } from "../domain/deal-update.js";
 import type { UserKey, UserSettings } from "./types.js";
 
-// The part of the store the weekly reflection prompts use (issue 7). Reached as `store.weekly`.
+// The part of the store the weekly reflection prompts use (docs/architecture.md, "Journey 3"). Reached as `store.weekly`.
 
 export interface WeeklySchedule extends UserKey {
   enabled: boolean;

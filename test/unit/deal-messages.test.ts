@@ -5,7 +5,7 @@ import type { Stage } from "../../src/coaching/taxonomy.js";
 import { DEAL_MESSAGES } from "../fixtures/deal-messages.js";
 import { library } from "../support/library.js";
 
-// The routing table (GUIDE 2.3) against messages written independently of the extractor.
+// The routing table (docs/method.md) against messages written independently of the extractor.
 describe("realistic deal messages route to GUIDE's themes", () => {
   it("has at least 40 cases", () => {
     expect(DEAL_MESSAGES.length).toBeGreaterThanOrEqual(40);

@@ -28,7 +28,7 @@ import {
   startFakePipedrive,
 } from "../support/fake-crm.js";
 
-// The three deal-update sources, each fed real-shaped payloads (WEBHOOKS.md's examples), signed right and
+// The three deal-update sources, each fed real-shaped payloads (the CRMs' documented examples), signed right and
 // wrong, malformed and oversized; plus the CRM API reads against loopback fakes.
 
 const NOW = new Date("2026-01-05T09:30:00Z");
@@ -512,7 +512,7 @@ describe("schemas/deal-update.schema.json", () => {
 
 const CLIENT_SECRET = "hubspot-client-secret";
 const HUBSPOT_URL = "https://coach.example.com/webhooks/hubspot";
-// WEBHOOKS.md's example delivery.
+// The CRM's documented example delivery.
 const HUBSPOT_EVENTS = [
   {
     eventId: 3001,
@@ -640,7 +640,7 @@ describe("HubSpot: signature v3", () => {
 });
 
 describe("HubSpot: parsing", () => {
-  it("maps WEBHOOKS.md's delivery: stage ids through the stage map, epoch ms close dates to days", () => {
+  it("maps the documented delivery: stage ids through the stage map, epoch ms close dates to days", () => {
     expect(updates(parseHubSpot(json(HUBSPOT_EVENTS)))).toEqual([
       {
         source: "hubspot",
@@ -918,7 +918,7 @@ describe("HubSpot: enrichment from the API (loopback fake)", () => {
 
 const PD_USER = "deal-coach";
 const PD_PASSWORD = "s3cret:with:colons";
-// WEBHOOKS.md's example delivery.
+// The CRM's documented example delivery.
 const PIPEDRIVE_CHANGE = {
   meta: {
     action: "change",
@@ -1011,7 +1011,7 @@ describe("Pipedrive: Basic auth", () => {
 });
 
 describe("Pipedrive: parsing", () => {
-  it("maps WEBHOOKS.md's deal change, with previous and the owner as a reference", () => {
+  it("maps the documented deal change, with previous and the owner as a reference", () => {
     expect(updates(parsePipedrive(json(PIPEDRIVE_CHANGE)))).toEqual([
       {
         source: "pipedrive",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkReply, type GuardReason, splitSentences } from "../../src/coaching/guard.js";
 
-// Each marker family of GUIDE 3.2 with replies it must reject (and the reason it must name), and the
+// Each marker family (docs/method.md, "Gate 2") with replies it must reject (and the reason it must name), and the
 // legitimate look-alikes it must still accept.
 const REJECT: Array<[GuardReason, string[]]> = [
   [

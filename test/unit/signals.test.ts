@@ -58,7 +58,7 @@ describe("signals from text", () => {
 });
 
 describe("signals from deal fields", () => {
-  it("maps each CRM field rule of GUIDE 2.3", () => {
+  it("maps each CRM field rule of docs/method.md", () => {
     const deal = {
       close_date_moves: 2,
       days_since_activity: 14,

@@ -62,7 +62,7 @@ export function hubspotProperty(
 }
 
 /**
- * The stage as label and GUIDE stage (left out when the label maps to nothing, as custom pipeline stage ids
+ * The stage as label and the coach's stage (left out when the label maps to nothing, as custom pipeline stage ids
  * do until DEAL_STAGE_MAP names them). HubSpot has no status field on deals: the built-in closed stages
  * say won or lost, and so does any label a team maps to closed_lost.
  */

@@ -175,7 +175,7 @@ function stated(deal: Deal, stageMap: StageMap): Stated {
     out.status = s === "open" || s === "won" || s === "lost" ? s : null;
   }
   if (deal.stage_id !== undefined) {
-    // Pipedrive sends the stage's numeric id; it maps to a GUIDE stage only through DEAL_STAGE_MAP.
+    // Pipedrive sends the stage's numeric id; it maps to a coach stage only through DEAL_STAGE_MAP.
     const label = deal.stage_id === null ? null : String(deal.stage_id);
     out.stageLabel = label;
     out.stage = label === null ? null : (mapStageLabel(label, stageMap) ?? null);
