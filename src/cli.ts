@@ -18,7 +18,6 @@ import { parseStageMap, type StageMap } from "./deals/sources/stage-map.js";
 import { evalCommand } from "./eval-command.js";
 import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";
-import { parseKey } from "./secret-box.js";
 
 // `deal-coach` (README "The CLI"): ask the coach without Slack (`ask`, with the model when a key
 // is set), measure it on labelled situations (`eval`), lint candidate replies (`lint`), check a prompt
@@ -299,19 +298,6 @@ function library(args: string[]): number {
     `library ok: ${lib.themes.size} themes, ${questions} questions, ${followUps} follow-ups, ${lib.reflections.length} reflections, ${lib.person.length} caring questions\n`,
   );
   return 0;
-}
-
-/** The store as the commands that read it open it: DATABASE_URL, DATA_DIR, TOKEN_ENCRYPTION_KEY. */
-function storeOptions() {
-  const keyText = process.env.TOKEN_ENCRYPTION_KEY?.trim() || undefined;
-  const encryptionKey = keyText === undefined ? undefined : parseKey(keyText);
-  if (keyText !== undefined && !encryptionKey)
-    throw new Error("TOKEN_ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64");
-  return {
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: process.env.DATA_DIR || undefined,
-    encryptionKey,
-  };
 }
 
 async function migrateCommand(args: string[]): Promise<number> {
