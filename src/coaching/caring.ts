@@ -1,3 +1,4 @@
+import { fnv1a } from "./hash.js";
 import type { CaringQuestion, Library } from "./library.js";
 import type { PersonReading } from "./person.js";
 
@@ -8,15 +9,6 @@ import type { PersonReading } from "./person.js";
 // the same questions (determinism) while different words vary.
 
 export const MAX_CARING_QUESTIONS = 2;
-
-function fnv1a(input: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < input.length; i++) {
-    hash ^= input.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 function rotate<T>(items: readonly T[], by: number): T[] {
   if (items.length === 0) return [];

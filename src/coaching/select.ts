@@ -1,4 +1,5 @@
 import type { Situation } from "./deal.js";
+import { fnv1a } from "./hash.js";
 import type { Library, Question } from "./library.js";
 import { type PremiseCheck, premiseCheck } from "./premise-reader.js";
 import { ADVERSARIAL_SIGNALS, FEELING_SIGNALS, SIGNAL_ROUTES, type SignalId } from "./signal-catalog.js";
@@ -80,15 +81,6 @@ export interface Selection {
   confidence: Confidence;
   /** What the situation establishes; a question is asked only when all it presupposes is here. */
   premises: PremiseCheck;
-}
-
-function fnv1a(input: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < input.length; i++) {
-    hash ^= input.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** How much one signal counts: its own weight times where the text says it. */

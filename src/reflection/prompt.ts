@@ -1,4 +1,5 @@
 import { checkReply } from "../coaching/guard.js";
+import { fnv1a } from "../coaching/hash.js";
 import type { Library, Reflection, ReflectionFocus } from "../coaching/library.js";
 import { LATE_STAGES } from "../coaching/taxonomy.js";
 import type { DealState } from "../domain/deal-update.js";
@@ -187,16 +188,6 @@ const FITS: Record<Kind, (r: Reflection) => boolean> = {
 };
 const FOCUS_ROTATION: readonly ReflectionFocus[] = ["week", "patterns", "accountability", "customer_success"];
 
-/** FNV-1a, 32 bits: a stable hash for deterministic choice (no Math.random, no process state). */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * The candidate whose hash with the seed is lowest (rendezvous hashing): deterministic, different from
  * week to week as the seed changes, and stable when unrelated entries are added to the library.
@@ -205,7 +196,7 @@ function pick<T extends { id: string }>(items: readonly T[], seed: string): T | 
   let best: T | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const item of items) {
-    const score = hash(`${seed}\u0000${item.id}`);
+    const score = fnv1a(`${seed}\u0000${item.id}`);
     if (score < bestScore || (score === bestScore && best !== undefined && item.id < best.id)) {
       best = item;
       bestScore = score;
@@ -230,7 +221,7 @@ function focusRotation(library: Library, recent: ReadonlySet<string>, seed: stri
   const count = new Map<ReflectionFocus, number>(FOCUS_ROTATION.map((f) => [f, 0]));
   for (const r of library.reflections)
     if (recent.has(r.id)) count.set(r.focus, (count.get(r.focus) ?? 0) + 1);
-  const start = hash(seed) % FOCUS_ROTATION.length;
+  const start = fnv1a(seed) % FOCUS_ROTATION.length;
   const rotated = FOCUS_ROTATION.map((_, i) => FOCUS_ROTATION[(start + i) % FOCUS_ROTATION.length]).filter(
     (f): f is ReflectionFocus => f !== undefined,
   );
