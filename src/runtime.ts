@@ -18,6 +18,7 @@ import type { Services } from "./slack/services.js";
 import { type BotIdentity, checkSlackTokens, SlackUnreachableError } from "./slack/token-check.js";
 import { weeklyMessenger } from "./slack/weekly-messenger.js";
 import { MAX_BUSY_REPLIES, type WorkLimits, WorkQueue } from "./slack/work-queue.js";
+import { sleep } from "./sleep.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -82,19 +83,6 @@ export class StartAborted extends Error {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    // Unref'd: a pause must not keep a stopped process alive (the listening server keeps a live one).
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 /** Resolves with `p`, or with undefined as soon as `signal` aborts (`p` is then left to settle unseen). */
 function unlessAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
   if (!signal) return p;
@@ -133,7 +121,7 @@ async function checkTokensUntilAnswered(
     } catch (err) {
       if (!(err instanceof SlackUnreachableError)) throw err;
       logger.warn({ err: { message: err.message }, attempt }, "cannot reach Slack yet; trying again");
-      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), signal);
+      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), { signal, unref: true });
       if (signal?.aborted) return undefined;
     }
   }
@@ -343,7 +331,7 @@ async function connectSlack(slack: SlackApp, logger: Logger, stopping: () => boo
         { err: { message: (err as Error).message }, attempt },
         "Socket Mode could not connect; trying again",
       );
-      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000));
+      await sleep(Math.min(1000 * 2 ** (attempt - 1), 30_000), { unref: true });
     }
   }
 }

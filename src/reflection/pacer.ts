@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sleep } from "../sleep.js";
 import type { PaceReservation } from "../store/weekly-types.js";
 import { RateLimited } from "./messenger.js";
 
@@ -24,9 +25,6 @@ export class PaceTaken extends Error {
     super("another sender holds this workspace's pace");
   }
 }
-
-// The global setTimeout (not node:timers/promises), so that tests can drive the pacer on a fake clock.
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The shared side of a workspace's pace (the store's weekly_pace row). */
 export interface PaceBook {

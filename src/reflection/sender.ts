@@ -1,6 +1,7 @@
 import type { Library } from "../coaching/library.js";
 import type { Coacher } from "../llm/coacher.js";
 import type { Logger } from "../logger.js";
+import { sleep } from "../sleep.js";
 import type { Store, UserKey } from "../store/types.js";
 import type { SendFinish } from "../store/weekly-types.js";
 import { composeWeekly, RECENT_SENDS_READ } from "./compose.js";
@@ -43,7 +44,6 @@ const CLAIM_POLL_MS = 100;
  * them to the next pass, in lease-quarters of at most a second.
  */
 const MAX_IDLE_ROUNDS = 120;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often the pass looks for workspaces with sends to lease (newly claimed, or a dead sender's). */
 const DISCOVER_MS = 250;
 /** A send is posted only within this share of its lease, so it is never posted after another took it. */

@@ -1,6 +1,7 @@
 import type { Installation } from "@slack/bolt";
 import { ErrorCode, type WebClient } from "@slack/web-api";
 import type { Logger } from "../logger.js";
+import { sleep } from "../sleep.js";
 import type { Store } from "../store/types.js";
 import { installationKeyOf, openInstallation, sealInstallation } from "./installation-store.js";
 
@@ -70,8 +71,6 @@ interface Entry {
   installation: Installation;
   readAt: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class InstallationTokens {
   private readonly entries = new Map<string, Entry>();
