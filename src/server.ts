@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { replyJson } from "./http-reply.js";
 import type { Logger } from "./logger.js";
 
 // The one HTTP server on PORT, in every Slack mode: /healthz, Slack's own paths in HTTP modes, and the
@@ -41,11 +42,6 @@ export interface ServerOptions {
   routes?: Record<string, Route>;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
 export function createAppServer(options: ServerOptions): Server {
   const limits = options.limits;
   const requestTimeout = limits.requestTimeoutMs;
@@ -83,19 +79,19 @@ function handler(options: ServerOptions) {
     try {
       if (path === "/healthz" && (method === "GET" || method === "HEAD")) {
         const health = options.health();
-        json(res, health.status === "ok" ? 200 : 503, health);
+        replyJson(res, health.status === "ok" ? 200 : 503, health);
         return;
       }
       if (options.ready && !options.ready()) {
         res.setHeader("retry-after", "5");
-        json(res, 503, { error: "starting" });
+        replyJson(res, 503, { error: "starting" });
         return;
       }
       const route = options.routes?.[`${method} ${path}`];
       if (route) {
         Promise.resolve(route(req, res)).catch((err) => {
           options.logger.error({ err: { message: (err as Error).message }, path }, "route failed");
-          if (!res.headersSent) json(res, 500, { error: "internal error" });
+          replyJson(res, 500, { error: "internal error" });
         });
         return;
       }
@@ -103,10 +99,10 @@ function handler(options: ServerOptions) {
         options.slack(req, res);
         return;
       }
-      json(res, 404, { error: `no route for ${method} ${path}` });
+      replyJson(res, 404, { error: `no route for ${method} ${path}` });
     } catch (err) {
       options.logger.error({ err: { message: (err as Error).message }, path }, "request failed");
-      if (!res.headersSent) json(res, 500, { error: "internal error" });
+      replyJson(res, 500, { error: "internal error" });
     }
   };
 }

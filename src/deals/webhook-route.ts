@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { replyJson } from "../http-reply.js";
 import type { Logger } from "../logger.js";
 import type { DealStore } from "../store/deal-types.js";
 import { type Rejected, screenUpdates } from "./screen.js";
@@ -40,12 +41,6 @@ export interface WebhookRouteDeps {
   onAccepted?: () => void;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
-
 /**
  * Reads the body, stopping at `limit` bytes: resolves undefined as soon as the body is known to be too
  * large, without reading the rest (the 413 then closes the connection).
@@ -79,7 +74,7 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const missing = source.missingConfig();
     if (missing) {
-      send(res, 503, { error: `${name} webhooks are not configured: set ${missing}` });
+      replyJson(res, 503, { error: `${name} webhooks are not configured: set ${missing}` });
       req.resume();
       return;
     }
@@ -87,13 +82,13 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
     try {
       rawBody = await readBody(req, MAX_BODY_BYTES);
     } catch {
-      send(res, 400, { error: "could not read the request body" });
+      replyJson(res, 400, { error: "could not read the request body" });
       return;
     }
     if (!rawBody) {
       // Closing is what stops the reading: on a kept-alive connection Node would read the rest to reuse it.
       res.setHeader("connection", "close");
-      send(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
+      replyJson(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
       return;
     }
     const request: IncomingWebhook = {
@@ -106,18 +101,18 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
     const verdict = source.verify(request, now);
     if (!verdict.ok) {
       deps.logger.warn({ source: name, status: verdict.status, reason: verdict.error }, "webhook rejected");
-      send(res, verdict.status, { error: verdict.error });
+      replyJson(res, verdict.status, { error: verdict.error });
       return;
     }
     const parsed = source.parse(request);
     if (!parsed.ok) {
       deps.logger.warn({ source: name, status: parsed.status, reason: parsed.error }, "webhook rejected");
-      send(res, parsed.status, { error: parsed.error });
+      replyJson(res, parsed.status, { error: parsed.error });
       return;
     }
     const team = new URL(request.url, "http://localhost").searchParams.get("team") ?? deps.defaultTeam();
     if (!team) {
-      send(res, 400, { error: "unknown Slack workspace: add ?team=<Slack team id> to the webhook URL" });
+      replyJson(res, 400, { error: "unknown Slack workspace: add ?team=<Slack team id> to the webhook URL" });
       return;
     }
     const { clean, rejected } = screenUpdates(parsed.updates);
@@ -125,13 +120,13 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
       deps.logger.warn({ source: name, rejected }, "webhook items rejected");
       if (clean.length === 0) {
         const first = rejected[0] as Rejected;
-        send(res, 400, { error: `item ${first.item}: ${first.error}`, rejected });
+        replyJson(res, 400, { error: `item ${first.item}: ${first.error}`, rejected });
         return;
       }
     }
     try {
       const result = await deps.store.accept(team, clean);
-      send(res, 202, rejected.length > 0 ? { ...result, rejected } : result);
+      replyJson(res, 202, rejected.length > 0 ? { ...result, rejected } : result);
       deps.logger.info({ source: name, team, ...result }, "webhook accepted");
       if (result.accepted > 0) deps.onAccepted?.();
     } catch (err) {
@@ -140,7 +135,7 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
         "webhook could not be stored",
       );
       // 503 tells the CRM to retry later: nothing was committed.
-      send(res, 503, { error: "could not store the delivery; please retry" });
+      replyJson(res, 503, { error: "could not store the delivery; please retry" });
     }
   };
 }
