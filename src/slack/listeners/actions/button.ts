@@ -1,8 +1,10 @@
 import type { BlockAction, ButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { UserKey } from "../../../store/types.js";
 import type { Rendered } from "../../blocks/messages.js";
 import type { ListenerArgs } from "../../context.js";
 import { busyEphemeral, kindly } from "../../reply.js";
 import type { Services } from "../../services.js";
+import { interactor } from "../who.js";
 
 // The shape every button listener shares: ack at once, do the work in the bounded work queue (a private
 // busy reply when it is full), and if it fails, log it with the request id and tell the user kindly,
@@ -35,7 +37,4 @@ export function buttonListener(
 }
 
 /** The Slack user and workspace who clicked. */
-export const clicker = (body: BlockAction) => ({
-  teamId: body.team?.id ?? body.user.team_id ?? "",
-  userId: body.user.id,
-});
+export const clicker = (body: BlockAction): UserKey => interactor(body);

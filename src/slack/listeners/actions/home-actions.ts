@@ -9,6 +9,7 @@ import { isWorkspaceAdmin } from "../../people.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { setWeekly } from "../../weekly-opt-in.js";
+import { interactor } from "../who.js";
 
 // Settings changed from App Home: store, then publish Home again so the user sees the new state.
 
@@ -41,7 +42,7 @@ function patchFor(actionId: string, value: string, current: UserSettings): Parti
 /** Admins choose the deal channels in Home; the whole selection replaces the stored one. */
 export function homeDealChannels(services: Services) {
   const choose = async ({ body, action, client, context }: Args): Promise<void> => {
-    const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+    const key: UserKey = interactor(body);
     try {
       if (!(await isWorkspaceAdmin(client, key.userId))) return;
       const chosen = "selected_conversations" in action ? (action.selected_conversations as string[]) : [];
@@ -68,7 +69,7 @@ export function homeDealChannels(services: Services) {
 
 export function homeSetting(services: Services) {
   const change = async ({ body, action, client, context }: Args): Promise<void> => {
-    const key: UserKey = { teamId: body.team?.id ?? body.user.team_id ?? "", userId: body.user.id };
+    const key: UserKey = interactor(body);
     const value =
       "selected_option" in action && action.selected_option
         ? (action.selected_option.value ?? "")

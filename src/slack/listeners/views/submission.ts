@@ -1,6 +1,7 @@
 import type { SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
 import type { UserKey } from "../../../store/types.js";
 import type { ListenerArgs } from "../../context.js";
+import { interactor } from "../who.js";
 
 // What every modal submission listener shares: its arguments, who submitted, and how a later answer
 // reaches the /coach that opened the modal.
@@ -8,10 +9,7 @@ import type { ListenerArgs } from "../../context.js";
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & ListenerArgs;
 
 /** The Slack user and workspace who submitted. */
-export const submitter = (body: ViewSubmitAction): UserKey => ({
-  teamId: body.team?.id ?? body.user.team_id ?? "",
-  userId: body.user.id,
-});
+export const submitter = (body: ViewSubmitAction): UserKey => interactor(body);
 
 /** An error shown under one input of the modal, which stays open. */
 export const inputError = (blockId: string, message: string) => ({
