@@ -14,7 +14,7 @@ import type { SelectOptions } from "./coaching/select.js";
 import { isStage, STAGES, type Stage } from "./coaching/taxonomy.js";
 import { ConfigError, loadConfig, loadStoreConfig } from "./config.js";
 import { givenDeal } from "./deals/given-deal.js";
-import { parseStageMap, type StageMap } from "./deals/sources/stage-map.js";
+import { parseStageMap, type StageMap } from "./deals/sources/team-stage-map.js";
 import { evalCommand } from "./eval-command.js";
 import { explainReading } from "./explain.js";
 import { BUILT_IN_LIBRARY_DIR } from "./paths.js";

@@ -4,7 +4,7 @@ import { present } from "./sources/changes.js";
 import { formatIssues, issueMessage } from "./sources/errors.js";
 import { stated } from "./sources/generic.js";
 import { PreviousSchema } from "./sources/generic-schema.js";
-import { KNOWN_STAGES, type StageMap } from "./sources/stage-map.js";
+import { KNOWN_STAGES, type StageMap } from "./sources/team-stage-map.js";
 
 // A deal given with a question outside Slack (`deal-coach ask --deal FILE`, the `deal` of an `ask --jsonl`
 // line): the deal webhook's deal fields (README "The CLI"), validated by the same schema, so a file that

@@ -18,7 +18,7 @@ import {
   verifyPipedrive,
   withPipedriveOwner,
 } from "../../src/deals/sources/pipedrive.js";
-import { parseStageMap } from "../../src/deals/sources/stage-map.js";
+import { parseStageMap } from "../../src/deals/sources/team-stage-map.js";
 import type { DealUpdate } from "../../src/deals/types.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import {

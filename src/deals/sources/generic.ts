@@ -23,7 +23,7 @@ import {
   type RawUpdate,
   UpdateSchema,
 } from "./generic-schema.js";
-import { KNOWN_STAGES, type StageMap } from "./stage-map.js";
+import { KNOWN_STAGES, type StageMap } from "./team-stage-map.js";
 import { dayToUtc, isCalendarDate, toUtc } from "./values.js";
 
 // POST /webhooks/deals: Deal Coach's own deal-update format, for Salesforce Flow HTTP callouts, Zapier and

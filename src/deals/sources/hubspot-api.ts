@@ -3,7 +3,7 @@ import type { DealUpdate } from "../types.js";
 import { present, type Stated } from "./changes.js";
 import { CrmApiError, type CrmFetchOptions, getJson, trimSlash } from "./crm-fetch.js";
 import { HUBSPOT_DEAL_PROPERTIES, hubspotProperty } from "./hubspot-properties.js";
-import type { StageMap } from "./stage-map.js";
+import type { StageMap } from "./team-stage-map.js";
 
 // With HUBSPOT_ACCESS_TOKEN, a HubSpot update is completed from the CRM API before coaching: the webhook
 // names only the deal and one property, but a nudge needs the deal's name, stage and owner.

@@ -1,6 +1,6 @@
 import { foldLabel, mapStageLabel } from "../../coaching/stage-map.js";
 import type { Stated } from "./changes.js";
-import type { StageMap } from "./stage-map.js";
+import type { StageMap } from "./team-stage-map.js";
 import { dayToUtc, epochMsToUtc, isCalendarDate, isDateTime, toUtc } from "./values.js";
 
 // HubSpot deal properties -> DealSnapshot fields. Used for a webhook's single changed property and for the

@@ -18,7 +18,7 @@ import {
   type WebhookRequest,
 } from "./errors.js";
 import { hubspotProperty } from "./hubspot-properties.js";
-import type { StageMap } from "./stage-map.js";
+import type { StageMap } from "./team-stage-map.js";
 import { epochMsToUtc } from "./values.js";
 
 export { enrichHubSpot, type HubSpotApiOptions, hubspotOwnerEmail } from "./hubspot-api.js";

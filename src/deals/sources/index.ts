@@ -31,4 +31,4 @@ export {
   verifyPipedrive,
   withPipedriveOwner,
 } from "./pipedrive.js";
-export { parseStageMap, type StageMap } from "./stage-map.js";
+export { parseStageMap, type StageMap } from "./team-stage-map.js";

@@ -18,7 +18,7 @@ import {
   verified,
   type WebhookRequest,
 } from "./errors.js";
-import type { StageMap } from "./stage-map.js";
+import type { StageMap } from "./team-stage-map.js";
 import { epochMsToUtc, isCalendarDate, isDateTime, toUtc } from "./values.js";
 
 export {

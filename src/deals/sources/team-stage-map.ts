@@ -1,6 +1,7 @@
 import { foldLabel } from "../../coaching/stage-map.js";
 import { isStage, STAGES, type Stage } from "../../coaching/taxonomy.js";
 
+// A team's stage map, as configured. coaching/stage-map.ts knows the common CRM labels; this file parses
 // DEAL_STAGE_MAP: a team's own CRM stage labels (or Pipedrive stage ids) -> the coach's stage ids (docs/method.md), checked before
 // the built-in DEFAULT_STAGE_MAP. Parsed once at startup, so a typo stops the process with a clear message
 // instead of silently leaving deals without a stage.
