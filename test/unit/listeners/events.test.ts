@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { publishHome } from "../../../src/slack/coaching.js";
+import type { publishHome } from "../../../src/slack/coach-replies.js";
 import { appHomeOpened } from "../../../src/slack/listeners/events/app-home.js";
 import { appMention } from "../../../src/slack/listeners/events/app-mention.js";
 import type { EventArgs } from "../../../src/slack/listeners/events/event-args.js";

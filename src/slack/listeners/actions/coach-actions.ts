@@ -5,7 +5,7 @@ import { followUpBlocks } from "../../blocks/coach-reply.js";
 import { feedbackThanks, notice, type Rendered, staleButton } from "../../blocks/messages.js";
 import { reflectModal } from "../../blocks/modals.js";
 import { angleValue, reflectMetadata, reflectValue } from "../../button-values.js";
-import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
+import { coachAndRecord, deeperAndRecord } from "../../coach-replies.js";
 import { OneReply, threadWay } from "../../one-reply.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs as Args, buttonListener, clicker as keyOf } from "./button.js";

@@ -1,5 +1,5 @@
 import { forgetDoneMessage, notice } from "../../blocks/messages.js";
-import { publishHome } from "../../coaching.js";
+import { publishHome } from "../../coach-replies.js";
 import { busyEphemeral, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js";

@@ -2,7 +2,7 @@ import type { BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import { chooseNudges } from "../../../deals/nudge-choice.js";
 import type { UserKey, UserSettings } from "../../../store/types.js";
 import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
-import { publishHome } from "../../coaching.js";
+import { publishHome } from "../../coach-replies.js";
 import type { ListenerArgs } from "../../context.js";
 import { ACTION } from "../../ids.js";
 import { isWorkspaceAdmin } from "../../people.js";

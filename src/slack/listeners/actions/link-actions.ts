@@ -1,7 +1,7 @@
 import { decideLink } from "../../../deals/links.js";
 import { notice, staleButton } from "../../blocks/messages.js";
 import { linkRequestValue } from "../../button-values.js";
-import { publishHome } from "../../coaching.js";
+import { publishHome } from "../../coach-replies.js";
 import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";

@@ -10,7 +10,7 @@ import type { Block } from "../../blocks/kit.js";
 import { forgetConfirmMessage, helpMessage, notice } from "../../blocks/messages.js";
 import { settingsModal, situationModal } from "../../blocks/modals.js";
 import { settingsMetadata, situationMetadata } from "../../button-values.js";
-import { coachAndRecord } from "../../coaching.js";
+import { coachAndRecord } from "../../coach-replies.js";
 import type { OneReply } from "../../one-reply.js";
 import { isWorkspaceAdmin, profileEmail } from "../../people.js";
 import type { Services } from "../../services.js";

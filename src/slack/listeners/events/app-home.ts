@@ -1,4 +1,4 @@
-import { publishHome } from "../../coaching.js";
+import { publishHome } from "../../coach-replies.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
 import { type EventArgs, eventTeam } from "./event-args.js";

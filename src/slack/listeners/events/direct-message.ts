@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { CoachQuestion } from "../../../coaching/coach.js";
 import { aboutThePerson } from "../../../coaching/person.js";
-import { coachAndRecord, deeperAndRecord } from "../../coaching.js";
+import { coachAndRecord, deeperAndRecord } from "../../coach-replies.js";
 import { answerOnceInThread } from "../../reply.js";
 import type { Services } from "../../services.js";
 

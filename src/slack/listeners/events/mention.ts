@@ -1,6 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { notice } from "../../blocks/messages.js";
-import { coachAndRecord } from "../../coaching.js";
+import { coachAndRecord } from "../../coach-replies.js";
 import { stripMention } from "../../mentions.js";
 import { answerOnceInThread, postPrivatelyInThread } from "../../reply.js";
 import type { Services } from "../../services.js";

@@ -3,7 +3,7 @@ import type { IsoWeekday, UserKey, UserSettings } from "../../../store/types.js"
 import { BUSY_SETTINGS, notice } from "../../blocks/messages.js";
 import { dayLabel, parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
 import { settingsMetadata } from "../../button-values.js";
-import { publishHome } from "../../coaching.js";
+import { publishHome } from "../../coach-replies.js";
 import { INPUT } from "../../ids.js";
 import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";

@@ -3,7 +3,7 @@ import { isStage } from "../../../coaching/taxonomy.js";
 import type { UserKey } from "../../../store/types.js";
 import { notice, type Rendered } from "../../blocks/messages.js";
 import { situationMetadata } from "../../button-values.js";
-import { coachAndRecord } from "../../coaching.js";
+import { coachAndRecord } from "../../coach-replies.js";
 import { INPUT } from "../../ids.js";
 import { isResponseUrl, OneReply, responseUrlWay, threadWay } from "../../one-reply.js";
 import { busyEphemeral, busyInThread, errorSummary } from "../../reply.js";
