@@ -3,7 +3,7 @@ import { replyJson } from "../http-reply.js";
 import type { Logger } from "../logger.js";
 import type { DealStore } from "../store/deal-types.js";
 import { type Rejected, screenUpdates } from "./screen.js";
-import type { DealUpdate } from "./types.js";
+import type { ParseResult, VerifyResult, WebhookRequest } from "./sources/errors.js";
 
 // One HTTP route per CRM, the same rules for all: read at most 1 MB, verify (401), parse (400), commit
 // to the inbox before answering 202 {"accepted", "duplicates"}. A rejected delivery stores nothing, so the
@@ -14,21 +14,11 @@ import type { DealUpdate } from "./types.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export interface IncomingWebhook {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  rawBody: Buffer;
-}
-
-export type Verdict = { ok: true } | { ok: false; status: number; error: string };
-export type Parsed = { ok: true; updates: DealUpdate[] } | { ok: false; status: number; error: string };
-
 export interface WebhookSource {
   /** When the source's secrets are not configured the route answers 503 naming what is missing. */
   missingConfig(): string | undefined;
-  verify(request: IncomingWebhook, now: Date): Verdict;
-  parse(request: IncomingWebhook): Parsed;
+  verify(request: WebhookRequest, now: Date): VerifyResult;
+  parse(request: WebhookRequest): ParseResult;
 }
 
 export interface WebhookRouteDeps {
@@ -91,7 +81,7 @@ export function webhookRoute(name: string, source: WebhookSource, deps: WebhookR
       replyJson(res, 413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
       return;
     }
-    const request: IncomingWebhook = {
+    const request: WebhookRequest = {
       method: req.method ?? "POST",
       url: req.url ?? "/",
       headers: req.headers,
