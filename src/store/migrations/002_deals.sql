@@ -1,4 +1,4 @@
--- Deal updates (issue 6): the durable inbox, deals with their history, owner mapping, nudges and the
+-- Deal updates (docs/architecture.md, "Journey 2"): the durable inbox, deals with their history, owner mapping, nudges and the
 -- per-deal snooze / mute of each rep. Kept within PostgreSQL 15.
 
 -- A verified delivery is committed here before the webhook answers 2xx, then processed asynchronously.

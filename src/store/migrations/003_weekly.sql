@@ -1,4 +1,4 @@
--- Weekly reflection prompts (issue 7). Kept within PostgreSQL 15.
+-- Weekly reflection prompts (docs/architecture.md, "Journey 3"). Kept within PostgreSQL 15.
 
 -- When each opted-in rep's next prompt is due. The day and local time live in users.settings.weekly;
 -- this is the run state: next_run_at is claimed with FOR UPDATE SKIP LOCKED by the sender.

@@ -1,4 +1,4 @@
--- Weekly prompt delivery at scale (issue 7, item 7 and the fan-out benchmark).
+-- Weekly prompt delivery at scale (docs/architecture.md, "Journey 3"; BENCHMARKS.md's fan-out benchmark).
 
 -- One pace per workspace, shared by every sender process: next_at is the first free chat.postMessage
 -- slot. A sender reserves a few consecutive slots in one statement (the row lock orders senders), so two
