@@ -125,7 +125,9 @@ function formatText(result: CoachResult): string {
   const lines = result.questions.map((q) => `- ${q.text}`);
   const stage = result.stage ? ` | stage: ${result.stage}` : "";
   const signals = result.signals.length ? ` | signals: ${result.signals.join(", ")}` : "";
-  lines.push("", `themes: ${result.themes.slice(0, 3).join(", ")}${stage}${signals}`);
+  // About the rep, not a deal (docs/person.md): there are no themes to show.
+  if (result.person) lines.push("", "about you, not a deal: nothing here is kept or counted");
+  else lines.push("", `themes: ${result.themes.slice(0, 3).join(", ")}${stage}${signals}`);
   return lines.join("\n");
 }
 

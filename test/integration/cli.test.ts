@@ -67,6 +67,9 @@ describe("deal-coach ask", () => {
     for (const q of result.questions) expect(q.theme).toBe("person");
     const deal = JSON.parse((await runCli(["ask", "--json", "budget is frozen until Q2"])).stdout);
     expect(deal.person).toBe(false);
+    const text = await runCli(["ask", "I'm burned out and want to quit"]);
+    expect(text.stdout).toMatch(/about you, not a deal/);
+    expect(text.stdout).not.toMatch(/themes:/);
     const explained = await runCli(["ask", "--explain", "my dad passed away last week"]);
     expect(explained.stdout).toMatch(/about the person/);
     expect(explained.stdout).not.toMatch(/signals:/);
