@@ -1,6 +1,6 @@
 import type { DealFields } from "./deal.js";
 import { PREMISE_IMPLIES, type Premise, withImplied } from "./premises.js";
-import { negated } from "./signals.js";
+import { hypothetical, negated } from "./scope.js";
 import type { Stage } from "./taxonomy.js";
 
 // What the rep's situation establishes, so that a question is asked only where its premises hold
@@ -18,6 +18,11 @@ interface Rule {
   negatable?: boolean;
   /** Words that, just before the match, make it someone else's ("their competitors" are the buyer's own). */
   notAfter?: RegExp;
+  /**
+   * An event that a condition in the sentence makes not a fact ("if we get to a demo"); "done": one that
+   * a future does too ("once they sign", "I will make sure it is signed"). scope.ts hypothetical().
+   */
+  fact?: "event" | "done";
 }
 
 const MONTH =
@@ -30,28 +35,35 @@ const RULES: readonly Rule[] = [
     pattern: new RegExp(
       [
         `\\b(?:deadlines?|due date|close date|closing date|go-?live date|launch date|start date|target date|event date|cut-?off)\\b`,
-        `\\b(?:due|decide|decision|sign|signed|signature|close|closes|closing|launch|launches|live|done|ready|finished|delivered) (?:by|on|before) (?:the |this |next |end |eo[mqy]\\b|${WEEKDAY}|${MONTH}|\\d)`,
+        // "done by the end of the month", not "done by the team"; "sign by the 15th", not "ready by 2 devs"
+        `\\b(?:due|decide|decision|sign|signed|signature|close|closes|closing|launch|launches|live|done|ready|finished|delivered) (?:by|on|before) (?:the (?:end|\\d|first|last|middle|start|beginning)|(?:this|next) (?:week|month|quarter|year|${WEEKDAY})|end |eo[mqy]\\b|${WEEKDAY}|${MONTH}|\\d{1,2}(?:st|nd|rd|th)\\b|\\d{1,2}/\\d)`,
         `\\bby (?:the )?(?:end of (?:the )?(?:month|quarter|year|week|q[1-4])|eo[mqy]|${WEEKDAY}|tomorrow|(?:${MONTH})\\b)`,
         `\\b(?:end of (?:the )?(?:month|quarter|year)|eo[mqy]|q[1-4])\\b`,
         `\\b(?:${MONTH}) \\d{1,2}(?:st|nd|rd|th)?\\b`,
         `\\b\\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:${MONTH})\\b`,
-        // 9/30 or 10/14, not a 50/25 split
-        `\\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\\d|3[01])\\b`,
-        `\\b(?:wedding|black friday|christmas|holiday season|trade show|conference|grand opening|tax season)\\b`,
+        // 9/30 or 10/14; not a 50/25 split, "1/3 of my list", "about 1/2 a mile", "4/5 stars", "rated 8/10"
+        `\\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\\d|3[01])\\b(?<!\\b(?:v|version|ver|rated|rating|score|scored|about|around|roughly|nearly|almost|only|over|under) \\d{1,2}/\\d{1,2})(?!%| ?(?:of|a|an|the|mile|miles|stars?|split|ratio|chance|odds|rating|score|points?)\\b)`,
+        // a conference as an event, not a conference call or room
+        `\\b(?:wedding|black friday|christmas|holiday season|trade show|conference(?! (?:call|calls|room|line|bridge))|grand opening|tax season)\\b`,
       ].join("|"),
+      "g",
     ),
+    negatable: true,
+    fact: "event",
   },
   {
     premise: "demo",
     pattern:
       /\b(?:demo|demos|demoed|demonstration|presentation|presented|pitch|pitched|mock-?ups?|samples?|pilot|trial|poc|proof of concept|prototype|walkthrough)\b/g,
     negatable: true,
+    fact: "event",
   },
   {
     premise: "proposal_or_quote",
     pattern:
-      /\b(?:proposals?|quotes?|quoted|quoting|estimates?|bids?|bidding|rfps?|rfq|sow|statement of work|pitch deck|asked (?:me |us )?for (?:a |my |our )?(?:price|pricing|rate|quote|proposal)|sent (?:them |him |her )?(?:the |a |my |our )?(?:pricing|price|rates?|offer))\b/g,
+      /\bestimates?\b(?<!\b(?:i|we) estimates?)|\b(?:proposals?|quotes?|quoted|quoting|bids?|bidding|rfps?|rfq|sow|statement of work|pitch deck|asked (?:me |us )?for (?:a |my |our )?(?:price|pricing|rate|quote|proposal)|sent (?:them |him |her )?(?:the |a |my |our )?(?:pricing|price|rates?|offer))\b/g,
     negatable: true,
+    fact: "event",
   },
   {
     premise: "price_named",
@@ -61,8 +73,9 @@ const RULES: readonly Rule[] = [
   {
     premise: "signed_or_live",
     pattern:
-      /\b(?:signed|countersigned|closed[- ]?won|won the (?:deal|bid|contract|job|project)|went live|go-?live|onboarding|kicked off|kick-?off|hired (?:me|us)|accepted (?:my|our|the) (?:bid|quote|proposal|offer|estimate)|invoiced?|invoices|unpaid|delivered|deliverables|halfway through|mid-project|started (?:the )?(?:work|project|job)|working (?:for|with) (?:them|this client|a client) (?:for|since)|paid (?:me|us)|pay (?:me|us)|payment)\b/g,
+      /\b(?:signed|countersigned|closed[- ]?won|won the (?:deal|bid|contract|job|project)|went live|go-?live|onboarding|kicked off|kick-?off|hired (?:me|us)|accepted (?:my|our|the) (?:bid|quote|proposal|offer|estimate)|invoiced?|invoices|unpaid|delivered|deliverables|halfway through|mid-project|started (?:the )?(?:work|project|job)|working (?:for|with) (?:them|this client|a client) (?:for|since)|paid (?:me|us)|pay (?:me|us)|payment(?! (?:terms|schedule|plan|options?|structure|up ?front)))\b/g,
     negatable: true,
+    fact: "done",
   },
   {
     premise: "renewal",
@@ -78,11 +91,17 @@ const RULES: readonly Rule[] = [
     premise: "discount_or_price_request",
     pattern:
       /\b(?:discounts?|discounted|lower (?:the |my |our |your )?(?:price|rate|fee|quote)|cheaper|lowball\w*|low-?ball\w*|price match|match (?:the|their|a) (?:price|quote)|knock\w* (?:\w+ )?off|reduce (?:the |my |our |your )?(?:price|rate|fee)|best price|\d+ ?% off|percent off|haggl\w*|negotiat\w* (?:the |my |our )?(?:price|rate|fee)|come down (?:on|in) (?:price|rate)|too (?:expensive|high|much))\b/,
+    negatable: true,
+    fact: "event",
   },
   {
     premise: "competitor",
     pattern:
-      /\b(?:competitors?|incumbent|another (?:vendor|agency|freelancer|company|provider|contractor|designer|developer|firm|shop|supplier|seller)|other (?:vendors?|agency|freelancers?|quotes|bids|providers?|contractors?|suppliers?|sellers)|current (?:provider|vendor|agency|supplier)|in-?house|someone (?:else |)cheaper|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different))\b/g,
+      /\bcompetitor\b|\bcompetitors\b(?<!\b(?:my|our) competitors)|\b(?:incumbent|another (?:vendor|agency|freelancer|company|provider|contractor|designer|developer|firm|shop|supplier|seller)|other (?:vendors?|agency|freelancers?|quotes|bids|providers?|contractors?|suppliers?|sellers)|current (?:provider|vendor|agency|supplier)|in-?house|someone (?:else |)cheaper|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different))\b/g,
+    negatable: true,
+    fact: "event",
+    // "their competitors" are the buyer's own; "my competitors" (plural, above) are the rep's market,
+    // while "our competitor" in a deal is this deal's.
     notAfter: /\b(?:their|his|her|its|client's|customer's|clients'|customers')\s$/,
   },
   {
@@ -104,7 +123,12 @@ const RULES: readonly Rule[] = [
   {
     premise: "objection",
     pattern:
-      /\b(?:(?:they|they're|client|customer|he|she|he's|she's|boss|owner) (?:is |are |was |were |seem |seems |seemed |got |getting )?(?:worried|concerned|hesitant|skeptical|sceptical|unhappy|not happy|not convinced|upset|annoyed)|(?:their|his|her|client's|customer's) (?:concerns?|worries|doubts|objections?|complaints?|pushback)|(?:raised|voiced|had) (?:a |some |the |any )?(?:concerns?|objections?)|pushback|push back|pushed back|pushing back|objected|complained|complaining|complaints?|too (?:expensive|high|pricey)|didn't like|did not like|doesn't like|does not like)\b/,
+      /\b(?:(?:they|they're|client|customer|he|she|he's|she's|boss|owner) (?:is |are |was |were |seem |seems |seemed |got |getting )?(?:worried|concerned|hesitant|skeptical|sceptical|unhappy|not happy|not convinced|upset|annoyed)|(?:their|his|her|client's|customer's) (?:concerns?|worries|doubts|objections?|complaints?|pushback)|(?:raised|voiced|had) (?:a |some |the |any )?(?:concerns?|objections?)|pushback (?:from|by) (?:the |my |this |our |that )?(?:client|customer|buyer|owner|boss|manager|them|him|her)|pushed back|pushing back|objected|complained|complaining|complaints?|too (?:expensive|high|pricey)|didn't like|did not like|doesn't like|does not like)\b/g,
+    negatable: true,
+    fact: "event",
+    // "I pushed back on their terms" is the rep's move; "how do I handle pushback" (above, not matched
+    // bare) is the rep's trade in general, not this customer's objection.
+    notAfter: /\b(?:i|we|i've|we've|i'd|we'd|i'm|we're)\s$/,
   },
   {
     premise: "no_response",
@@ -114,12 +138,15 @@ const RULES: readonly Rule[] = [
   {
     premise: "lost",
     pattern:
-      /\b(?:lost (?:the|it|to|a|this|them|out|my|our|that)|closed[- ]?lost|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different)|hired (?:someone|somebody) else|cancel\w*|pulled out|backed out|turned (?:us|me) down|rejected (?:us|me|our|my)|didn't get (?:the|it)|not selected)\b/,
+      /\b(?:lost (?:the|it|to|a|this|them|out|my|our|that)|closed[- ]?lost|went with (?:someone|somebody|another|a different|a cheaper|the other)|chose (?:someone|somebody|another|a different)|hired (?:someone|somebody) else|cancel\w*|pulled out|backed out|turned (?:us|me) down|rejected (?:us|me|our|my)|didn't get (?:the|it)|not selected)\b/g,
+    fact: "done",
   },
   {
     premise: "stakeholder_change",
     pattern:
-      /\b(?:new (?:contact|manager|boss|ceo|vp|director|cfo|head|owner|leader|leadership|decision-?maker|point of contact|marketing manager)|left the company|has left|no longer (?:there|at|with)|reorg\w*|re-?org|restructur\w*|replaced|replacement|took over|taken over|inherited|laid off|resigned|retired|retiring|handed over|handover)\b/,
+      /\b(?:new (?:contact|manager|boss|ceo|vp|director|cfo|head|owner|leader|leadership|decision-?maker|point of contact|marketing manager)|left the company|has left|no longer (?:there|at|with)|reorg\w*|re-?org|restructur\w*|replaced|replacement|took over|taken over|inherited|laid off|resigned|retired|retiring|handed over|handover)\b/g,
+    negatable: true,
+    fact: "event",
   },
   {
     premise: "paper_process",
@@ -129,12 +156,16 @@ const RULES: readonly Rule[] = [
   {
     premise: "delay",
     pattern:
-      /\b(?:delay|delays|delayed|slipp?(?:ed|ing|s)?|stall\w*|on hold|postpon\w*|pushed (?:it |the date |the deadline )?(?:back|out)|put (?:it )?off|keeps? (?:moving|pushing)|circle back|dragg\w*|drag on|drags on|taking (?:forever|too long|longer)|stuck|not (?:now|right now)|next (?:year|quarter) instead)\b/,
+      /\b(?:delay|delays|delayed|slipp?(?:ed|ing|s)?|stall\w*|on hold|postpon\w*|pushed (?:it |the date |the deadline )?(?:back|out)(?! on)|put (?:it )?off|keeps? (?:moving|pushing)|circle back|dragg\w*|drag on|drags on|taking (?:forever|too long|longer)|stuck|not (?:now|right now)|next (?:year|quarter) instead)\b/g,
+    negatable: true,
+    fact: "event",
   },
   {
     premise: "incident",
     pattern:
-      /\b(?:outage|incident|went down|crash\w*|(?:my|our|i made a|we made a) (?:mistake|error)|screwed up|messed up|missed (?:the |a |my |our )?deadline|late delivery|delivered late|(?:i|we) (?:missed|dropped|forgot))\b/,
+      /\b(?:outage|incident|went down|crash\w*|(?:my|our|i made a|we made a) (?:mistake|error)|screwed up|messed up|missed (?:the |a |my |our )?deadline|late delivery|delivered late|(?:i|we) (?:missed|dropped|forgot))\b/g,
+    negatable: true,
+    fact: "event",
   },
 ];
 
@@ -149,14 +180,31 @@ const STAGE_PREMISES: Partial<Record<Stage, readonly Premise[]>> = {
   closed_lost: ["lost"],
 };
 
+// Each pattern's global twin, for the rules that look past a denied or hypothetical first match.
+// Built once, while the module loads (test/unit/regex-linear.test.ts checks every pattern built).
+const GLOBAL = new Map<RegExp, RegExp>(
+  RULES.map((r) => [
+    r.pattern,
+    r.pattern.global ? r.pattern : new RegExp(r.pattern.source, `${r.pattern.flags}g`),
+  ]),
+);
+function globalOf(pattern: RegExp): RegExp {
+  return GLOBAL.get(pattern) ?? pattern;
+}
+
 /** The words that establish the rule's premise, or undefined. */
 function match(rule: Rule, lower: string): string | undefined {
-  const re = rule.pattern;
+  if (!rule.negatable && !rule.notAfter && !rule.fact) {
+    rule.pattern.lastIndex = 0;
+    return rule.pattern.exec(lower)?.[0];
+  }
+  const re = globalOf(rule.pattern);
   re.lastIndex = 0;
-  if (!rule.negatable && !rule.notAfter) return re.exec(lower)?.[0];
   for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+    if (m[0] === "") re.lastIndex++;
     if (rule.negatable && negated(lower, m.index)) continue;
     if (rule.notAfter?.test(lower.slice(Math.max(0, m.index - 12), m.index))) continue;
+    if (rule.fact && hypothetical(lower, m.index, rule.fact === "done")) continue;
     return m[0];
   }
   return undefined;

@@ -87,7 +87,20 @@ export interface Selection {
 function signalWeight(signal: Signal, report: SignalReport): number {
   // In a long post "any advice?" is the rep's way of asking; what it asks about is read instead.
   if (report.long && signal.id === "answer_request") return 0;
+  // "How do I tell them ...?" says how the rep wants to say it; what it is about is read from the rest
+  // of the post, when the post says (docs/method.md, "The form of the rep's question").
+  if (report.long && signal.id === "difficult_conversation" && report.signals.some(aboutTheDeal)) return 0;
   return (SIGNAL_WEIGHT[signal.id] ?? 1) * (signal.place ? PLACE_WEIGHT[signal.place] : 1);
+}
+
+/** A signal about the deal itself: not how the rep feels, asks or wants to phrase something. */
+function aboutTheDeal(signal: Signal): boolean {
+  return (
+    !ADVERSARIAL_SIGNALS.includes(signal.id) &&
+    !FEELING_SIGNALS.includes(signal.id) &&
+    signal.id !== "difficult_conversation" &&
+    signal.id !== "no_context"
+  );
 }
 
 /** Scores every theme for this report, best first. Ties fall back to the foundations order, then id. */

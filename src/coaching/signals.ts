@@ -3,6 +3,7 @@ import { parseFieldDump } from "./field-dump.js";
 import { clipFor } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
 import { readText } from "./reading.js";
+import { hypothetical, negated } from "./scope.js";
 import { REP_VOICE_SIGNALS, type SignalId } from "./signal-catalog.js";
 import { isStage, LATE_STAGES, type Stage, type Theme } from "./taxonomy.js";
 import { correctTypos } from "./typos.js";
@@ -42,7 +43,15 @@ export interface SignalReport {
 interface Rule {
   id: SignalId;
   pattern: RegExp;
+  /** A negation in the same clause before the match denies it (scope.ts): "they never mentioned a competitor". */
   negatable?: boolean;
+  /**
+   * Words just before the match that make it someone else's: "my competitors charge less" is the
+   * rep's own market, not a competitor in this deal; "I pushed back" is the rep's move, not an objection.
+   */
+  notAfter?: RegExp;
+  /** Done or not: a condition or a future before it in the sentence makes it not (yet) so (scope.ts). */
+  done?: boolean;
 }
 
 const MONTH = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec";
@@ -54,7 +63,7 @@ const TEXT_RULES: Rule[] = [
     // A role line ("\n system:") allows space after its line break but not more line breaks
     // ([^\S\n]*): a `\s*` there re-read every later blank line from each line break (quadratic).
     pattern:
-      /\b(?:ignore|disregard|forget|override) (?:all |any |your |the |my |previous |prior |above |earlier |these )*(?:instructions|rules|prompts?|guidelines|guidance|directions|programming)\b|\bsystem prompt\b|\b(?:print|show|reveal|repeat|output) (?:me )?your (?:prompt|instructions|rules|system)\b|\byou are now\b|\bact as\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:developer|dan|god) mode\b|\bjailbreak\b|\bnew instructions\b|(?:^|\n|\[)[^\S\n]*(?:system|assistant|ai assistant|developer)\s*[\]:]|<\/?(?:system|instructions?)>|\bai (?:assistant|model|bot)\s*:/,
+      /\b(?:ignore|disregard|forget|override) (?:all |any |your |the |my |previous |prior |above |earlier |these )*(?:instructions|rules|prompts?|guidelines|guidance|directions|programming)\b|\bsystem prompt\b|\b(?:print|show|reveal|repeat|output) (?:me )?your (?:prompt|instructions|rules|system)\b|\byou are now\b|(?:^|[.!?\n] ?|\b(?:please|now|you|just|can you|could you|i want you to) )act as\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:developer|dan|god) mode\b|\bjailbreak\b|\bnew instructions\b|(?:^|\n|\[)[^\S\n]*(?:system|assistant|ai assistant|developer)\s*[\]:]|<\/?(?:system|instructions?)>|\bai (?:assistant|model|bot)\s*:/,
   },
   {
     id: "answer_request",
@@ -68,16 +77,20 @@ const TEXT_RULES: Rule[] = [
   },
   {
     id: "closed_lost",
+    done: true,
     pattern:
       /\bclosed[- ]?lost\b|\bwe lost\b|\blost (?:it|the \w+ deal|the deal|this one|out|to)\b|\bwent with (?:another|a competitor|the other|someone else|[a-z]+ instead)\b|\bchose (?:another|a competitor|[a-z]+ instead)\b|\bdidn't (?:pick|choose) us\b|\bnot moving forward with us\b|\bits over\b|\bit's over\b|\bdeal (?:is )?dead\b/,
   },
   {
     id: "closed_won",
+    done: true,
+    negatable: true,
     pattern:
       /\bclosed[- ]?won\b|\bwe won\b|\bwon (?:it|the deal)\b|\b(?:they|\w+) signed (?:this|today|yesterday|last|the|it|!|$)|\bcontract (?:is )?signed\b|\bdeal (?:is )?closed\b|\bkick-?off (?:is|call|meeting|next|on|scheduled)\b|\bgot the po\b|\bpo (?:came in|received|arrived)\b|\bwe got it\b/,
   },
   {
     id: "renewal",
+    negatable: true,
     pattern:
       /\brenewal\b|\bup for renew\w*\b|\brenews? (?:in|on|next)\b|\bexpansion\b|\bupsell\b|\busage (?:is |has )?(?:down|dropped|drop|fell|falling|declin\w*)\b|\badoption (?:is )?(?:shaky|low|poor|down|weak)\b|\blow adoption\b|\bchurn risk\b/,
   },
@@ -89,6 +102,7 @@ const TEXT_RULES: Rule[] = [
   },
   {
     id: "discount",
+    negatable: true,
     pattern:
       /\bdiscount\w*\b|\b\d+\s*%\s*off\b|(?:[$€£]\s?\d+|\b\d+ (?:euros?|dollars|bucks|pounds)) off\b|\bprice (?:cut|reduction|break)\b|\bknock (?:off|\d+)\b/,
   },
@@ -109,17 +123,20 @@ const TEXT_RULES: Rule[] = [
   },
   {
     id: "decision_pending",
+    negatable: true,
     pattern:
       /\bboard (?:vote|meeting|approval)\b|\bcommittee\b|\bsteering group\b|\bdecide by\b|\bdecision (?:by|in|next)\b|\bcomparison matrix\b|\bscorecard\b|\bvendor selection\b|\bapproval process\b|\b(?:legal|procurement|security)(?: team)? (?:said|says|told|needs|takes|wants)\b[^.\n]{0,40}\b(?:weeks?|months?|wks?)\b|\bwe'll sign this month\b/,
   },
   {
     id: "close_date_slipped",
+    negatable: true,
     pattern: new RegExp(
       `\\bpushed (?:again|back(?! on)|out|it|to)\\b|\\bslip(?:ped|ping|s)?\\b|\\b(?:close )?date (?:moved|changed|slid|pushed)\\b|\\bmoved the (?:close|date|deadline)\\b|\\bdelayed\\b|\\bpostponed\\b|\\bpunted\\b|\\bkicked (?:it|the can)\\b|\\bcircle back in \\w+ (?:weeks?|months?|wks?)\\b|\\bmaybe next (?:year|quarter|q)\\b|\\bpushed to (?:${MONTH}|q[1-4]|next)`,
     ),
   },
   {
     id: "stalled",
+    negatable: true,
     pattern:
       /\bstuck\b|\bstall(?:ed|ing)\b|\bnot moving\b|\bhasn't moved\b|\bnothing (?:actually )?moves\b|\bno (?:movement|progress)\b|\bgoing nowhere\b|\bspinning (?:our|my) wheels\b|\bon[- ]hold\b/,
   },
@@ -140,6 +157,7 @@ const TEXT_RULES: Rule[] = [
   },
   {
     id: "champion_change",
+    negatable: true,
     pattern:
       /\bre-?org\w*\b|\brestructur\w*\b|\bnew (?:vp|cfo|ceo|cio|cto|coo|head|director|boss|exec\w*)\b|\b(?:champion|champ|sponsor|main contact|contact|my guy)\b[^.\n]{0,25}\b(?:left|quit|leaving|moved|changed roles?|got moved|got promoted|laid off|resigned|retir\w*)\b|\breplacement starts\b|\bleft the company\b/,
   },
@@ -147,19 +165,29 @@ const TEXT_RULES: Rule[] = [
     id: "price_objection",
     negatable: true,
     pattern:
-      /\btoo expensive\b|\bprice (?:is |was )?too high\b|\b(?:pricing|price) is (?:higher|more) than\b|\bpricey\b|\bover (?:their |the )?budget\b|\bsticker shock\b|\bpush(?:ed)? back on (?:the )?pric\w*\b|\bobjected to (?:the )?pric\w*\b|\bmatch (?:their|the|a|competitor's|\w+'s) price\b|\bcheaper (?:option|alternative|elsewhere)\b|\bwent quiet (?:at|after|when|on|during) (?:the )?pric\w*\b|\bbalked\b|\bprice objection\b|\bhard to justify\b|\bcosts? too much\b|\bhates?\b|\bcheap (?:customer|client)s?\b|\bhaggl\w*|\b(?:asking|asked|asks|wants?) (?:me )?(?:to )?lower (?:the |my |our )?(?:monthly )?(?:price|prices|rate|rates|fee|fees)\b|\b(?:debated|disputed|disputes|disputing|questioned|questions) (?:me )?(?:billing|being charged|the charge|the bill|the invoice|a minimum charge|my rate|my fee|the price)\b|\btoo (?:pricey|high a price)\b/,
+      /\btoo expensive\b|\bprice (?:is |was )?too high\b|\b(?:pricing|price) is (?:higher|more) than\b|\bpricey\b|\bover (?:their |the )?budget\b|\bsticker shock\b|\bpush(?:ed)? back on (?:the )?pric\w*\b|\bobjected to (?:the )?pric\w*\b|\bmatch (?:their|the|a|competitor's|\w+'s) price\b|\bcheaper (?:option|alternative|elsewhere)\b|\bwent quiet (?:at|after|when|on|during) (?:the )?pric\w*\b|\bbalked\b|\bprice objection\b|\bhard to justify\b|\bcosts? too much\b|\bhates? (?:the |our |my |your )?(?:price|pricing|cost|rate|fee|quote|invoice)\b|\bpric(?:e|ing) (?:is (?:the |an? )?)?(?:issue|problem|sticking point)\b|\bcheap (?:customer|client)s?\b|\bhaggl\w*|\b(?:asking|asked|asks|wants?) (?:me )?(?:to )?lower (?:the |my |our )?(?:monthly )?(?:price|prices|rate|rates|fee|fees)\b|\b(?:debated|disputed|disputes|disputing|questioned|questions) (?:me )?(?:billing|being charged|the charge|the bill|the invoice|a minimum charge|my rate|my fee|the price)\b|\btoo (?:pricey|high a price)\b/,
   },
   {
     id: "concern_raised",
     negatable: true,
     pattern:
-      /\bworried\b|\bconcern(?:ed|s)?\b|\bhesitant\b|\bnervous\b|\bskeptical\b|\bsceptical\b|\bobjections?\b|\bsecurity (?:review|questions|questionnaire)\b|\b(?:infosec|security|compliance)\b[^.\n]{0,30}\bquestions\b|\bredlines?\b|\bred-?lined\b|\bnot sure about\b|\bdoubts?\b|\bpush ?back\b/,
+      /\bworried\b|\bconcern(?:ed|s)?\b|\bhesitant\b|\bnervous\b|\bskeptical\b|\bsceptical\b|\bobjections?\b|\bsecurity (?:review|questions|questionnaire)\b|\b(?:infosec|security|compliance)\b[^.\n]{0,30}\bquestions\b|\bredlines?\b|\bred-?lined\b|\bnot sure about\b|\bdoubts?\b|\bhates\b|\bthey hate\b/,
+  },
+  {
+    // The customer's pushback; "should I push back?" or "we pushed back" is the rep's own move.
+    id: "concern_raised",
+    negatable: true,
+    notAfter: /\b(?:i|we|to|i'll|we'll|i'd|we'd)\s$/,
+    pattern: /\bpush ?back\b/,
   },
   {
     id: "competitor",
     negatable: true,
+    // "their competitors" are the buyer's own; "my competitors charge less" and "our competition" are the
+    // rep's market (a question of positioning), while "our competitor" in a deal is this deal's.
+    notAfter: /\b(?:their|i|we)\s$/,
     pattern:
-      /\bcompetitors?\b|\bcompetition\b|\bincumbent\b|\brfp\b|\brfi\b|\balso (?:looking at|evaluating|talking to|considering)\b|\bevaluating (?:other|others|alternatives|\w+ and \w+)\b|\bbake-?off\b|\bshortlist\b|\bhome-?grown\b|\bin-house\b|\bbuild (?:it|this|their own|one)? ?(?:themselves|ourselves|internally|in house)\b|\bbuild (?:vs|versus) buy\b|\binternal (?:tool|build|solution)\b|\bvs\.? (?:the )?other\b|\bcompet(?:e|ing) (?:with|on|against)\b|\bundercut\w*|\bfraction of (?:the|my|our) price\b|\bcheaper (?:sellers|freelancers|competitors|providers|shops)\b|\bat a lower price than\b|\bsqueez\w* (?:us|me) out\b|\bsomeone (?:else )?(?:cheaper|who charges less)\b/,
+      /\bcompetitor\b|\bcompetitors\b(?<!\b(?:my|our) competitors)|\bcompetition\b(?<!\b(?:my|our) competition)|\bincumbent\b|\brfp\b|\brfi\b|\balso (?:looking at|evaluating|talking to|considering)\b|\bevaluating (?:other|others|alternatives|\w+ and \w+)\b|\bbake-?off\b|\bshortlist\b|\bhome-?grown\b|\bin-house\b|\bbuild (?:it|this|their own|one)? ?(?:themselves|ourselves|internally|in house)\b|\bbuild (?:vs|versus) buy\b|\binternal (?:tool|build|solution)\b|\bvs\.? (?:the )?other\b|\bcompet(?:e|ing) (?:with|on|against)\b|\bundercut\w*|\bfraction of (?:the|my|our) price\b|\bcheaper (?:sellers|freelancers|competitors|providers|shops)\b|\bat a lower price than\b|\bsqueez\w* (?:us|me) out\b|\bsomeone (?:else )?(?:cheaper|who charges less)\b/,
   },
   {
     id: "budget_constraint",
@@ -180,15 +208,17 @@ const TEXT_RULES: Rule[] = [
   {
     id: "new_opportunity",
     pattern:
-      /\bnew (?:opp|opportunity|lead|logo|prospect|deal)\b|(?<!since the )\bfirst (?:call|meeting|mtg|convo|conversation)\b(?! since)|\bintro (?:call|meeting|mtg)\b|\bdisco(?:very)? call\b|\binbound\b|\bpricing for \d+|\b(?:asked|asking|wants) (?:for )?pricing\b|\brequested (?:a )?(?:quote|pricing)\b|\bcold (?:outreach|call|email)\b|\boutbound reply\b|\b(?:get|find|land) (?:more |enough |new |my own |our own |better )?clients\b|\bgenerat\w* (?:more )?leads\b|\bgrow leads\b|\blead gen\w*|\b(?:potential|prospective) (?:client|lead|customer)s?\b/,
+      /\bnew (?:opp|opportunity|lead|prospect|deal)\b|\bnew logo\b(?<!\b(?:the|their|his|her|my|its) new logo)(?!s? (?:design|concept|draft|files?|colou?rs?|mock))|(?<!since the )\bfirst (?:call|meeting|mtg|convo|conversation)\b(?! since)|\bintro (?:call|meeting|mtg)\b|\bdisco(?:very)? call\b|\binbound\b|\bpricing for \d+|\b(?:asked|asking|wants) (?:for )?pricing\b|\brequested (?:a )?(?:quote|pricing)\b|\bcold (?:outreach|call|email)\b|\boutbound reply\b|\b(?:get|find|land) (?:more |enough |new |my own |our own |better )?clients\b|\bgenerat\w* (?:more )?leads\b|\bgrow leads\b|\blead gen\w*|\b(?:potential|prospective) (?:client|lead|customer)s?\b/,
   },
   {
     id: "feature_request",
+    negatable: true,
     pattern:
       /\bwants? (?:a |an |the )?(?:dashboard|feature|integration|report|api|sso|button)\b|\basked for (?:a |an )?(?:feature|integration|dashboard|custom)\b|\bfeature (?:request|list|asks)\b|\brequirements? (?:list|keep|doc)\b|\bcustom (?:integration|feature|build|dev|development|work)\b|\bneeds? better (?:reporting|visibility|dashboards|analytics|tracking|onboarding|data)\b|\bkeep adding\b|\bproblem statement\b|\bonboarding is messy\b/,
   },
   {
     id: "trust_incident",
+    negatable: true,
     pattern:
       /\boutage\b|\bincident\b|\bdowntime\b|\bbreach\b|\bwe (?:missed|broke|dropped the ball)\b|\bmissed (?:a |the |our )?(?:deadline|commitment|date)\b|\bdelivery (?:mismatch|delay)\b|\b(?:haven't|havent|didn't|not) (?:told|tell|disclosed)\b|\breferences\b|\bdon't believe\b|\bburned (?:before|by)\b|\bcrashed\b/,
   },
@@ -208,24 +238,28 @@ const TEXT_RULES: Rule[] = [
   {
     // A retainer, support or maintenance contract, a monthly service: value over time.
     id: "ongoing_work",
+    negatable: true,
     pattern:
       /\bretainers?\b|\b(?:support|maintenance|service) (?:contracts?|agreements?|plans?)\b|\bmonthly (?:rate|fee|fees|retainer|service|contract|plan)\b|\bflat rate monthly\b|\b(?:yearly|annual) contracts?\b|\blong[- ]term (?:client|customer)s?\b|\bon[- ]call\b|\bongoing (?:work|support|contract|relationship)\b|\brecurring (?:work|revenue|client|clients|income)\b/,
   },
   {
     // A middleman, referrer or agency between the seller and the end client.
     id: "intermediary",
+    negatable: true,
     pattern:
       /\bmiddle ?m[ae]n\b|\bfinder'?s fee\b|\breferral (?:fee|partner|partners|commission)\b|\bsend(?:ing)? (?:his|her|their) clients (?:my|our) way\b|\bsubcontract\w*|\bwhite[- ]label\w*|\bfriend of a friend\b|\bintroduced (?:me|us) to\b|\bintermediary\b|\bgo-between\b/,
   },
   {
     // A deposit, milestone payments, booking ahead: what each side commits to, and when.
     id: "commitment_terms",
+    negatable: true,
     pattern:
       /\bdeposits?\b|\bdown-?payments?\b|\bmilestone (?:payments?|billing)\b|\bpayments? by milestone\b|\b\d+ ?% (?:up ?front|upfront|down)\b|\bpayment (?:schedule|terms|plan)\b|\bbook(?:ing|ed)? (?:that |so |this )?far (?:ahead|in advance|out)\b|\bhow far (?:ahead|in advance|out) (?:do|should|can) (?:you|i|we) book\b/,
   },
   {
     // Charging for what the client took to be included: changes after payment, extra work, scope creep.
     id: "extra_work_billing",
+    negatable: true,
     pattern:
       /\b(?:can|should) i (?:charge|bill) (?:them|him|her|a fee|extra)\b|\b(?:charge|bill) (?:them|him|her|clients?) for\b|\bbill(?:ing)? for (?:the |this |that |any |pre-|extra|additional)|\bscope creep\b|\bout of scope\b|\b(?:outside|beyond) (?:of )?the scope\b|\bchange requests?\b|\bwants? (?:a|another) change\b|\bchanges? after (?:the )?(?:payment|delivery|sign-?off)\b/,
   },
@@ -261,14 +295,7 @@ const TEXT_RULES: Rule[] = [
   },
 ];
 
-const NEGATION =
-  /\b(?:no|not|nobody|never|didn't|did not|without|zero|hasn't|haven't|wasn't|none|nothing|isn't|aren't|don't|dont)\b/;
-
-export function negated(lower: string, index: number): boolean {
-  const before = lower.slice(Math.max(0, index - 30), index);
-  const lastWords = before.split(/\s+/).slice(-4).join(" ");
-  return NEGATION.test(lastWords);
-}
+export { negated } from "./scope.js";
 
 const STAGE_WORDS: Array<[Stage, RegExp]> = [
   ["closed_lost", /\bclosed[- ]?lost\b|\blost (?:the|it|to)\b/],
@@ -310,11 +337,32 @@ const FOUNDATION_EVIDENCE: Array<[Theme, RegExp]> = [
 const DEAL_WORDS =
   /\b(?:deal|customer|client|prospect|account|acct|buyer|they|them|their|demo|call|meeting|mtg|proposal|contract|pricing|price|cfo|ceo|vp|champion|champ|opp|opportunity|quote|renewal|pilot|legal|procurement|budget|stage)\b/;
 
-/** The rule's first match in the text, unless a negation sits just before it ("no pushback on price"). */
+// Each rule with a global twin, so that a denied first match ("nobody pushed back on price at first")
+// does not hide a later one ("but now the CFO says it's too expensive").
+// Built once, while the module loads (test/unit/regex-linear.test.ts checks every pattern built).
+const GLOBAL = new Map<RegExp, RegExp>(
+  TEXT_RULES.filter((r) => r.negatable || r.notAfter || r.done).map((r) => [
+    r.pattern,
+    new RegExp(r.pattern.source, `${r.pattern.flags.replace("g", "")}g`),
+  ]),
+);
+function globalOf(pattern: RegExp): RegExp {
+  return GLOBAL.get(pattern) ?? pattern;
+}
+
+/** The rule's first match in the text that no negation before it denies and that is not someone else's. */
 function firstMatch(rule: Rule, text: string): RegExpExecArray | null {
-  const match = rule.pattern.exec(text);
-  if (!match || (rule.negatable && negated(text, match.index))) return null;
-  return match;
+  if (!rule.negatable && !rule.notAfter && !rule.done) return rule.pattern.exec(text);
+  const re = globalOf(rule.pattern);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0] === "") re.lastIndex++;
+    if (rule.negatable && negated(text, m.index)) continue;
+    if (rule.notAfter?.test(text.slice(Math.max(0, m.index - 16), m.index))) continue;
+    if (rule.done && hypothetical(text, m.index, true)) continue;
+    return m;
+  }
+  return null;
 }
 
 /** Where a long text says it: its title or the rep's question, more than once, or once in the story. */
