@@ -61,7 +61,7 @@ const RULES: readonly Rule[] = [
   {
     premise: "proposal_or_quote",
     pattern:
-      /\bestimates?\b(?<!\b(?:i|we) estimates?)|\b(?:proposals?|quotes?|quoted|quoting|bids?|bidding|rfps?|rfq|sow|statement of work|pitch deck|asked (?:me |us )?for (?:a |my |our )?(?:price|pricing|rate|quote|proposal)|sent (?:them |him |her )?(?:the |a |my |our )?(?:pricing|price|rates?|offer))\b/g,
+      /\bestimates?\b(?<!\b(?:i|we) estimates?)|\bquotes?\b(?!,? ?(?:unquote|"))|\b(?:proposals?|quoted|quoting|bids?|bidding|rfps?|rfq|sow|statement of work|pitch deck|asked (?:me |us )?for (?:a |my |our )?(?:price|pricing|rate|quote|proposal)|sent (?:them |him |her )?(?:the |a |my |our )?(?:pricing|price|rates?|offer))\b/g,
     negatable: true,
     fact: "event",
   },
@@ -90,7 +90,7 @@ const RULES: readonly Rule[] = [
   {
     premise: "discount_or_price_request",
     pattern:
-      /\b(?:discounts?|discounted|lower (?:the |my |our |your )?(?:price|rate|fee|quote)|cheaper|lowball\w*|low-?ball\w*|price match|match (?:the|their|a) (?:price|quote)|knock\w* (?:\w+ )?off|reduce (?:the |my |our |your )?(?:price|rate|fee)|best price|\d+ ?% off|percent off|haggl\w*|negotiat\w* (?:the |my |our )?(?:price|rate|fee)|come down (?:on|in) (?:price|rate)|too (?:expensive|high|much))\b/,
+      /\b(?:discounts?|discounted|lower (?:the |my |our |your )?(?:price|rate|fee|quote)(?! than)|cheaper|lowball\w*|low-?ball\w*|price match|match (?:the|their|a) (?:price|quote)|knock\w* (?:\w+ )?off|reduce (?:the |my |our |your )?(?:price|rate|fee)|best price|\d+ ?% off|percent off|haggl\w*|negotiat\w* (?:the |my |our )?(?:price|rate|fee)|come down (?:on|in) (?:price|rate)|too (?:expensive|high)|(?:costs?|charg\w*|paying|asking|price is|it's|that's) too much)\b/,
     negatable: true,
     fact: "event",
   },
@@ -113,7 +113,7 @@ const RULES: readonly Rule[] = [
   {
     premise: "forecast",
     pattern:
-      /\b(?:forecast\w*|pipeline|quota|commit|in commit|best case|(?:my|our|sales) (?:target|number|numbers)|commission|this quarter|end of (?:the )?quarter|eoq|q[1-4])\b/,
+      /\b(?:forecast\w*|pipeline|quota|commit|in commit|best case|(?:my|our|sales) (?:target|number|numbers)(?! (?:clients?|customers?|market|audience|group|demographic|niche|buyers?))|commission|this quarter|end of (?:the )?quarter|eoq|q[1-4])\b/,
   },
   {
     premise: "budget",

@@ -118,6 +118,20 @@ describe("words in their own sense", () => {
     ["I sent the estimate for the deck", "I estimate the deck takes three weeks"],
     ["we sent our estimate to their procurement team", "we estimate the rollout at two sprints"],
   ]);
+  pairs("premise", "proposal_or_quote", [
+    [
+      "I sent a quote, they never answered",
+      'a cold lead wanted me to, and I quote, "build the next big app"',
+    ],
+  ]);
+  pairs("premise", "discount_or_price_request", [
+    ["the client asked for a lower price", "resellers offer it at a lower price than we do"],
+    ["the buyer says it costs too much", "I don't want to add too much work for their team"],
+  ]);
+  pairs("premise", "forecast", [
+    ["I need this deal to hit my target", "my target clients are dentists"],
+    ["it's the last piece of our number this quarter", "our target market is regional banks"],
+  ]);
   pairs("premise", "signed_or_live", [
     ["their payment came in late again", "we're still negotiating payment terms"],
     ["the first payment from the bakery cleared", "the bakery wants a payment plan"],
