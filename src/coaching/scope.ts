@@ -183,7 +183,10 @@ export function hypothetical(lower: string, index: number, future: boolean): boo
   for (let j = words.length - 1; j >= stop; j--) {
     const word = words[j] as string;
     if (CLAUSE_WORDS.has(word)) return false;
-    if (CONDITIONS.has(word) && !definite) return true;
+    // "should I send a quote?" weighs an action not taken; "they should sign" expects, as a hope does.
+    const deliberating = word === "should" && (words[j + 1] === "i" || words[j + 1] === "we");
+    if ((CONDITIONS.has(word) || deliberating) && !definite) return true;
+    if (future && word === "should") return true;
     if (future && (FUTURES.has(word) || word.endsWith("'ll") || (word === "going" && words[j + 1] === "to")))
       return true;
   }

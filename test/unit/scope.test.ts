@@ -82,6 +82,16 @@ describe("conditions and the future are not facts", () => {
   pairs("premise", "competitor", [
     ["they are talking to another agency", "if they talk to another agency, I lose the job"],
   ]);
+  pairs("premise", "proposal_or_quote", [
+    ["I sent them a quote for the patio last week", "should I send them a quote for the patio?"],
+  ]);
+  pairs("premise", "discount_or_price_request", [
+    ["procurement asked for a discount to sign", "should we offer a discount to get it signed?"],
+  ]);
+  pairs("premise", "signed_or_live", [["they signed on friday", "they should have signed by friday"]]);
+  it("an expectation is still a date, as a hope is", () => {
+    expect(premises("they should sign by friday")).toContain("close_date");
+  });
 
   it("keeps what a definite noun takes for granted inside a condition", () => {
     expect(premises("if the demo goes well they will buy")).toContain("demo");
