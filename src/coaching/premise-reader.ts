@@ -1,6 +1,6 @@
 import type { DealFields } from "./deal.js";
 import { PREMISE_IMPLIES, type Premise, withImplied } from "./premises.js";
-import { hypothetical, negated } from "./scope.js";
+import { hypothetical, negated, pastDate } from "./scope.js";
 import type { Stage } from "./taxonomy.js";
 
 // What the rep's situation establishes, so that a question is asked only where its premises hold
@@ -23,6 +23,8 @@ interface Rule {
    * a future does too ("once they sign", "I will make sure it is signed"). scope.ts hypothetical().
    */
   fact?: "event" | "done";
+  /** A date (with a number in it) told as a past event is not one the deal runs to (scope.ts pastDate). */
+  datesAhead?: boolean;
 }
 
 const MONTH =
@@ -50,6 +52,7 @@ const RULES: readonly Rule[] = [
     ),
     negatable: true,
     fact: "event",
+    datesAhead: true,
   },
   {
     premise: "demo",
@@ -205,6 +208,7 @@ function match(rule: Rule, lower: string): string | undefined {
     if (rule.negatable && negated(lower, m.index)) continue;
     if (rule.notAfter?.test(lower.slice(Math.max(0, m.index - 12), m.index))) continue;
     if (rule.fact && hypothetical(lower, m.index, rule.fact === "done")) continue;
+    if (rule.datesAhead && /\d/.test(m[0]) && pastDate(lower, m.index, m.index + m[0].length)) continue;
     return m[0];
   }
   return undefined;

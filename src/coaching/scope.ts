@@ -192,3 +192,57 @@ export function hypothetical(lower: string, index: number, future: boolean): boo
   }
   return false;
 }
+
+const SUBJECTS = new Set(["i", "we", "you", "they", "he", "she", "it", "the", "our", "their", "my"]);
+const PAST_VERBS = new Set([
+  "came",
+  "did",
+  "went",
+  "was",
+  "were",
+  "had",
+  "made",
+  "sent",
+  "took",
+  "got",
+  "paid",
+  "met",
+  "spent",
+  "said",
+  "told",
+  "gave",
+  "left",
+  "brought",
+  "ran",
+  "saw",
+  "began",
+  "found",
+]);
+const PAST_BEFORE = new Set(["since", "last", "ago", "was", "were", "happened"]);
+
+function isPastVerb(word: string): boolean {
+  return PAST_VERBS.has(word) || (word.length > 4 && word.endsWith("ed"));
+}
+
+/**
+ * A date told as a past event, not one the deal runs to: "on December 22nd, you came out and did the
+ * work", "back in 3/4 we met", "since the 5th". `end` is where the date's words end.
+ */
+export function pastDate(lower: string, index: number, end: number): boolean {
+  const before = wordsBefore(lower, index, isClauseEnd);
+  for (let j = before.length - 1; j >= Math.max(0, before.length - 3); j--)
+    if (PAST_BEFORE.has(before[j] as string) || (before[j] === "back" && before[j + 1] === "in")) return true;
+  const after = lower.slice(end, end + 60).split(/\s+/);
+  const words: string[] = [];
+  for (const w of after) {
+    const word = trimPunctuation(w);
+    if (word !== "") words.push(word);
+    if (words.length === 3) break;
+  }
+  const [first, second, third] = words;
+  if (first === undefined || !SUBJECTS.has(first)) return false;
+  // "we signed", "you came"; "the tech came" (a noun after "the", "our", "their", "my")
+  return (
+    isPastVerb(second ?? "") || (["the", "our", "their", "my"].includes(first) && isPastVerb(third ?? ""))
+  );
+}

@@ -115,6 +115,11 @@ describe("numbers that are not dates", () => {
     ["go-live moved to 5/20", "we shipped v2/3 of the app"],
     ["decision due by the 15th", "the work is done by the team already"],
   ]);
+  pairs("premise", "close_date", [
+    ["the shop needs the fix done by December 22nd", "on December 22nd, you came out and did the fix"],
+    ["the board decides on March 3rd", "back on March 3rd we met their CFO"],
+    ["the contract goes to the board on 6/30", "on 6/30 the buyer signed the order form"],
+  ]);
   it("a reported close date is still read (a slash date with a year)", () => {
     expect(premises("the date on the PO is 10/31/2026")).toContain("close_date");
   });
