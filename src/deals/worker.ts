@@ -1,9 +1,11 @@
 import type { Logger } from "../logger.js";
+import { type LoopState, type PassContext, PollingLoop } from "../polling-loop.js";
 import type { NudgeSender } from "./nudge-sender.js";
 import type { DealProcessor } from "./processor.js";
 
-// The background loop: drain the inbox, send due nudges, and now and then sweep for idle deals and won
-// follow-ups. One pass at a time; a webhook wakes it at once instead of waiting for the next tick.
+// The background deal pass: drain the inbox, send due nudges, and now and then sweep for idle deals and won
+// follow-ups. The loop itself (one pass at a time, wake, stop) is src/polling-loop.ts; a webhook wakes it
+// at once instead of waiting for the next tick.
 
 export interface WorkerOptions {
   pollMs: number;
@@ -12,66 +14,54 @@ export interface WorkerOptions {
 }
 
 export class DealWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PollingLoop;
   private lastSweep = 0;
 
   constructor(
     private readonly processor: DealProcessor,
     private readonly sender: NudgeSender,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({
+      pass: (context) => this.pass(context),
+      intervalMs: options.pollMs,
+      logger: options.logger,
+      failureMessage: "deal worker pass failed",
+    });
+  }
+
+  get state(): LoopState {
+    return this.loop.state;
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Runs a pass now (or right after the current one); does nothing unless started. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops the loop and waits for the pass in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** One full pass, also used by tests and the CLI. */
-  async pass(): Promise<void> {
+  /**
+   * One full pass, also callable on its own (tests, the CLI). Between batches it gives up early once the
+   * loop is stopping, so that a shutdown does not wait for a long inbox to drain.
+   */
+  async pass(context: PassContext = { stopping: () => this.loop.state === "stopped" }): Promise<void> {
     while ((await this.processor.processDue()) > 0) {
-      if (this.stopped) return;
+      if (context.stopping()) return;
     }
     if (Date.now() - this.lastSweep >= this.options.sweepMs) {
       this.lastSweep = Date.now();
       await this.processor.sweep();
     }
     while ((await this.sender.sendDue()) > 0) {
-      if (this.stopped) return;
+      if (context.stopping()) return;
     }
-  }
-
-  private schedule(delay: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.pass()
-        .catch((err) =>
-          this.options.logger.error({ err: { message: (err as Error).message } }, "deal worker pass failed"),
-        )
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const next = this.again ? 0 : this.options.pollMs;
-          this.again = false;
-          this.schedule(next);
-        });
-    }, delay);
-    this.timer.unref?.();
   }
 }

@@ -4,7 +4,8 @@ import type { SendFinish } from "../store/weekly-types.js";
 // Finished sends are written a few dozen at a time, one statement for all of them, instead of one each.
 // This keeps exactly-once: a send whose "sent" is still in the buffer when the process dies stays pending
 // in the store; its lease lapses, and whoever picks it up first finds the prompt's metadata in the DM
-// (conversations.history) and records it as sent without posting again.
+// (conversations.history) and records it as sent without posting again (docs/weekly-sender.md "Crash
+// recovery").
 
 const FLUSH_AT = 50;
 const FLUSH_AFTER_MS = 100;

@@ -11,7 +11,8 @@ import { type Pacer, PaceTaken } from "./pacer.js";
 // A lane leases only while its sender holds the workspace's pace (one sender posts to a workspace at a
 // time). If another sender has it, or takes it over, the lane gives back what it leased and did not post,
 // at once and with the attempt undone, and ends; the pass starts it again when that hold lapses.
-// A lane reports what it did when it ends (LaneReport); the pass keeps the counts.
+// A lane reports what it did when it ends (LaneReport); the pass keeps the counts. docs/weekly-sender.md
+// "Lane" and "Lease" place it in the pass.
 
 export type Outcome = "sent" | "skipped" | "failed" | "retry";
 

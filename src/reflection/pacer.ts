@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sleep } from "../sleep.js";
-import type { PaceReservation } from "../store/weekly-types.js";
+import type { PaceReservation, WeeklyStore } from "../store/weekly-types.js";
 import { RateLimited } from "./messenger.js";
 
 // Per-workspace pacing for bulk DMs (WEEKLY_RATE_PER_SEC, as Slack asks of bulk senders). The pace lives
@@ -18,6 +18,7 @@ import { RateLimited } from "./messenger.js";
 //   rather than used (using it would land next to the other sender's last posts).
 // Senders sharing a workspace slot by slot (as an earlier version did) drew 429s whenever one of them
 // was held up on a busy machine, and cost the 5 % for as long as both ran.
+// docs/weekly-sender.md "Pace" places the pacer in a pass.
 
 /** Another sender holds the workspace's pace: this pacer may not post there before `freeAt`. */
 export class PaceTaken extends Error {
@@ -44,6 +45,19 @@ export interface PaceBook {
   pause(until: Date): Promise<void>;
   /** `holder` is done with the workspace for now: another sender may reserve at once. */
   release(holder: string): Promise<void>;
+}
+
+/** A workspace's row of the store's shared pace (weekly_pace), as a PaceBook. */
+export function storePaceBook(
+  weekly: Pick<WeeklyStore, "reservePace" | "pausePace" | "releasePace">,
+  teamId: string,
+): PaceBook {
+  return {
+    reserve: (holder, count, intervalMs, now, keepMs) =>
+      weekly.reservePace(teamId, holder, count, intervalMs, now, keepMs),
+    pause: (until) => weekly.pausePace(teamId, until),
+    release: (holder) => weekly.releasePace(teamId, holder),
+  };
 }
 
 /** Slot spacing while the workspace is shared with other senders (see above). */

@@ -3,8 +3,9 @@ import type { FinishBuffer } from "./finish-buffer.js";
 import type { LaneReport, WorkspaceLane } from "./lane.js";
 import type { Pacer } from "./pacer.js";
 
-// The state one pass of the weekly sender shares between its dispatcher, its claimer and its lanes, and
-// the pass's counts, which only the pass writes (from each lane's report as the lane ends).
+// The state one pass of the weekly sender shares between its dispatcher (sender.ts), its claimer
+// (claim.ts) and its lanes (lane.ts), and the pass's counts, which only the pass writes (from each lane's
+// report as the lane ends). docs/weekly-sender.md follows one pass through them.
 
 export interface PassResult {
   due: number;
@@ -13,18 +14,31 @@ export interface PassResult {
   failed: number;
 }
 
-/** One pass's shared state. */
+/**
+ * One pass's shared state, built by `WeeklySender.runOnce()` and dropped when it returns. Who writes each
+ * field is said beside it; everything not said is set once and only read.
+ */
 export interface Pass {
+  /** The pass's "as of" instant plus the time the pass has taken, so a dead sender's leases lapse mid-pass. */
   clock: () => Date;
+  /** How long a lease on a send lasts (WEEKLY_LEASE_MS). */
   leaseMs: number;
+  /** The pass's counts: added to by the dispatcher from each lane's report as the lane ends. */
   tally: PassTally;
+  /** Finished sends, written a few dozen at a time: added to by deliver(), flushed by the dispatcher. */
   finishes: FinishBuffer;
+  /** Wakes the dispatcher: signalled by each claim round, by the end of claiming, and by a lane ending. */
   wake: Wake;
+  /** The lanes running now, by workspace: the dispatcher adds one, and removes it when it ends. */
   lanes: Map<string, { lane: WorkspaceLane; running: Promise<void> }>;
-  /** One pace per workspace for the whole pass, kept when its lane ends and another starts. */
+  /**
+   * One pace per workspace for the whole pass, kept when its lane ends and another starts: added to by
+   * the dispatcher the first time it looks at a workspace.
+   */
   pacers: Map<string, Pacer>;
-  /** Due reps are still being claimed: a lane with nothing to lease waits for them. */
+  /** Due reps are still being claimed (a lane with nothing to lease waits for them): cleared once, when claiming ends. */
   claiming: boolean;
+  /** The first lane failure: set by the dispatcher when a lane rejects; the pass stops and rethrows it. */
   failure?: unknown;
 }
 

@@ -1,46 +1,46 @@
 import type { Logger } from "../logger.js";
+import { type LoopState, PollingLoop } from "../polling-loop.js";
 import type { WeeklySender } from "./sender.js";
 
-// Runs the weekly sender every `intervalMs` inside the app. Several instances may run it at once: the
-// sender's claims keep them from sending anything twice.
+// Runs the weekly sender every `intervalMs` inside the app, on the process's one loop (src/polling-loop.ts).
+// Several instances may run it at once: the sender's claims keep them from sending anything twice
+// (docs/weekly-sender.md).
+
+/** The first pass comes a second after start-up, as it always has (test/integration/weekly-switch.test.ts). */
+const FIRST_DELAY_MS = 1000;
 
 export class WeeklyPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly sender: WeeklySender,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.loop = new PollingLoop({
+      pass: () => this.pass(),
+      intervalMs,
+      firstDelayMs: FIRST_DELAY_MS,
+      logger,
+      failureMessage: "weekly sender failed",
+    });
+  }
+
+  get state(): LoopState {
+    return this.loop.state;
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(1000);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  /** Stops the loop and waits for the pass in flight. */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private schedule(delay: number): void {
-    this.timer = setTimeout(() => {
-      this.running = this.sender
-        .runOnce(new Date())
-        .then((r) => {
-          if (r.due > 0) this.logger.info({ ...r }, "weekly prompts");
-        })
-        .catch((err) =>
-          this.logger.error({ err: { message: (err as Error).message } }, "weekly sender failed"),
-        )
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.schedule(this.intervalMs);
-        });
-    }, delay);
-    this.timer.unref?.();
+  private async pass(): Promise<void> {
+    const r = await this.sender.runOnce(new Date());
+    if (r.due > 0) this.logger.info({ ...r }, "weekly prompts");
   }
 }
