@@ -297,6 +297,26 @@ describe("link Approve and Decline", () => {
       args: { channel: "UX", text: "Only workspace admins can approve or decline link requests." },
     });
   });
+  it("a store failure after the admin check is told kindly by DM, never the error, and logged", async () => {
+    const decline = recorder(() => new Error("could not serialize access due to concurrent update"));
+    const { services, logger } = fakeServices({ store: { deals: { links: { decline } } } });
+    const { client, calls } = fakeClient({
+      users: usersInfo(["UADMIN"]),
+      chat: { postMessage: () => ({ ok: true }) },
+    });
+    const { args } = buttonArgs(
+      linkRequestValue.encode({ email: "x@acme.test", userId: "UREP3" }),
+      { user: { id: "UADMIN", team_id: "T1" } },
+      client,
+    );
+    await linkDecision(services, false)(args);
+    expect(decline.calls).toHaveLength(1);
+    expect(calls.at(-1)).toEqual({
+      method: "chat.postMessage",
+      args: { channel: "UADMIN", text: SORRY.text },
+    });
+    expect(logger.lines.map((l) => l.message)).toEqual(["listener failed"]);
+  });
 });
 
 describe("weekly prompt buttons", () => {
@@ -360,6 +380,15 @@ describe("weekly prompt buttons", () => {
     const next = (await store.weekly.getSchedule(key))?.nextRunAt?.getTime() ?? 0;
     expect(next - Date.now()).toBeGreaterThan(27 * 86_400_000);
     expect(shown(call(pause.respond)[0])).toContain("Paused for 4 weeks.");
+  });
+
+  it("a failing store is told kindly, never the error, and logged with a constant message", async () => {
+    const markAnswered = recorder(() => new Error("disk I/O error at page 7"));
+    const { services, logger } = fakeServices({ store: { weekly: { markAnswered } } });
+    const skip = weekly(weeklyValue.encode({ prompt: "p", week: "2026-W49" }), "UW4");
+    await weeklyAction(services, "skip")(skip.args);
+    expect(markAnswered.calls).toHaveLength(1);
+    expectKindFailure(skip.respond, logger.lines, "disk I/O");
   });
 });
 
