@@ -1,6 +1,6 @@
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Config } from "../config.js";
-import type { SlackClients } from "./clients.js";
+import { type SlackClients, webClientOptions } from "./clients.js";
 import type { ConnectionEvents } from "./connection.js";
 import type { DealCoachApp, RequestContext } from "./context.js";
 import { databaseInstallationStore } from "./installation-store.js";
@@ -64,13 +64,13 @@ export function buildSlackApp(
 ): SlackApp {
   const s = config.slack;
   // Bolt, its Web API clients, Socket Mode and the OAuth installer all log through the shape-only adapter
-  // (library-logger.ts); the clients get it explicitly, as the OAuth installer builds its own.
+  // (library-logger.ts); the clients get it in their options, as the OAuth installer builds its own.
   const logger = libraryLogger(services.logger, "bolt");
-  const clientOptions = {
-    logger: libraryLogger(services.logger, "web-api"),
-    ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
-    ...(options.retries !== undefined ? { retryConfig: { retries: options.retries } } : {}),
-  };
+  // Bolt's clients (one per token, on the request path) and the OAuth installer's take the one setting
+  // every client has (clients.ts): a rate-limited call is rejected at once, not waited out, so a listener
+  // never holds a work-queue slot through Retry-After; its failure path answers the person kindly
+  // (docs/architecture.md, "One rate-limit setting").
+  const clientOptions = webClientOptions(config, services.logger, options.retries);
   // The bot's ids from the start-up token check (src/slack/token-check.ts): given both, Bolt skips the
   // auth.test it would otherwise fire from its constructor, whose failure nothing could catch.
   const identity =

@@ -8,9 +8,10 @@ import { InstallationTokens } from "./tokens.js";
 
 // The one factory of Web API clients for work outside a Slack request (deal nudges and owner lookups,
 // weekly prompts, `deal-coach weekly send`), and the one token path for Bolt's incoming requests too.
-// One client per workspace, with one rate-limit setting: a rate-limited call is rejected rather than
-// queued, so the weekly sender can pause one workspace without stalling the others, and a nudge comes
-// back when its lease lapses. With a single bot token every workspace gets that token; with OAuth each
+// One client per workspace, with one rate-limit setting, `webClientOptions()`, which Bolt's clients and
+// the start-up token check take as well: a rate-limited call is rejected rather than queued, so the
+// weekly sender can pause one workspace without stalling the others, a nudge comes back when its lease
+// lapses, and a listener answers kindly at once (docs/architecture.md, "One rate-limit setting"). With a single bot token every workspace gets that token; with OAuth each
 // call takes the workspace's current token from src/slack/tokens.ts, refreshed when it expires soon.
 
 export interface SlackClients {
@@ -27,7 +28,7 @@ export interface SlackClientsOptions {
   refreshMarginMs?: number;
 }
 
-/** The Web API client options every client shares. */
+/** The Web API client options every client shares: the factory's, Bolt's and the token check's. */
 export function webClientOptions(config: Config, logger: Logger, retries = 2): WebClientOptions {
   return {
     // Without it the client logs to the console, around our redaction (library-logger.ts).

@@ -1,7 +1,7 @@
 import { WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import { libraryLogger } from "./library-logger.js";
+import { webClientOptions } from "./clients.js";
 
 // Before anything else starts, every configured token is shown to Slack once, all at the same time: a
 // token Slack rejects is one line naming its variable and Slack's error (README "Configuration errors"),
@@ -50,14 +50,14 @@ function checksFor(config: Config): TokenCheck[] {
  */
 export async function checkSlackTokens(
   config: Config,
-  options: { timeoutMs?: number; logger?: Logger } = {},
+  options: { timeoutMs?: number; logger: Logger },
 ): Promise<BotIdentity | undefined> {
+  // The one client setting (clients.ts: logger, API URL, a rate-limited call rejected at once), with no
+  // retries and a short timeout: a start-up check says at once what Slack answered. Its own clients, one
+  // per token, because it shows Slack every configured token (the app-level one too) before the app and
+  // its client factory exist (docs/architecture.md, "One rate-limit setting").
   const clientOptions: WebClientOptions = {
-    // Without it the client logs to the console, around our redaction (library-logger.ts).
-    ...(options.logger ? { logger: libraryLogger(options.logger, "web-api") } : {}),
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
+    ...webClientOptions(config, options.logger, 0),
     timeout: options.timeoutMs ?? 10_000,
   };
   const checks = checksFor(config);

@@ -5,31 +5,10 @@ import { type ButtonArgs, buttonListener, type Tell } from "../../../src/slack/l
 import { feedback } from "../../../src/slack/listeners/actions/coach-actions.js";
 import { forgetCancel, forgetConfirm } from "../../../src/slack/listeners/actions/forget-actions.js";
 import { OLDER_BUTTON_NOTE, unknownAction } from "../../../src/slack/listeners/actions/unknown-action.js";
-import { call, fakeClient, fakeServices, recorder } from "./fakes.js";
+import { buttonArgs, call, fakeClient, fakeServices, recorder } from "./fakes.js";
 
 // Button listeners ack at once, call one function with who clicked and what, and answer where the
 // button's answers go.
-
-function buttonArgs(value: string, body: Record<string, unknown> = {}, client = fakeClient().client) {
-  const order: string[] = [];
-  const ack = recorder(() => void order.push("ack"));
-  const respond = recorder();
-  const args = {
-    ack,
-    respond,
-    client,
-    context: { requestId: "req-5" },
-    action: { type: "button", action_id: "some_action", value },
-    body: {
-      user: { id: "U1", team_id: "T1" },
-      team: { id: "T1" },
-      response_url: "not-a-url",
-      container: { is_ephemeral: true },
-      ...body,
-    },
-  } as unknown as ButtonArgs;
-  return { args, ack, respond, order };
-}
 
 describe("buttonListener", () => {
   it("acks before the work, which gets the click and where to answer", async () => {

@@ -1,8 +1,37 @@
 import type { WebClient } from "@slack/web-api";
+import { loadConfig } from "../../../src/config.js";
+import { libraryCoacher } from "../../../src/llm/coacher.js";
+import type { ButtonArgs } from "../../../src/slack/listeners/actions/button.js";
 import type { Services } from "../../../src/slack/services.js";
+import type { Store } from "../../../src/store/types.js";
+import { library } from "../../support/library.js";
 
 // Plain fakes for listener unit tests, as Slack's starter templates use: each records its calls, and a
-// test hands a listener only what that listener touches.
+// test hands a listener only what that listener touches. Where the listener's one function writes or
+// reads the store, the test gives it a real one (storeServices, test/support/store.ts).
+//
+// Every listener registered in src/slack/listeners/*/index.ts, and its unit test here:
+//   /coach                         coachCommand, handleCoachCommand, SUBCOMMANDS   coach-command.test.ts
+//   app_mention                    appMention                                       events.test.ts
+//   message.*                      messageEvent                                     events.test.ts
+//                                  routeMessage: DM, deal channel, mention, ignored  message-router.test.ts
+//   app_home_opened                appHomeOpened (fake publish; real publishHome)   events.test.ts, message-router.test.ts
+//   app_uninstalled                appUninstalled (fake store; real forgetTeam)     events.test.ts, message-router.test.ts
+//   tokens_revoked                 tokensRevoked                                    events.test.ts
+//   situation / weekly answer /    situationSubmitted, weeklyAnswerSubmitted,       views.test.ts
+//     settings / Reflect modals    settingsSubmitted, reflectSubmitted (+ real save) views.test.ts, message-router.test.ts
+//   any button (shared shape)      buttonListener                                   actions.test.ts
+//   Helpful / Not helpful          feedback                                         actions.test.ts
+//   Delete my data / Cancel        forgetConfirm, forgetCancel                      actions.test.ts
+//   an older button                unknownAction                                    actions.test.ts
+//   Another angle, Go deeper,      anotherAngle, goDeeperAction, reflectAction      buttons.test.ts
+//     Reflect
+//   nudge Snooze / Mute            nudgePref("snooze" | "mute")                     buttons.test.ts
+//   nudge Keep / No thanks / Stop  nudgeChoiceAction("keep" | "decline" | "stop")   buttons.test.ts
+//   Home controls                  homeSetting, homeDealChannels                    buttons.test.ts
+//   link Approve / Decline         linkDecision(true | false)                       buttons.test.ts
+//   weekly prompt buttons          weeklyAction(answer, skip, pause, stop, keep)    buttons.test.ts
+// (weeklyAction's optIn runs the same branch as keep.)
 
 export interface Recorder<A extends unknown[] = unknown[], R = unknown> {
   (...args: A): Promise<R>;
@@ -88,4 +117,60 @@ export function call<A extends unknown[], R>(r: Recorder<A, R>, i = 0): A {
   const args = r.calls[i];
   if (!args) throw new Error(`expected call ${i}, got ${r.calls.length} calls`);
   return args;
+}
+
+/**
+ * Services over a real store (test/support/store.ts), the built-in library and its coacher, and the
+ * configuration of a single-token app: for listeners whose one function writes or reads the store.
+ */
+export function storeServices(
+  store: Store,
+  parts: Record<string, unknown> = {},
+  opts: { busy?: boolean } = {},
+) {
+  const config = loadConfig({ SLACK_BOT_TOKEN: "xoxb-test", SLACK_SIGNING_SECRET: "test-secret" });
+  return fakeServices({ store, library, coacher: libraryCoacher(library), config, ...parts }, opts);
+}
+
+/**
+ * A click on a button: `value` in the action, the clicker U1 of T1, an ephemeral container unless `body`
+ * says otherwise. `order` records "ack" so a test can check the ack came first.
+ */
+export function buttonArgs(
+  value: string | undefined,
+  body: Record<string, unknown> = {},
+  client = fakeClient().client,
+  actionId = "some_action",
+) {
+  const order: string[] = [];
+  const ack = recorder(() => void order.push("ack"));
+  const respond = recorder();
+  const args = {
+    ack,
+    respond,
+    client,
+    context: { requestId: "req-5" },
+    action: { type: "button", action_id: actionId, value },
+    body: {
+      type: "block_actions",
+      user: { id: "U1", team_id: "T1" },
+      team: { id: "T1" },
+      trigger_id: "trig-5",
+      response_url: "not-a-url",
+      container: { is_ephemeral: true },
+      ...body,
+    },
+  } as unknown as ButtonArgs;
+  return { args, ack, respond, order };
+}
+
+/** users.info answering that `admins` are workspace admins and everyone else is not. */
+export const usersInfo = (admins: string[] = []) => ({
+  info: (a: { user: string }) => ({ ok: true, user: { id: a.user, is_admin: admins.includes(a.user) } }),
+});
+
+/** The value, or the test fails saying what was missing. */
+export function must<T>(value: T | undefined, what = "a value"): T {
+  if (value === undefined) throw new Error(`expected ${what}`);
+  return value;
 }

@@ -1,43 +1,18 @@
 import type { BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
-import { chooseNudges } from "../../../deals/nudge-choice.js";
-import type { UserKey, UserSettings } from "../../../store/types.js";
-import { parseDay, parseQuiet, parseTime } from "../../blocks/settings-options.js";
+import { chooseDealChannels } from "../../../deals/deal-channels.js";
+import type { UserKey } from "../../../store/types.js";
 import { publishHome } from "../../coach-replies.js";
 import type { ListenerArgs } from "../../context.js";
-import { ACTION } from "../../ids.js";
+import { changeHomeSetting } from "../../home-settings.js";
 import { isWorkspaceAdmin } from "../../people.js";
 import { errorSummary } from "../../reply.js";
 import type { Services } from "../../services.js";
-import { setWeekly } from "../../weekly-opt-in.js";
 import { interactor } from "../who.js";
 
-// Settings changed from App Home: store, then publish Home again so the user sees the new state.
+// Settings changed from App Home: ack, apply the change (home-settings.ts, deals/deal-channels.ts), then
+// publish Home again so the user sees the new state.
 
 type Args = SlackActionMiddlewareArgs<BlockAction> & ListenerArgs;
-
-function patchFor(actionId: string, value: string, current: UserSettings): Partial<UserSettings> | undefined {
-  switch (actionId) {
-    case ACTION.homeWeeklyToggle:
-      return { weekly: { ...current.weekly, enabled: value === "on" } };
-    case ACTION.homeWeeklyDay: {
-      const day = parseDay(value);
-      return day ? { weekly: { ...current.weekly, day } } : undefined;
-    }
-    case ACTION.homeWeeklyTime: {
-      const time = parseTime(value);
-      return time ? { weekly: { ...current.weekly, time } } : undefined;
-    }
-    case ACTION.homeNudgesToggle:
-    case ACTION.homeNudgesDecline:
-      return { nudges: value === "on" };
-    case ACTION.homeQuietHours: {
-      const quiet = parseQuiet(value);
-      return quiet === undefined ? undefined : { quietHours: quiet };
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** Admins choose the deal channels in Home; the whole selection replaces the stored one. */
 export function homeDealChannels(services: Services) {
@@ -46,11 +21,7 @@ export function homeDealChannels(services: Services) {
     try {
       if (!(await isWorkspaceAdmin(client, key.userId))) return;
       const chosen = "selected_conversations" in action ? (action.selected_conversations as string[]) : [];
-      const current = await services.store.deals.dealChannels(key.teamId);
-      for (const c of current)
-        if (!chosen.includes(c)) await services.store.deals.setDealChannel(key.teamId, c, false);
-      for (const c of chosen)
-        if (!current.includes(c)) await services.store.deals.setDealChannel(key.teamId, c, true, key.userId);
+      await chooseDealChannels(services.store.deals, key.teamId, chosen, key.userId);
       await publishHome(services, client, key);
     } catch (err) {
       services.logger.error(
@@ -77,22 +48,15 @@ export function homeSetting(services: Services) {
           ? (action.value ?? "")
           : "";
     try {
-      const user = await services.store.upsertUser(key);
-      const patch = patchFor(action.action_id, value, user.settings);
-      if (patch?.weekly) {
-        // The weekly prompt's schedule follows its settings (and the user's timezone).
-        await setWeekly(
-          services.store,
-          client,
-          key,
-          { on: patch.weekly.enabled, day: patch.weekly.day, time: patch.weekly.time },
-          new Date(),
-        );
-      } else if (typeof patch?.nudges === "boolean") {
-        // A choice about nudges also releases or drops the nudges held until the rep chose.
-        await chooseNudges(services.store, key, patch.nudges, new Date());
-        services.wakeDeals?.();
-      } else if (patch) await services.store.upsertUser(key, { settings: patch });
+      const { nudgesChosen } = await changeHomeSetting(
+        services.store,
+        client,
+        key,
+        { actionId: action.action_id, value },
+        new Date(),
+      );
+      // The nudges held until the rep chose now follow, or go.
+      if (nudgesChosen) services.wakeDeals?.();
       await publishHome(services, client, key);
     } catch (err) {
       // Home has no reply surface; publishing again (or failing to) is all the user sees.
