@@ -3,7 +3,7 @@ import type { Situation } from "./deal.js";
 import { checkReply } from "./guard.js";
 import { isFollowUp, type Library } from "./library.js";
 import { readPerson } from "./person.js";
-import { type Pick, type SelectOptions, selectQuestions } from "./select.js";
+import { type Pick, type Selection, type SelectOptions, selectQuestions } from "./select.js";
 import type { SignalId } from "./signal-catalog.js";
 import type { Stage, Theme } from "./taxonomy.js";
 
@@ -91,6 +91,18 @@ function toQuestion(pick: Pick): CoachQuestion {
 
 /** Coaches from the library alone: select, guard, fall back. Pure and synchronous. */
 export function coach(library: Library, situation: Situation, options: CoachOptions = {}): CoachResult {
+  return coachReading(library, situation, options).result;
+}
+
+/**
+ * `coach()` with the selection it read (null when the text is about the person), for a caller that goes on
+ * from the same reading: the model coacher builds its candidates from it instead of selecting twice.
+ */
+export function coachReading(
+  library: Library,
+  situation: Situation,
+  options: CoachOptions = {},
+): { result: CoachResult; selection: Selection | null } {
   // The person before the deal: no deal reading, no deal theme, no stage (docs/person.md).
   const reading = options.readPerson === false ? null : readPerson(situation.text);
   if (reading) {
@@ -98,7 +110,7 @@ export function coach(library: Library, situation: Situation, options: CoachOpti
       (q): CoachQuestion => ({ id: q.id, theme: PERSON_THEME, text: q.text, signals: ["person"] }),
     );
     const passed = caring.filter((q) => passes(q.text));
-    return {
+    const result: CoachResult = {
       questions: passed.length > 0 ? passed : [PERSON_FALLBACK_QUESTION],
       themes: [],
       signals: [],
@@ -109,11 +121,13 @@ export function coach(library: Library, situation: Situation, options: CoachOpti
       confidenceScore: 1,
       person: true,
     };
+    return { result, selection: null };
   }
-  const { picks, ranked, report, confidence } = selectQuestions(library, situation, options);
+  const selection = selectQuestions(library, situation, options);
+  const { picks, ranked, report, confidence } = selection;
   const scored = ranked.filter((r) => r.score > 0).map((r) => r.theme);
   const pickedThemes = [...new Set(picks.map((p) => p.question.theme))];
-  return {
+  const result: CoachResult = {
     questions: guarded(picks.map(toQuestion)),
     themes: [...pickedThemes, ...scored.filter((t) => !pickedThemes.includes(t))],
     signals: report.signals.map((s) => s.id),
@@ -123,6 +137,7 @@ export function coach(library: Library, situation: Situation, options: CoachOpti
     confidenceScore: confidence.score,
     person: false,
   };
+  return { result, selection };
 }
 
 /**

@@ -39,8 +39,9 @@ export function candidatesFor(
   library: Library,
   situation: Situation,
   options: SelectOptions = {},
+  /** The reading `coach()` already made with these options (`coachReading`); selected here when absent. */
+  selection: Selection = selectQuestions(library, situation, options),
 ): Candidates {
-  const selection = selectQuestions(library, situation, options);
   const history = options.history ?? [];
   const excluded = new Set(options.excludeThemes ?? []);
   const out: Candidate[] = [];

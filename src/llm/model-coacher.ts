@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type OpenAI from "openai";
-import { type CoachResult, coach } from "../coaching/coach.js";
+import { type CoachResult, coachReading } from "../coaching/coach.js";
 import type { Library } from "../coaching/library.js";
 import { isTheme } from "../coaching/taxonomy.js";
 import type { Logger } from "../logger.js";
@@ -122,11 +122,11 @@ export function modelCoacher(options: ModelCoacherOptions): Coacher {
 
     async coach({ situation, options: select, teamId }: CoachCall): Promise<CoachResult> {
       const started = performance.now();
-      const fromLibrary = coach(library, situation, select);
+      const { result: fromLibrary, selection } = coachReading(library, situation, select);
       // A rep writing about themselves gets the library's caring questions, and their words never leave
       // for a model (docs/person.md).
-      if (fromLibrary.person) return fromLibrary;
-      const { candidates } = candidatesFor(library, situation, select);
+      if (fromLibrary.person || !selection) return fromLibrary;
+      const { candidates } = candidatesFor(library, situation, select, selection);
       const base = { surface: "coach" as const, picksUsed: 0, picksFailed: 0 };
       if (candidates.length === 0) {
         report({ ...base, result: "no_candidates", tokens: 0, elapsedMs: performance.now() - started });

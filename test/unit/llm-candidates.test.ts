@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coach } from "../../src/coaching/coach.js";
+import { coach, coachReading } from "../../src/coaching/coach.js";
 import type { Situation } from "../../src/coaching/deal.js";
 import { isFollowUp, loadLibrary } from "../../src/coaching/library.js";
 import { selectQuestions } from "../../src/coaching/select.js";
@@ -43,6 +43,36 @@ describe("candidatesFor", () => {
       }
     }
     expect(checked).toBeGreaterThan(situations.length * 3);
+  });
+
+  it("builds on the reading coach() already made: the same selection, not a second one", () => {
+    for (const situation of situations) {
+      const { result, selection } = coachReading(library, situation);
+      expect(result).toEqual(coach(library, situation));
+      if (!selection) throw new Error("a fixture read as about the person");
+      // The candidates follow the selection they are given: its picks lead.
+      const given = candidatesFor(library, situation, {}, selection).candidates;
+      expect(given.slice(0, selection.picks.length).map((c) => c.id)).toEqual(
+        selection.picks.map((p) => p.question.id),
+      );
+      expect(given).toEqual(candidatesFor(library, situation).candidates);
+    }
+    // A selection made with other options is used as given, not made again from the call's options.
+    const situation = {
+      text: "Globex went quiet after the demo, Kim said they would get back to us next week",
+    };
+    const other = selectQuestions(library, situation, { excludeThemes: ["next_step"] });
+    const fromOther = candidatesFor(library, situation, {}, other).candidates;
+    expect(fromOther[0]?.id).toBe(other.picks[0]?.question.id);
+    expect(fromOther).not.toEqual(candidatesFor(library, situation).candidates);
+  });
+
+  it("is null for a text about the person, whose words go to no model", () => {
+    const { result, selection } = coachReading(library, {
+      text: "honestly I'm burned out and thinking about quitting sales altogether",
+    });
+    expect(result.person).toBe(true);
+    expect(selection).toBeNull();
   });
 
   it('leaves out recently asked questions and excluded themes ("Another angle")', () => {
