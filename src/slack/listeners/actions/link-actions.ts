@@ -1,9 +1,5 @@
-import { decideLink } from "../../../deals/links.js";
-import { notice, staleButton } from "../../blocks/messages.js";
-import { linkRequestValue } from "../../button-values.js";
 import { publishHome } from "../../coach-replies.js";
-import { isWorkspaceAdmin, slackUserByEmail } from "../../people.js";
-import { errorSummary } from "../../reply.js";
+import { decideLinkRequest } from "../../link-decision.js";
 import type { Services } from "../../services.js";
 import { type ButtonArgs, buttonListener, clicker, type Tell } from "./button.js";
 
@@ -20,41 +16,18 @@ export function linkDecision(services: Services, approve: boolean) {
   return buttonListener(
     services,
     approve ? "link approve" : "link decline",
-    async (args, tell) => {
-      const { client, body, action } = args;
+    async ({ client, body, action, context }, tell) => {
       const key = clicker(body);
-      // Asked of Slack on every click: a Home tab rendered while they were an admin proves nothing now.
-      if (!(await isWorkspaceAdmin(client, key.userId))) {
-        await tell(notice("Only workspace admins can approve or decline link requests."));
-        return;
-      }
-      const request = linkRequestValue.decode(action.value);
-      if (!request) {
-        await tell(staleButton("Open Deal Coach's Home tab again to see the requests as they are now."));
-        return;
-      }
-      const profileOwner = approve ? await slackUserByEmail(client, request.email) : undefined;
-      const decision = await decideLink(
-        services.store.deals,
-        key.teamId,
-        { email: request.email, userId: request.userId },
+      const { reply, decided } = await decideLinkRequest(
+        services,
+        client,
+        key,
+        action.value,
         approve,
-        profileOwner,
+        context.requestId,
       );
-      if (decision.requester) {
-        services.wakeDeals?.();
-        // The decision stands whether or not the rep can be told; the admin hears about it either way.
-        await client.chat
-          .postMessage({ channel: request.userId, text: decision.requester })
-          .catch((err: unknown) =>
-            services.logger.warn(
-              { err: errorSummary(err), requestId: args.context.requestId },
-              "could not tell the rep about a link decision",
-            ),
-          );
-      }
-      await tell(notice(decision.admin));
-      await publishHome(services, client, key);
+      await tell(reply);
+      if (decided) await publishHome(services, client, key);
     },
     byDm,
   );
