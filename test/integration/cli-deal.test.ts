@@ -7,6 +7,10 @@ import type { DealFields } from "../../src/coaching/deal.js";
 import { jsonLines, runCli } from "../support/cli.js";
 import { library } from "../support/library.js";
 
+/** The installed bin (built from this source by the suite's global setup), without tsx's compile time. */
+const cli = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(args, { ...options, dist: true });
+
 // `deal-coach ask` with a deal: the `deal` of a --jsonl line and --deal FILE take the deal webhook's
 // fields, validated by the webhook's own schema, and reach the coach as structured fields.
 
@@ -51,7 +55,7 @@ describe("deal-coach ask --jsonl with deals", () => {
       JSON.stringify({ text: TEXT, previous: { close_date: "2027-01-01" } }),
       JSON.stringify({ text: TEXT, deal: { stage: "Verbal yes" } }),
     ].join("\n");
-    const run = await runCli(["ask", "--jsonl"], {
+    const run = await cli(["ask", "--jsonl"], {
       stdin: input,
       env: { DEAL_STAGE_MAP: "Verbal yes=closing" },
     });
@@ -92,7 +96,7 @@ describe("deal-coach ask --jsonl with deals", () => {
 describe("deal-coach ask --deal FILE", () => {
   it("reads one deal (or a webhook-style {deal, previous}) and coaches with it", async () => {
     const deal = { stage: "proposal", discount_percent: 25, contact_count: 1, status: "open" };
-    const run = await runCli(["ask", "--json", "--deal", dealFile(JSON.stringify(deal)), TEXT]);
+    const run = await cli(["ask", "--json", "--deal", dealFile(JSON.stringify(deal)), TEXT]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toEqual(
@@ -101,7 +105,7 @@ describe("deal-coach ask --deal FILE", () => {
     expect(result.signals).toEqual(expect.arrayContaining(["discount", "single_threaded"]));
     expect(result.stage).toBe("proposal");
 
-    const wrapped = await runCli([
+    const wrapped = await cli([
       "ask",
       "--json",
       "--deal",
@@ -115,27 +119,27 @@ describe("deal-coach ask --deal FILE", () => {
     );
 
     // Plain text output reads the deal too.
-    const plain = await runCli(["ask", "--deal", dealFile(JSON.stringify(deal)), TEXT]);
+    const plain = await cli(["ask", "--deal", dealFile(JSON.stringify(deal)), TEXT]);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/signals: .*discount/);
   });
 
   it("fails with one line on stderr for a bad deal, bad JSON or a missing file; --deal with --jsonl is a usage error", async () => {
-    const bad = await runCli(["ask", "--deal", dealFile('{"contact_count": 1.5}'), TEXT]);
+    const bad = await cli(["ask", "--deal", dealFile('{"contact_count": 1.5}'), TEXT]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe("");
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toMatch(/--deal .*: deal\.contact_count: expected a whole number/);
 
-    const notJson = await runCli(["ask", "--deal", dealFile("{stage: proposal"), TEXT]);
+    const notJson = await cli(["ask", "--deal", dealFile("{stage: proposal"), TEXT]);
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/not valid JSON/);
 
-    const missing = await runCli(["ask", "--deal", join(tmpdir(), "no-such-deal-file.json"), TEXT]);
+    const missing = await cli(["ask", "--deal", join(tmpdir(), "no-such-deal-file.json"), TEXT]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/ENOENT/);
 
-    const both = await runCli(["ask", "--jsonl", "--deal", dealFile("{}")], { stdin: "" });
+    const both = await cli(["ask", "--jsonl", "--deal", dealFile("{}")], { stdin: "" });
     expect(both.code).toBe(2);
     expect(both.stderr.trim().split("\n")).toHaveLength(1);
   });
@@ -144,7 +148,7 @@ describe("deal-coach ask --deal FILE", () => {
 describe("deal-coach ask --explain", () => {
   it("prints the reply, then the reading: stage and its source, signals with evidence, themes, and why each question", async () => {
     const deal = { stage: "negotiation", discount_percent: 20, competitor: "Initech" };
-    const run = await runCli([
+    const run = await cli([
       "ask",
       "--explain",
       "--user",
@@ -182,7 +186,7 @@ describe("deal-coach ask --explain", () => {
 
   it("names the cue a question was written for, and reads a text-only situation", async () => {
     const text = "the client ghosted me after I sent the quote";
-    const run = await runCli(["ask", "--explain", text]);
+    const run = await cli(["ask", "--explain", text]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/deal fields: none/);
     const cued = run.stdout.match(/written for this remark: the text says "([^"]+)"/);
@@ -195,7 +199,7 @@ describe("deal-coach ask --explain", () => {
   });
 
   it("is a usage error with --json or --jsonl", async () => {
-    expect((await runCli(["ask", "--explain", "--json", TEXT])).code).toBe(2);
-    expect((await runCli(["ask", "--explain", "--jsonl"], { stdin: "" })).code).toBe(2);
+    expect((await cli(["ask", "--explain", "--json", TEXT])).code).toBe(2);
+    expect((await cli(["ask", "--explain", "--jsonl"], { stdin: "" })).code).toBe(2);
   });
 });

@@ -6,9 +6,16 @@ import { distBuilt, jsonLines, runCli } from "../support/cli.js";
 
 const QUESTION = /^- [A-Z].*\?$/;
 
+/**
+ * The CLI as installed: the built bundle (the suite's global setup runs `npm run build` from this
+ * source), which starts in a fraction of tsx's compile-on-load time; these tests start it about 30 times.
+ */
+const cli = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(args, { ...options, dist: true });
+
 describe("deal-coach ask", () => {
   it("prints open questions on absence_of_no for the README's first example", async () => {
-    const run = await runCli(["ask", "they loved the demo and nobody pushed back on price"]);
+    const run = await cli(["ask", "they loved the demo and nobody pushed back on price"]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
     const questions = lines.filter((l) => l.startsWith("- "));
@@ -18,7 +25,7 @@ describe("deal-coach ask", () => {
   });
 
   it("prints questions only for 'just tell me what to do'", async () => {
-    const run = await runCli(["ask", "--json", "just tell me what to do, Initech went dark after the demo"]);
+    const run = await cli(["ask", "--json", "just tell me what to do, Initech went dark after the demo"]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as {
       questions: { id: string; theme: string; text: string }[];
@@ -31,7 +38,7 @@ describe("deal-coach ask", () => {
   });
 
   it("--json follows the contract", async () => {
-    const run = await runCli([
+    const run = await cli([
       "ask",
       "--json",
       "--stage",
@@ -56,7 +63,7 @@ describe("deal-coach ask", () => {
   });
 
   it("answers a rep writing about themselves with caring questions, marked person: true (docs/person.md)", async () => {
-    const run = await runCli(["ask", "--json", "--stage", "negotiation", "I'm burned out and want to quit"]);
+    const run = await cli(["ask", "--json", "--stage", "negotiation", "I'm burned out and want to quit"]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.person).toBe(true);
@@ -65,12 +72,12 @@ describe("deal-coach ask", () => {
     expect(result.questions.length).toBeGreaterThanOrEqual(1);
     expect(result.questions.length).toBeLessThanOrEqual(2);
     for (const q of result.questions) expect(q.theme).toBe("person");
-    const deal = JSON.parse((await runCli(["ask", "--json", "budget is frozen until Q2"])).stdout);
+    const deal = JSON.parse((await cli(["ask", "--json", "budget is frozen until Q2"])).stdout);
     expect(deal.person).toBe(false);
-    const text = await runCli(["ask", "I'm burned out and want to quit"]);
+    const text = await cli(["ask", "I'm burned out and want to quit"]);
     expect(text.stdout).toMatch(/about you, not a deal/);
     expect(text.stdout).not.toMatch(/themes:/);
-    const explained = await runCli(["ask", "--explain", "my dad passed away last week"]);
+    const explained = await cli(["ask", "--explain", "my dad passed away last week"]);
     expect(explained.stdout).toMatch(/about the person/);
     expect(explained.stdout).not.toMatch(/signals:/);
   });
@@ -82,7 +89,7 @@ describe("deal-coach ask", () => {
       join(dir, "person.yml"),
       "questions:\n  - id: person.referral\n    text: Have you thought about seeing a therapist?\n",
     );
-    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    const run = await cli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/person\.yml: person\.referral: guard rejects/);
   });
@@ -96,7 +103,7 @@ describe("deal-coach ask", () => {
       JSON.stringify({ text: "" }),
       JSON.stringify({ text: "they went with the incumbent" }),
     ].join("\n");
-    const run = await runCli(["ask", "--jsonl"], { stdin: input });
+    const run = await cli(["ask", "--jsonl"], { stdin: input });
     expect(run.code).toBe(1);
     const out = jsonLines(run.stdout);
     expect(out).toHaveLength(6);
@@ -112,13 +119,13 @@ describe("deal-coach ask", () => {
   });
 
   it("rejects empty text and an unknown stage with one line on stderr", async () => {
-    const empty = await runCli(["ask", ""]);
+    const empty = await cli(["ask", ""]);
     expect(empty.code).toBe(2);
     expect(empty.stderr.trim().split("\n")).toHaveLength(1);
-    const stage = await runCli(["ask", "--stage", "week_three", "hello"]);
+    const stage = await cli(["ask", "--stage", "week_three", "hello"]);
     expect(stage.code).toBe(2);
     expect(stage.stderr).toMatch(/unknown stage "week_three"/);
-    const flag = await runCli(["ask", "--bogus", "hello"]);
+    const flag = await cli(["ask", "--bogus", "hello"]);
     expect(flag.code).toBe(2);
     expect(flag.stderr.trim().split("\n")).toHaveLength(1);
   });
@@ -126,7 +133,7 @@ describe("deal-coach ask", () => {
 
 describe("deal-coach lint", () => {
   it("writes one verdict per line, plain or JSONL", async () => {
-    const plain = await runCli(["lint"], {
+    const plain = await cli(["lint"], {
       stdin: "Where have they disagreed with you?\nYou should call the CFO.\n",
     });
     expect(plain.code).toBe(1);
@@ -135,21 +142,21 @@ describe("deal-coach lint", () => {
     expect(out[1]).toMatchObject({ text: "You should call the CFO.", ok: false });
     expect(out[1]?.reasons).toContain("obligation");
 
-    const jsonl = await runCli(["lint", "--jsonl"], { stdin: `{"text":"Who decides?"}\nnope\n` });
+    const jsonl = await cli(["lint", "--jsonl"], { stdin: `{"text":"Who decides?"}\nnope\n` });
     const rows = jsonLines(jsonl.stdout);
     expect(rows[0]).toEqual({ text: "Who decides?", ok: true, reasons: [] });
     expect(rows[1]?.error).toMatch(/invalid JSON line/);
   });
 
   it("exits 0 when every reply passes", async () => {
-    const run = await runCli(["lint", "What", "happens", "if", "they", "wait?"]);
+    const run = await cli(["lint", "What", "happens", "if", "they", "wait?"]);
     expect(run.code).toBe(0);
   });
 });
 
 describe("deal-coach library check and help", () => {
   it("passes on the built-in library", async () => {
-    const run = await runCli(["library", "check"]);
+    const run = await cli(["library", "check"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/library ok: 16 themes, \d+ questions.*, \d+ caring questions/);
   });
@@ -161,10 +168,10 @@ describe("deal-coach library check and help", () => {
       join(dir, "themes", "trust.yml"),
       "id: trust\nquestions:\n  - id: trust.pushy\n    text: Why not just call them?\n    stages: [proposal]\n",
     );
-    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    const run = await cli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/trust\.yml: trust\.pushy: guard rejects .*suggestion_question/);
-    const ask = await runCli(["ask", "hello"], { env: { COACH_LIBRARY_DIR: dir } });
+    const ask = await cli(["ask", "hello"], { env: { COACH_LIBRARY_DIR: dir } });
     expect(ask.code).toBe(1);
     expect(ask.stderr).toMatch(/library check/);
   });
@@ -176,7 +183,7 @@ describe("deal-coach library check and help", () => {
       join(dir, "themes", "urgency.yml"),
       "id: urgency\nquestions:\n  - id: urgency.who-picked\n    text: Who on their side picked this close date?\n    stages: [proposal]\n",
     );
-    const run = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    const run = await cli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /urgency\.yml: urgency\.who-picked: wording presupposes close_date but the question does not declare it: add presupposes: \[close_date\]/,
@@ -185,34 +192,35 @@ describe("deal-coach library check and help", () => {
       join(dir, "themes", "urgency.yml"),
       "id: urgency\nquestions:\n  - id: urgency.who-picked\n    text: Who on their side picked this close date?\n    stages: [proposal]\n    presupposes: [close_date]\n",
     );
-    const fixed = await runCli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
+    const fixed = await cli(["library", "check"], { env: { COACH_LIBRARY_DIR: dir } });
     expect(fixed.stdout).toMatch(/library ok/);
     expect(fixed.code).toBe(0);
   });
 
   it("migrates a fresh embedded store once, then reports it up to date", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-migrate-"));
-    const first = await runCli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
+    const first = await cli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/applied: 001_/);
-    const second = await runCli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
+    const second = await cli(["migrate"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" } });
     expect(second.stdout).toMatch(/up to date/);
   }, 60_000);
 
   it("has --help everywhere", async () => {
-    for (const args of [
+    const helps = [
       ["--help"],
       ["ask", "--help"],
       ["lint", "--help"],
       ["library", "--help"],
       ["start", "--help"],
       ["migrate", "--help"],
-    ]) {
-      const run = await runCli(args);
-      expect(run.code, args.join(" ")).toBe(0);
+    ];
+    // Independent processes: started together rather than one after another.
+    const [unknown, ...runs] = await Promise.all([cli(["frobnicate"]), ...helps.map((args) => cli(args))]);
+    runs.forEach((run, i) => {
+      expect(run.code, helps[i]?.join(" ")).toBe(0);
       expect(run.stdout).toMatch(/Usage/);
-    }
-    const unknown = await runCli(["frobnicate"]);
+    });
     expect(unknown.code).toBe(2);
   });
 });

@@ -15,7 +15,7 @@ import { WEEKLY_ACTION, WEEKLY_VIEW } from "../../src/slack/blocks/weekly.js";
 import { ACTION } from "../../src/slack/ids.js";
 import { openStore } from "../../src/store/open.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
-import { runCli } from "../support/cli.js";
+import { DIST_CLI, runCli } from "../support/cli.js";
 import { type FakeHubSpot, startFakeHubSpot } from "../support/fake-crm.js";
 import { FakeSlack, postToApp, slashCommandBody } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
@@ -601,15 +601,16 @@ describe("nothing private in any log at LOG_LEVEL=debug", () => {
           SLACK_API_URL: slack.apiUrl,
         };
         const runs = {
-          ask: await runCli(["ask", "--json", M.coachText], { env: all }),
+          ask: await runCli(["ask", "--json", M.coachText], { env: all, dist: true }),
           lint: await runCli(["lint", "--jsonl"], {
             env: all,
+            dist: true,
             stdin: `${JSON.stringify({ text: M.answer })}\n`,
           }),
-          migrate: await runCli(["migrate"], { env: all }),
-          inbox: await runCli(["inbox"], { env: all }),
-          due: await runCli(["weekly", "due", "--at", "2026-11-27T15:01:00Z"], { env: all }),
-          send: await runCli(["weekly", "send", "--at", "2026-11-27T15:01:00Z"], { env: all }),
+          migrate: await runCli(["migrate"], { env: all, dist: true }),
+          inbox: await runCli(["inbox"], { env: all, dist: true }),
+          due: await runCli(["weekly", "due", "--at", "2026-11-27T15:01:00Z"], { env: all, dist: true }),
+          send: await runCli(["weekly", "send", "--at", "2026-11-27T15:01:00Z"], { env: all, dist: true }),
         };
         expect(runs.inbox.stdout).toContain('"deal":"D-CLI"');
         expect(runs.send.code, runs.send.stderr).toBe(0);
@@ -679,7 +680,8 @@ async function runApp(
   env: Record<string, string>,
   drive: (port: number) => Promise<void>,
 ): Promise<{ stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "cli.ts"), "start"], {
+  // The installed bin (built by the suite's global setup): what operators run, without tsx's compile time.
+  const child = spawn(process.execPath, [DIST_CLI, "start"], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env, PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
