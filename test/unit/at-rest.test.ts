@@ -316,11 +316,11 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
   }, 60_000);
 });
 
-/** Runs the app (src/main.ts) on the embedded store in dataDir until it exits, against a fake Slack. */
+/** Runs the app (dist/main.js, built by test/global-setup.ts) on the embedded store in dataDir until it exits, against a fake Slack. */
 async function startApp(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const slack = await FakeSlack.start();
   try {
-    const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")], {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "dist", "main.js")], {
       cwd: PACKAGE_ROOT,
       env: {
         ...process.env,
