@@ -447,11 +447,13 @@ describe("the CLI's key", () => {
   it("says in one line that inbox needs TOKEN_ENCRYPTION_KEY with DATABASE_URL, or that it is malformed", async () => {
     const missing = await runCli(["inbox"], {
       env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "" },
+      dist: true,
     });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^deal-coach: TOKEN_ENCRYPTION_KEY: required with DATABASE_URL[^\n]*\n$/);
     const malformed = await runCli(["inbox"], {
       env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "short" },
+      dist: true,
     });
     // A malformed value is a configuration problem, reported as the others are (exit 2, README
     // "Configuration errors").
