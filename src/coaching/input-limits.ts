@@ -1,5 +1,5 @@
 // How much of a text the coach analyses, per surface: the first N characters, never a rejection for
-// length. Every pattern is linear (test/unit/regex-linear.test.ts), so these bound the work per input
+// length. Every pattern is linear (test/unit/regex-linear-*.test.ts), so these bound the work per input
 // to a fixed cost rather than guarding against blow-ups; they are documented in README.md "Input limits".
 
 export const INPUT_LIMITS = {

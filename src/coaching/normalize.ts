@@ -1,6 +1,6 @@
 // Text clean-up shared by the signal extractor and the guard. Reps write in Slack markup, with emoji,
 // curly quotes and the odd tokenizer artefact ("do n't"); both sides must see the same plain text.
-// Every pattern here must stay linear on any input (test/unit/regex-linear.test.ts): webhook notes and
+// Every pattern here must stay linear on any input (test/unit/regex-linear-*.test.ts): webhook notes and
 // Slack messages reach it.
 
 // A link or mention never holds a raw "<": Slack escapes it as &lt;. Excluding it stops each "<" from

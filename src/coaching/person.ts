@@ -10,7 +10,7 @@
 //   ("I", "my", "we") for phrases that could be anyone's, and must not be someone else ("the client",
 //   "they", "the deal") for the rest; a negation between them ("I'm not burned out") cancels it.
 //
-// Every pattern must stay linear on any input (test/unit/regex-linear.test.ts): the look-back is a
+// Every pattern must stay linear on any input (test/unit/regex-linear-*.test.ts): the look-back is a
 // bounded window, read once per match.
 
 export const PERSON_KINDS = ["crisis", "despair", "leaving", "burnout"] as const;

@@ -6,7 +6,7 @@ import type { Stage } from "./taxonomy.js";
 // What the rep's situation establishes, so that a question is asked only where its premises hold
 // (docs/real-seller-posts.md "Premises"). Words and phrases in the rep's text, the structured deal
 // fields and a stage the rep or the CRM stated. Pure. Each pattern is an alternation of words with
-// bounded optional parts, so the scan is linear in the text (test/unit/regex-linear.test.ts).
+// bounded optional parts, so the scan is linear in the text (test/unit/regex-linear-*.test.ts).
 //
 // A rule errs on the side of not establishing: a premise wrongly found lets a question ask about
 // something the rep never mentioned, while one missed only narrows the choice of question.
@@ -184,7 +184,7 @@ const STAGE_PREMISES: Partial<Record<Stage, readonly Premise[]>> = {
 };
 
 // Each pattern's global twin, for the rules that look past a denied or hypothetical first match.
-// Built once, while the module loads (test/unit/regex-linear.test.ts checks every pattern built).
+// Built once, while the module loads (test/unit/regex-linear-*.test.ts checks every pattern built).
 const GLOBAL = new Map<RegExp, RegExp>(
   RULES.map((r) => [
     r.pattern,

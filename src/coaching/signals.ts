@@ -339,7 +339,7 @@ const DEAL_WORDS =
 
 // Each rule with a global twin, so that a denied first match ("nobody pushed back on price at first")
 // does not hide a later one ("but now the CFO says it's too expensive").
-// Built once, while the module loads (test/unit/regex-linear.test.ts checks every pattern built).
+// Built once, while the module loads (test/unit/regex-linear-*.test.ts checks every pattern built).
 const GLOBAL = new Map<RegExp, RegExp>(
   TEXT_RULES.filter((r) => r.negatable || r.notAfter || r.done).map((r) => [
     r.pattern,

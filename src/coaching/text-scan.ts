@@ -1,7 +1,7 @@
 // Small linear scans for the few tests a backtracking regex can only write with `.*` between two
 // parts ("how quickly ... you"), which re-reads the rest of the line from every occurrence of the
 // first part: quadratic on a line full of them. Every regex in src/ must stay linear
-// (test/unit/regex-linear.test.ts).
+// (test/unit/regex-linear-*.test.ts).
 
 /** What the guard's families need from a pattern: a RegExp is one. */
 export interface TextTest {

@@ -1,7 +1,7 @@
 // PII redaction before anything is sent to a model (REDACT_PII, on by default; docs/llm.md "What is
 // sent"). E-mail addresses, phone numbers and card-like numbers are replaced by a marker. Hand-written
 // scanners, no RegExp: a pattern like [\w.]+@[\w.]+ is quadratic on a long run without an "@"
-// (test/unit/regex-linear.test.ts), and each scanner here reads every character a bounded number of times.
+// (test/unit/regex-linear-*.test.ts), and each scanner here reads every character a bounded number of times.
 
 export const MARKERS = { email: "[email]", phone: "[phone]", card: "[card number]" } as const;
 

@@ -242,7 +242,7 @@ function asJson(value: unknown): Json {
 
 /**
  * Any of the e-mails, ignoring case. No RegExp: one built per call could not be checked for linear time
- * with the others (test/unit/regex-linear.test.ts); a window compared at each position is linear in the
+ * with the others (test/unit/regex-linear-*.test.ts); a window compared at each position is linear in the
  * text for a bounded e-mail.
  */
 function emailMatcher(emails: readonly string[]): {

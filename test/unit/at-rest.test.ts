@@ -316,11 +316,11 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
   }, 60_000);
 });
 
-/** Runs the app (src/main.ts) on the embedded store in dataDir until it exits, against a fake Slack. */
+/** Runs the app (dist/main.js, built by test/global-setup.ts) on the embedded store in dataDir until it exits, against a fake Slack. */
 async function startApp(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const slack = await FakeSlack.start();
   try {
-    const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "src", "main.ts")], {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "dist", "main.js")], {
       cwd: PACKAGE_ROOT,
       env: {
         ...process.env,
@@ -447,11 +447,13 @@ describe("the CLI's key", () => {
   it("says in one line that inbox needs TOKEN_ENCRYPTION_KEY with DATABASE_URL, or that it is malformed", async () => {
     const missing = await runCli(["inbox"], {
       env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "" },
+      dist: true,
     });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^deal-coach: TOKEN_ENCRYPTION_KEY: required with DATABASE_URL[^\n]*\n$/);
     const malformed = await runCli(["inbox"], {
       env: { DATABASE_URL: "postgres://127.0.0.1:1/none", TOKEN_ENCRYPTION_KEY: "short" },
+      dist: true,
     });
     // A malformed value is a configuration problem, reported as the others are (exit 2, README
     // "Configuration errors").

@@ -181,7 +181,7 @@ describe("an embedded store in a data directory", () => {
   it("opens again, with what was committed, after its process was killed with SIGKILL", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(PACKAGE_ROOT, "test", "support", "open-store-child.ts"), dataDir],
+      [join(PACKAGE_ROOT, "test", "support", "open-store-child.mjs"), dataDir],
       { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

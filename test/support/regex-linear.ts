@@ -1,9 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { type AttackPattern, check, type Diagnostics } from "recheck";
-import { describe, expect, it } from "vitest";
+import { fnv1a } from "../../src/coaching/hash.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
-import { type RegexSite, regexSites, topLevelAlternatives } from "../support/regex-census.js";
+import { type RegexSite, regexSites, topLevelAlternatives } from "./regex-census.js";
 
+// Shared by test/unit/regex-linear-a.test.ts and regex-linear-b.test.ts, which each check half of the
+// distinct parts (by a stable hash) so that the work spreads over two vitest workers.
+//
 // Every regular expression in src/ must run in linear time on any input: Slack, user and CRM text
 // reach them (README "Input limits"). This finds them itself, the literals by parsing the sources and
 // the ones built at run time by recording every RegExp the modules build while they load, and checks
@@ -16,7 +19,7 @@ import { type RegexSite, regexSites, topLevelAlternatives } from "../support/reg
 // (a quadratic pattern needs seconds on those, a linear one well under a millisecond).
 // Parts are asked once per distinct part and flags, RECHECK_CONCURRENCY at a time.
 
-const RECHECK_BUDGET_MS = 150_000;
+export const RECHECK_BUDGET_MS = 150_000;
 const RECHECK_TIMEOUT_MS = 5_000;
 const STRESS_LENGTH = 50_000;
 const MEASURED_LIMIT_MS = 400;
@@ -25,7 +28,7 @@ const MEASURED_LIMIT_MS = 400;
  * can run together; most parts are decided in milliseconds and a few take seconds, so a slow one no
  * longer holds up the rest.
  */
-const RECHECK_CONCURRENCY = 2;
+export const RECHECK_CONCURRENCY = 2;
 
 /**
  * Patterns recheck calls super-linear whose extra factor is a bounded repeat: a keyword, then at most
@@ -33,14 +36,14 @@ const RECHECK_CONCURRENCY = 2;
  * (with a constant factor). They keep the measured check. An entry that no longer matches a pattern
  * fails the test, so the list cannot outlive its reason.
  */
-const BOUNDED_REPEAT: Array<{ file: string; startsWith: string }> = [
+export const BOUNDED_REPEAT: Array<{ file: string; startsWith: string }> = [
   // "Key: value" pairs: a key is at most 31 characters, so the space after it is read at most 31 times.
   { file: "src/coaching/field-dump.ts", startsWith: "(?:^|[|\\n;])" },
   // "cut ... sign ... by": at most 60 and 40 characters between the three words.
   { file: "src/coaching/signals.ts", startsWith: "\\b(?:cut|trimmed|reduced" },
 ];
 
-interface Pattern {
+export interface Pattern {
   source: string;
   flags: string;
   /** Where it comes from, "src/x.ts:12" or "src/x.ts (built at run time)". */
@@ -122,10 +125,10 @@ function measure(pattern: Pattern, extra: string[] = []): { ms: number; input: s
 }
 
 /** What the run did, printed at its end: how many parts recheck decided and how many were measured. */
-const tally = { patterns: 0, parts: 0, safeByRecheck: 0, measured: 0 };
+export const tally = { patterns: 0, parts: 0, safeByRecheck: 0, measured: 0 };
 
 /** Runs `work` on each item with at most `limit` running at once; results in the items' order. */
-async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -136,16 +139,23 @@ async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promis
   return results;
 }
 
-/** Problems with a pattern: empty when linear by recheck or, where recheck could not say, by measure. */
-async function problemsWith(pattern: Pattern, deadline: number): Promise<string[]> {
+/**
+ * Problems with a pattern: empty when linear by recheck or, where recheck could not say, by measure.
+ * Given a half, only the pattern's parts in that half are asked (the other file asks the rest); a part
+ * recheck calls vulnerable or cannot decide still gets the whole pattern measured, here.
+ */
+export async function problemsWith(pattern: Pattern, deadline: number, half?: Half): Promise<string[]> {
   const problems: string[] = [];
   let undecided = false;
   const attacks: string[] = [];
   const bounded = BOUNDED_REPEAT.some(
     (b) => pattern.where.startsWith(b.file) && pattern.source.startsWith(b.startsWith),
   );
-  tally.patterns++;
-  for (const part of topLevelAlternatives(pattern.source)) {
+  const parts = topLevelAlternatives(pattern.source).filter(
+    (part) => half === undefined || halfOfPart(part, pattern.flags) === half,
+  );
+  if (parts.length > 0) tally.patterns++;
+  for (const part of parts) {
     tally.parts++;
     const verdict = await recheckVerdict(part, pattern.flags, deadline);
     if (verdict?.status === "safe") {
@@ -210,7 +220,7 @@ async function patternsBuiltAtRunTime(
     globalThis.RegExp = Native;
   }
   // The cues of the built-in library, compiled at load (library.ts cuePattern).
-  const { library } = await import("../support/library.js");
+  const { library } = await import("./library.js");
   for (const q of library.questions.values()) {
     if ("cuePattern" in q && q.cuePattern) {
       patterns.push({
@@ -223,82 +233,60 @@ async function patternsBuiltAtRunTime(
   return { patterns, seen };
 }
 
-describe("every regular expression in src/ runs in linear time", () => {
-  const sites = regexSites(PACKAGE_ROOT, "src");
-  // Modules load once per test file: the run-time patterns are recorded on the first load only.
-  let census: ReturnType<typeof patternsBuiltAtRunTime> | undefined;
-  const builtAtRunTime = () => {
-    census ??= patternsBuiltAtRunTime(sites);
-    return census;
-  };
+/**
+ * Which of the two halves a part is checked in: a stable hash of the key recheck's verdicts are kept
+ * under (flags without g and y, and the part). By part, not by pattern: the library's cues share many
+ * parts, and a part both halves asked would cost both files its time.
+ */
+export type Half = 0 | 1;
+export function halfOfPart(part: string, flags: string): Half {
+  return (fnv1a(`${flags.replace(/[gy]/g, "")}/${part}`) & 1) as Half;
+}
 
-  it("finds the patterns: literals by parsing, run-time ones by loading the modules that build them", async () => {
-    expect(sites.filter((s) => s.source !== undefined).length).toBeGreaterThan(150);
-    const { patterns, seen } = await builtAtRunTime();
-    expect(patterns.length).toBeGreaterThan(5);
-    // Each `new RegExp` must have run while its module loaded (or be the library's cues): a pattern
-    // built later, from arguments, would escape this test. Build it at load, or use a literal.
-    const unseen = sites
-      .filter((s) => s.source === undefined)
-      .map((s) => `${s.file}:${s.line}`)
-      .filter((at) => !seen.has(at) && !at.startsWith("src/coaching/library.ts"));
-    expect(unseen, "new RegExp(...) not built while its module loads").toEqual([]);
-  });
-
-  it("each is linear by recheck, or by measure where recheck cannot decide in time", async () => {
+/**
+ * The census: every regex site in src/, the patterns the modules build at run time, and every distinct
+ * pattern (literals first, then run-time ones), keyed by flags and source. Modules load once per test
+ * file, so the run-time patterns are recorded on the first call only.
+ */
+export interface Census {
+  sites: RegexSite[];
+  builtAtRunTime: Pattern[];
+  seen: Set<string>;
+  unique: Pattern[];
+}
+let census: Promise<Census> | undefined;
+export function regexCensus(): Promise<Census> {
+  census ??= (async () => {
+    const sites = regexSites(PACKAGE_ROOT, "src");
+    const { patterns: built, seen } = await patternsBuiltAtRunTime(sites);
     const literals: Pattern[] = sites
       .filter((s): s is Required<RegexSite> => s.source !== undefined)
       .map((s) => ({ source: s.source, flags: s.flags, where: `${s.file}:${s.line}` }));
-    const { patterns: built } = await builtAtRunTime();
     const unique = new Map<string, Pattern>();
     for (const p of [...literals, ...built]) {
       const key = `${p.flags}/${p.source}`;
       if (!unique.has(key)) unique.set(key, p);
     }
-    const deadline = performance.now() + RECHECK_BUDGET_MS;
-    const problems: string[] = [];
-    const found = await inPool([...unique.values()], RECHECK_CONCURRENCY, (p) => problemsWith(p, deadline));
-    for (const list of found) problems.push(...list);
-    for (const b of BOUNDED_REPEAT) {
-      const still = [...unique.values()].some(
-        (p) => p.where.startsWith(b.file) && p.source.startsWith(b.startsWith),
-      );
-      if (!still) problems.push(`BOUNDED_REPEAT entry ${b.file} ${b.startsWith} matches no pattern any more`);
-    }
-    const seconds = (performance.now() - deadline + RECHECK_BUDGET_MS) / 1000;
-    console.log(
-      `regex census: ${tally.patterns} patterns, ${tally.parts} parts, ${tally.safeByRecheck} linear by ` +
-        `recheck (${verdicts.size} distinct parts asked), ${tally.measured} patterns measured, ` +
-        `${seconds.toFixed(0)} s`,
-    );
-    expect(problems).toEqual([]);
-  }, 600_000);
+    return { sites, builtAtRunTime: built, seen, unique: [...unique.values()] };
+  })();
+  return census;
+}
 
-  it("the check rejects the patterns that were quadratic before (so it can fail)", async () => {
-    const deadline = performance.now() + 120_000;
-    const old: Pattern[] = [
-      {
-        source: String.raw`(^|\s)[*_~]+(?=\S)|(?<=\S)[*_~]+(?=\s|$|[.,!?;:])`,
-        flags: "g",
-        where: "src/coaching/normalize.ts (emphasis, before)",
-      },
-      {
-        source: String.raw`^[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+$`,
-        flags: "",
-        where: "coach-command.ts (e-mail, before)",
-      },
-      // Planted textbook cases: nested quantifiers (exponential) and two unbounded runs (quadratic).
-      { source: "^(a+)+b$", flags: "", where: "planted (nested quantifiers)" },
-      { source: ".*x.*y", flags: "", where: "planted (two unbounded runs)" },
-      {
-        source: String.raw`\beither\b.*\bor\b|\bor not\s*\?$`,
-        flags: "",
-        where: "guard.ts (either/or, before)",
-      },
-    ];
-    for (const pattern of old) {
-      const problems = await problemsWith(pattern, deadline);
-      expect(problems.join("\n")).toContain(pattern.where);
-    }
-  }, 300_000);
-});
+/**
+ * Problems with the census's patterns in one half (empty when all are linear), and a line saying what
+ * the run did. Each half gets the whole budget: the two run in separate workers, at the same time.
+ */
+export async function problemsInHalf(half: Half): Promise<{ problems: string[]; summary: string }> {
+  const { unique } = await regexCensus();
+  const started = performance.now();
+  const deadline = started + RECHECK_BUDGET_MS;
+  const problems: string[] = [];
+  const found = await inPool(unique, RECHECK_CONCURRENCY, (p) => problemsWith(p, deadline, half));
+  for (const list of found) problems.push(...list);
+  const seconds = (performance.now() - started) / 1000;
+  const summary =
+    `regex census, half ${half}: parts of ${tally.patterns} of ${unique.length} patterns, ${tally.parts} parts, ` +
+    `${tally.safeByRecheck} linear by recheck (${verdicts.size} distinct parts asked), ` +
+    `${tally.measured} patterns measured, ${seconds.toFixed(0)} s`;
+  return { problems, summary };
+}
