@@ -1,6 +1,6 @@
 import type { DealFields } from "./deal.js";
 import { PREMISE_IMPLIES, type Premise, withImplied } from "./premises.js";
-import { hypothetical, negated, pastDate } from "./scope.js";
+import { firstAccepted, globalTwin, hypothetical, negated, pastDate } from "./scope.js";
 import type { Stage } from "./taxonomy.js";
 
 // What the rep's situation establishes, so that a question is asked only where its premises hold
@@ -185,33 +185,21 @@ const STAGE_PREMISES: Partial<Record<Stage, readonly Premise[]>> = {
 
 // Each pattern's global twin, for the rules that look past a denied or hypothetical first match.
 // Built once, while the module loads (test/unit/regex-linear-*.test.ts checks every pattern built).
-const GLOBAL = new Map<RegExp, RegExp>(
-  RULES.map((r) => [
-    r.pattern,
-    r.pattern.global ? r.pattern : new RegExp(r.pattern.source, `${r.pattern.flags}g`),
-  ]),
-);
-function globalOf(pattern: RegExp): RegExp {
-  return GLOBAL.get(pattern) ?? pattern;
+const GLOBAL = new Map<RegExp, RegExp>(RULES.map((r) => [r.pattern, globalTwin(r.pattern)]));
+
+/** A mention that does not establish the rule's premise: denied, someone else's, hypothetical, or past. */
+function rejects(rule: Rule, lower: string, m: RegExpExecArray): boolean {
+  return (
+    (rule.negatable === true && negated(lower, m.index)) ||
+    rule.notAfter?.test(lower.slice(Math.max(0, m.index - 12), m.index)) === true ||
+    (rule.fact !== undefined && hypothetical(lower, m.index, rule.fact === "done")) ||
+    (rule.datesAhead === true && /\d/.test(m[0]) && pastDate(lower, m.index, m.index + m[0].length))
+  );
 }
 
 /** The words that establish the rule's premise, or undefined. */
 function match(rule: Rule, lower: string): string | undefined {
-  if (!rule.negatable && !rule.notAfter && !rule.fact) {
-    rule.pattern.lastIndex = 0;
-    return rule.pattern.exec(lower)?.[0];
-  }
-  const re = globalOf(rule.pattern);
-  re.lastIndex = 0;
-  for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
-    if (m[0] === "") re.lastIndex++;
-    if (rule.negatable && negated(lower, m.index)) continue;
-    if (rule.notAfter?.test(lower.slice(Math.max(0, m.index - 12), m.index))) continue;
-    if (rule.fact && hypothetical(lower, m.index, rule.fact === "done")) continue;
-    if (rule.datesAhead && /\d/.test(m[0]) && pastDate(lower, m.index, m.index + m[0].length)) continue;
-    return m[0];
-  }
-  return undefined;
+  return firstAccepted(GLOBAL.get(rule.pattern) ?? globalTwin(rule.pattern), lower, rule, rejects)?.[0];
 }
 
 function fieldPremises(f: DealFields, out: Set<Premise>): void {

@@ -246,3 +246,30 @@ export function pastDate(lower: string, index: number, end: number): boolean {
     isPastVerb(second ?? "") || (["the", "our", "their", "my"].includes(first) && isPastVerb(third ?? ""))
   );
 }
+
+/**
+ * A pattern with the `g` flag, for scanning past matches that a reader turns down; the pattern itself
+ * when it has one. Readers build their twins once, while their module loads.
+ */
+export function globalTwin(pattern: RegExp): RegExp {
+  return pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
+}
+
+/**
+ * The first match of a global `re` in `text` that `rejects` does not turn down (a denied, hypothetical
+ * or someone else's mention), so that a rejected first mention does not hide a later one. `rejects` is
+ * given the reader's rule, so callers pass a module-level function rather than a closure per call.
+ */
+export function firstAccepted<R>(
+  re: RegExp,
+  text: string,
+  rule: R,
+  rejects: (rule: R, text: string, match: RegExpExecArray) => boolean,
+): RegExpExecArray | null {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0] === "") re.lastIndex++;
+    if (!rejects(rule, text, m)) return m;
+  }
+  return null;
+}

@@ -3,7 +3,7 @@ import { parseFieldDump } from "./field-dump.js";
 import { clipFor } from "./input-limits.js";
 import { normalizeText } from "./normalize.js";
 import { readText } from "./reading.js";
-import { hypothetical, negated } from "./scope.js";
+import { firstAccepted, globalTwin, hypothetical, negated } from "./scope.js";
 import { REP_VOICE_SIGNALS, type SignalId } from "./signal-catalog.js";
 import { isStage, LATE_STAGES, type Stage, type Theme } from "./taxonomy.js";
 import { correctTypos } from "./typos.js";
@@ -337,32 +337,29 @@ const FOUNDATION_EVIDENCE: Array<[Theme, RegExp]> = [
 const DEAL_WORDS =
   /\b(?:deal|customer|client|prospect|account|acct|buyer|they|them|their|demo|call|meeting|mtg|proposal|contract|pricing|price|cfo|ceo|vp|champion|champ|opp|opportunity|quote|renewal|pilot|legal|procurement|budget|stage)\b/;
 
-// Each rule with a global twin, so that a denied first match ("nobody pushed back on price at first")
-// does not hide a later one ("but now the CFO says it's too expensive").
+// Each rule that turns down some mentions has a global twin, so that a denied first match ("nobody
+// pushed back on price at first") does not hide a later one ("but now the CFO says it's too expensive").
 // Built once, while the module loads (test/unit/regex-linear-*.test.ts checks every pattern built).
 const GLOBAL = new Map<RegExp, RegExp>(
   TEXT_RULES.filter((r) => r.negatable || r.notAfter || r.done).map((r) => [
     r.pattern,
-    new RegExp(r.pattern.source, `${r.pattern.flags.replace("g", "")}g`),
+    globalTwin(r.pattern),
   ]),
 );
-function globalOf(pattern: RegExp): RegExp {
-  return GLOBAL.get(pattern) ?? pattern;
+
+/** A mention the rule does not count: denied, someone else's, or not done yet. */
+function rejects(rule: Rule, text: string, m: RegExpExecArray): boolean {
+  return (
+    (rule.negatable === true && negated(text, m.index)) ||
+    rule.notAfter?.test(text.slice(Math.max(0, m.index - 16), m.index)) === true ||
+    (rule.done === true && hypothetical(text, m.index, true))
+  );
 }
 
 /** The rule's first match in the text that no negation before it denies and that is not someone else's. */
 function firstMatch(rule: Rule, text: string): RegExpExecArray | null {
-  if (!rule.negatable && !rule.notAfter && !rule.done) return rule.pattern.exec(text);
-  const re = globalOf(rule.pattern);
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (m[0] === "") re.lastIndex++;
-    if (rule.negatable && negated(text, m.index)) continue;
-    if (rule.notAfter?.test(text.slice(Math.max(0, m.index - 16), m.index))) continue;
-    if (rule.done && hypothetical(text, m.index, true)) continue;
-    return m;
-  }
-  return null;
+  const twin = GLOBAL.get(rule.pattern);
+  return twin ? firstAccepted(twin, text, rule, rejects) : rule.pattern.exec(text);
 }
 
 /** Where a long text says it: its title or the rep's question, more than once, or once in the story. */
