@@ -211,3 +211,24 @@ describe("the form of the rep's question is not its subject", () => {
     expect(result.questions[0]?.theme).toBe("trust");
   });
 });
+
+describe("reading in scope never stalls", () => {
+  // Every mention here is denied or conditional and nothing ends a clause, so each reader walks every
+  // match and looks back from each one: a look-back that reached to the clause start instead of a few
+  // words would make this quadratic (seconds on 100 KB), where it takes milliseconds.
+  const unit = "nobody pushed back if they sign by the 15th not a competitor never a discount ";
+  const text = unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
+
+  it("reads 100 KB of denied and conditional mentions in linear time, and counts none of them", () => {
+    const started = performance.now();
+    const found = signals(text);
+    const established = premises(text);
+    const ms = performance.now() - started;
+    expect(found).not.toContain("competitor");
+    expect(found).not.toContain("discount");
+    expect(established).not.toContain("competitor");
+    expect(established).not.toContain("objection");
+    // Generous for a busy machine; a quadratic scan needs far longer.
+    expect(ms).toBeLessThan(3_000);
+  });
+});
