@@ -4,7 +4,6 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll } from "vitest";
 import {
   type EmbeddedDatabase,
   type EmbeddedOptions,
@@ -77,11 +76,10 @@ export async function testStore(options: TestStoreOptions = {}): Promise<Store> 
 let template: Promise<Uint8Array<ArrayBuffer>> | undefined;
 const idle: EmbeddedDatabase[] = [];
 
-// Each test file's idle databases stop with it, so their threads remove their temporary sockets (the
-// test runner may end a file's process without an "exit" event).
-afterAll(async () => {
-  await Promise.all(idle.splice(0).map((embedded) => embedded.stop()));
-});
+// Idle databases serve the next test file of the same worker too (vitest.config.ts: files share a
+// worker's modules), since starting one costs about 2 s of CPU. They end with the worker: their threads
+// do not keep it alive, and test/setup-file.ts makes the runner's SIGTERM an exit, on which each removes
+// its temporary socket.
 
 /** An embedded database of its own, migrated and empty, as a test store starts; stop it when done. */
 export async function testEmbeddedDatabase(options: Pick<EmbeddedOptions, "onCrash"> = {}) {
