@@ -1,3 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type AttackPattern, check, type Diagnostics } from "recheck";
 import { fnv1a } from "../../src/coaching/hash.js";
@@ -21,6 +26,10 @@ import { type RegexSite, regexSites, topLevelAlternatives } from "./regex-census
 // A "vulnerable" from recheck's automaton checker is a proof and fails at once; one from its fuzz checker
 // alone (which on a busy machine sometimes calls a linear pattern polynomial) is confirmed by measuring
 // the pattern on recheck's attack string, scaled to 50,000 characters, like an undecided part.
+// A "safe" from the automaton checker is a proof too, and depends only on the part, the flags and
+// recheck's version: those are kept in the temporary directory (PROVEN_FILE), so a later run (the next
+// store pass, the next `npm test`) asks recheck only about parts it has not proven, as a new or edited
+// pattern is. Nothing else is kept: a fuzz verdict is asked again every run.
 
 export const RECHECK_BUDGET_MS = 150_000;
 const RECHECK_TIMEOUT_MS = 5_000;
@@ -57,14 +66,56 @@ export interface Pattern {
  * Verdicts by flags and part: the same alternative appears in many patterns (the library's cues share
  * words, files repeat clauses), and recheck's answer depends only on the part and the flags.
  */
-const verdicts = new Map<string, Promise<Diagnostics | undefined>>();
+const verdicts = new Map<string, Promise<Diagnostics | "proven" | undefined>>();
 
-/** recheck's verdict on one part, asked once per distinct part and flags. */
-function recheckVerdict(source: string, flags: string, deadline: number): Promise<Diagnostics | undefined> {
+/** Where the parts recheck's automaton proved linear are kept, by recheck's version. */
+const PROVEN_FILE = join(
+  tmpdir(),
+  "deal-coach-test",
+  `recheck-proven-${(createRequire(import.meta.url)("recheck/package.json") as { version: string }).version}.json`,
+);
+
+/** Keys (flags/part) proven linear by recheck's automaton in earlier runs, and in this one. */
+let proven: Set<string> | undefined;
+const provenNow = new Set<string>();
+
+/** The keys kept for later runs (flags without g and y, "/", the part). */
+export function readProven(): Set<string> {
+  try {
+    return new Set(JSON.parse(readFileSync(PROVEN_FILE, "utf8")) as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Adds this run's proofs to the file, written aside and renamed; only a cache, so a failure is ignored. */
+export function keepProven(): void {
+  if (provenNow.size === 0) return;
+  try {
+    const all = new Set([...readProven(), ...provenNow]);
+    mkdirSync(join(PROVEN_FILE, ".."), { recursive: true });
+    const partial = `${PROVEN_FILE}.${randomUUID()}`;
+    writeFileSync(partial, JSON.stringify([...all]));
+    renameSync(partial, PROVEN_FILE);
+  } catch {}
+}
+
+/** recheck's verdict on one part, asked once per distinct part and flags; "proven" by an earlier run. */
+function recheckVerdict(
+  source: string,
+  flags: string,
+  deadline: number,
+): Promise<Diagnostics | "proven" | undefined> {
   const key = `${flags.replace(/[gy]/g, "")}/${source}`;
+  proven ??= readProven();
   let verdict = verdicts.get(key);
   if (!verdict) {
-    verdict = askRecheck(source, flags, deadline);
+    verdict = proven.has(key)
+      ? Promise.resolve("proven" as const)
+      : askRecheck(source, flags, deadline).then((found) => {
+          if (found?.status === "safe" && found.checker === "automaton") provenNow.add(key);
+          return found;
+        });
     verdicts.set(key, verdict);
   }
   return verdict;
@@ -131,7 +182,14 @@ function measure(pattern: Pattern, extra: string[] = []): { ms: number; input: s
 }
 
 /** What the run did, printed at its end: how many parts recheck decided and how many were measured. */
-export const tally = { patterns: 0, parts: 0, safeByRecheck: 0, measured: 0, fuzzToMeasure: 0 };
+export const tally = {
+  patterns: 0,
+  parts: 0,
+  safeByRecheck: 0,
+  provenBefore: 0,
+  measured: 0,
+  fuzzToMeasure: 0,
+};
 
 /** Runs `work` on each item with at most `limit` running at once; results in the items' order. */
 export async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -164,6 +222,10 @@ export async function problemsWith(pattern: Pattern, deadline: number, half?: Ha
   for (const part of parts) {
     tally.parts++;
     const verdict = await recheckVerdict(part, pattern.flags, deadline);
+    if (verdict === "proven") {
+      tally.provenBefore++;
+      continue;
+    }
     if (verdict?.status === "safe") {
       tally.safeByRecheck++;
       continue;
@@ -297,10 +359,12 @@ export async function problemsInHalf(half: Half): Promise<{ problems: string[]; 
   const problems: string[] = [];
   const found = await inPool(unique, RECHECK_CONCURRENCY, (p) => problemsWith(p, deadline, half));
   for (const list of found) problems.push(...list);
+  keepProven();
   const seconds = (performance.now() - started) / 1000;
   const summary =
     `regex census, half ${half}: parts of ${tally.patterns} of ${unique.length} patterns, ${tally.parts} parts, ` +
-    `${tally.safeByRecheck} linear by recheck (${verdicts.size} distinct parts asked), ` +
+    `${tally.safeByRecheck} linear by recheck (${verdicts.size} distinct parts, ` +
+    `${tally.provenBefore} proven by its automaton in an earlier run, ${PROVEN_FILE}), ` +
     `${tally.measured} patterns measured (${tally.fuzzToMeasure} parts called polynomial by fuzzing alone), ${seconds.toFixed(0)} s`;
   return { problems, summary };
 }
