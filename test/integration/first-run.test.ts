@@ -11,6 +11,7 @@ import { SlackTokenError } from "../../src/slack/token-check.js";
 import { LOCK_FILE_NAME } from "../../src/store/data-dir-lock.js";
 import { eventually } from "../support/app-harness.js";
 import { DIST_CLI, distBuilt } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
 import { testStore } from "../support/store.js";
@@ -205,7 +206,8 @@ describe.skipIf(!distBuilt())("deal-coach start, the first run", () => {
       SLACK_BOT_TOKEN: "xoxb-ok",
       SLACK_APP_TOKEN: "xapp-ok",
       SLACK_API_URL: slack.apiUrl,
-      DATA_DIR: join(mkdtempSync(join(tmpdir(), "dc-first-run-")), "data"),
+      // Created already: what is tested is a stop while Socket Mode connects, not the first creation.
+      DATA_DIR: await createdDataDir("dc-first-run-"),
     });
     child = run.child;
     const port = (await run.waitFor(/"port":(\d+)/, 90_000))[1];

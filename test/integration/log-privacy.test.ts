@@ -1,8 +1,5 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { inspect } from "node:util";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -16,6 +13,7 @@ import { ACTION } from "../../src/slack/ids.js";
 import { openStore } from "../../src/store/open.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { DIST_CLI, runCli } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { type FakeHubSpot, startFakeHubSpot } from "../support/fake-crm.js";
 import { FakeSlack, postToApp, slashCommandBody } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
@@ -653,7 +651,8 @@ async function cliStore(): Promise<{ env: Record<string, string>; cleanup: () =>
   if (storeKind === "pglite") {
     return {
       env: {
-        DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-logs-")),
+        // Created already: what is tested is what each process writes, not the first creation.
+        DATA_DIR: await createdDataDir("deal-coach-logs-"),
         DATABASE_URL: "",
         TOKEN_ENCRYPTION_KEY: CLI_KEY_HEX,
       },

@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { DIST_CLI } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import {
   appMention,
@@ -115,7 +114,8 @@ describe("the real process", () => {
     "%s starts on the embedded store, and on SIGTERM finishes, closes the store and exits 0",
     async (_, argv) => {
       const slack = await FakeSlack.start();
-      const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-main-"));
+      // Created already: what is tested is a start and stop of the real process, not the first creation.
+      const dataDir = await createdDataDir("deal-coach-main-");
       const child = spawn(process.execPath, argv, {
         cwd: PACKAGE_ROOT,
         env: {

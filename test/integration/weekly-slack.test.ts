@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEEKLY_ACTION, WEEKLY_VIEW } from "../../src/slack/blocks/weekly.js";
 import { openStore } from "../../src/store/open.js";
 import { eventually, type Harness, startHarness } from "../support/app-harness.js";
 import { runCli } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { blockActions, TEAM_ID, viewSubmission } from "../support/slack-payloads.js";
 
@@ -143,7 +141,8 @@ describe("deal-coach weekly", () => {
   it("lists who is due and sends one pass, exactly once, on the embedded store (dist/cli.js)", async () => {
     const dist = true;
     const slack = await FakeSlack.start();
-    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-weekly-cli-"));
+    // Created already: what is tested is the weekly commands on the embedded store, not its first creation.
+    const dataDir = await createdDataDir("deal-coach-weekly-cli-");
     try {
       const store = await openStore({ dataDir });
       for (const userId of ["U_C1", "U_C2"]) {

@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -9,9 +8,10 @@ import {
   type EmbeddedOptions,
   startEmbeddedDatabase,
 } from "../../src/store/embedded-database.js";
-import { applyMigrations, loadMigrations } from "../../src/store/migrate.js";
+import { applyMigrations } from "../../src/store/migrate.js";
 import { openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
+import { templateKey } from "./template-key.js";
 
 // Stores for tests: PGlite by default, PostgreSQL with TEST_STORE=postgres. Each call gives a fresh,
 // migrated store that shares nothing with any other; close it when done.
@@ -141,14 +141,6 @@ async function loadTemplate(): Promise<Uint8Array<ArrayBuffer>> {
     } catch {}
     return tarball;
   }
-}
-
-function templateKey(): string {
-  // The package exports no ./package.json; it sits one level above the resolved dist/index.cjs.
-  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
-  const hash = createHash("sha256").update(readFileSync(join(entry, "..", "..", "package.json")));
-  for (const migration of loadMigrations()) hash.update(migration.name).update(migration.sql);
-  return hash.digest("hex").slice(0, 16);
 }
 
 // --- PostgreSQL ----------------------------------------------------------------------------------

@@ -15,9 +15,11 @@ import { join, relative, resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/paths.js";
+import { KEY_FILE_NAME } from "../../src/store/at-rest-setup.js";
 import { LOCK_FILE_NAME, lockDataDir } from "../../src/store/data-dir-lock.js";
 import { loadMigrations } from "../../src/store/migrate.js";
 import { migrate, openStore } from "../../src/store/open.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Opening the store: migrations, the embedded data directory's lock, closing. The Store methods
@@ -210,6 +212,41 @@ describe("an embedded store in a data directory", () => {
       await store.close();
     }
   }, 120_000);
+});
+
+describe("a created data directory for child processes (test/support/data-dir.ts)", () => {
+  it.runIf(storeKind === "pglite")(
+    "is the app's own database after `deal-coach migrate`: opened, not created, nothing to apply, a key and data of its own",
+    async () => {
+      const first = await createdDataDir("deal-coach-store-");
+      const second = await createdDataDir("deal-coach-store-");
+      tempDirs.push(first, second);
+      expect(existsSync(join(first, "PG_VERSION"))).toBe(true);
+      // As after a clean stop: no lock to take over, no key yet (the first start makes its own).
+      expect(existsSync(join(first, LOCK_FILE_NAME))).toBe(false);
+      expect(existsSync(join(first, KEY_FILE_NAME))).toBe(false);
+      const logged: string[] = [];
+      const store = await openStore({ dataDir: first, logger: { info: (_o, msg) => logged.push(msg) } });
+      await store.upsertUser({ teamId: "T1", userId: "U1" }, { tz: "Europe/Paris" });
+      await store.close();
+      const where = resolve(first);
+      expect(logged).toEqual([
+        `opening the embedded database in ${where}`,
+        `created the key file ${join(where, KEY_FILE_NAME)} (back it up with the data: without it nothing private can be read)`,
+      ]);
+      // The other copy shares nothing with the first: neither its rows nor its key.
+      const other = await openStore({ dataDir: second });
+      try {
+        expect(await other.getUser({ teamId: "T1", userId: "U1" })).toBeUndefined();
+      } finally {
+        await other.close();
+      }
+      expect(readFileSync(join(second, KEY_FILE_NAME), "utf8")).not.toBe(
+        readFileSync(join(first, KEY_FILE_NAME), "utf8"),
+      );
+    },
+    60_000,
+  );
 });
 
 describe.runIf(storeKind === "postgres")("a PostgreSQL store (TEST_STORE=postgres)", () => {
