@@ -72,6 +72,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Refresh a rotating token this long before it expires (tests shorten it to seconds). */
   tokenRefreshMarginMs?: number;
+  /** The clock rotating tokens' expiry is judged by (Date.now by default; tests move it on instead of waiting). */
+  tokenClock?: () => number;
   /** How long a lost Socket Mode connection may stay down before /healthz says 503 (config's by default). */
   slackDownGraceMs?: number;
 }
@@ -227,6 +229,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     const clients = slackClients(config, opened, logger, {
       retries: options.retries,
       refreshMarginMs: options.tokenRefreshMarginMs,
+      now: options.tokenClock,
     });
     // The single-token workspace, found once Slack is connected (below); webhooks before then have none.
     let defaultTeam: string | undefined;
