@@ -72,8 +72,17 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Refresh a rotating token this long before it expires (tests shorten it to seconds). */
   tokenRefreshMarginMs?: number;
+  /** The clock rotating tokens' expiry is judged by (Date.now by default; tests move it on instead of waiting). */
+  tokenClock?: () => number;
   /** How long a lost Socket Mode connection may stay down before /healthz says 503 (config's by default). */
   slackDownGraceMs?: number;
+  /** The clock that down time is judged by (Date.now by default; tests move it past the grace period). */
+  slackDownClock?: () => number;
+  /**
+   * Socket Mode's client ping timeout (ms), which @slack/socket-mode also waits before it reconnects a
+   * dropped connection; its own default (5 s) when unset. Tests shorten it.
+   */
+  socketPingTimeoutMs?: number;
 }
 
 /** Start-up was stopped (SIGTERM/SIGINT) before it finished; what had started is closed again. */
@@ -156,7 +165,10 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
   const routes: Record<string, Route> = {};
   const connection =
     config.slack.mode === "socket"
-      ? new SocketConnection(options.slackDownGraceMs ?? config.health.slackDownGraceMs)
+      ? new SocketConnection(
+          options.slackDownGraceMs ?? config.health.slackDownGraceMs,
+          options.slackDownClock,
+        )
       : undefined;
   const health = (): Record<string, unknown> & { status: HealthStatus } => {
     const link = connection?.report();
@@ -227,6 +239,7 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
     const clients = slackClients(config, opened, logger, {
       retries: options.retries,
       refreshMarginMs: options.tokenRefreshMarginMs,
+      now: options.tokenClock,
     });
     // The single-token workspace, found once Slack is connected (below); webhooks before then have none.
     let defaultTeam: string | undefined;
@@ -266,7 +279,11 @@ export async function startDealCoach(options: StartOptions): Promise<Running> {
       config,
       wakeDeals: () => deals.worker.wake(),
     };
-    const slack = buildSlackApp(config, services, clients, { retries: options.retries, identity });
+    const slack = buildSlackApp(config, services, clients, {
+      retries: options.retries,
+      identity,
+      socketPingTimeoutMs: options.socketPingTimeoutMs,
+    });
     undo.push(() => slack.stop());
     Object.assign(routes, deals.routes);
     handleSlack = slack.handleHttp;

@@ -31,6 +31,12 @@ export interface WeeklySenderDeps {
   messenger: WeeklyMessenger;
   ratePerSec: number;
   leaseMs?: number;
+  /**
+   * What the pass's clock runs on after its start instant (ms; Date.now by default): when leases were
+   * taken and lapse, and who is due. The pace and a lease's safe share stay on real time, as Slack counts
+   * it. Tests move it on instead of waiting out a lease (test/integration/weekly.test.ts).
+   */
+  now?: () => number;
 }
 
 export type { PassResult } from "./pass.js";
@@ -49,12 +55,14 @@ export class WeeklySender {
   /** Claims everyone due at `start`, then delivers every pending send, workspace by workspace. */
   async runOnce(start: Date): Promise<PassResult> {
     const { store, logger } = this.deps;
-    const t0 = Date.now();
+    const began = Date.now();
+    const now = this.deps.now ?? Date.now;
+    const t0 = now();
     const leaseMs = this.deps.leaseMs ?? 60_000;
     const pass: Pass = {
       // The pass's clock runs on from the instant it was given, so leases taken by a sender that died
       // lapse during a long pass, not only after it.
-      clock: () => new Date(start.getTime() + (Date.now() - t0)),
+      clock: () => new Date(start.getTime() + (now() - t0)),
       leaseMs,
       tally: new PassTally(),
       finishes: new FinishBuffer((batch) => store.weekly.finishSends(batch), logger),
@@ -101,7 +109,7 @@ export class WeeklySender {
     if (pass.failure) throw pass.failure;
     await claimed;
     const { result } = pass.tally;
-    logger.debug({ ...result, totalMs: Date.now() - t0 }, "weekly pass");
+    logger.debug({ ...result, totalMs: Date.now() - began }, "weekly pass");
     return result;
   }
 

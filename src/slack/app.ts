@@ -60,7 +60,12 @@ export function buildSlackApp(
   config: Config,
   services: Services,
   clients: SlackClients,
-  options: { retries?: number; identity?: BotIdentity } = {},
+  options: {
+    retries?: number;
+    identity?: BotIdentity;
+    /** Socket Mode's client ping timeout, also its wait before a reconnect (the library's 5 s if unset). */
+    socketPingTimeoutMs?: number;
+  } = {},
 ): SlackApp {
   const s = config.slack;
   // Bolt, its Web API clients, Socket Mode and the OAuth installer all log through the shape-only adapter
@@ -85,6 +90,7 @@ export function buildSlackApp(
     socketReceiver = new SocketModeReceiver({
       appToken: s.appToken as string,
       logger,
+      clientPingTimeout: options.socketPingTimeoutMs,
       // Socket Mode's apps.connections.open goes through the installer's client options.
       installerOptions: { clientOptions },
     });

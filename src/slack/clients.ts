@@ -26,6 +26,11 @@ export interface SlackClientsOptions {
   retries?: number;
   /** Refresh this long before a token expires (default REFRESH_MARGIN_MS). */
   refreshMarginMs?: number;
+  /**
+   * The clock tokens' expiry is judged by (default Date.now). Tests move it on, with the fake Slack's,
+   * instead of waiting for a token to expire (test/integration/token-rotation.test.ts).
+   */
+  now?: () => number;
 }
 
 /** The Web API client options every client shares: the factory's, Bolt's and the token check's. */
@@ -58,6 +63,7 @@ export function slackClients(
     oauthClient: new WebClient(undefined, clientOptions),
     logger,
     refreshMarginMs: options.refreshMarginMs,
+    now: options.now,
   });
   const clients = new Map<string, WebClient>();
   return {

@@ -238,7 +238,10 @@ describe("/healthz through a Socket Mode connection's life", () => {
       if (++opens > 1 && blocked) await blocked.closed;
       return undefined;
     });
-    const graceMs = 2_000;
+    // The grace period passes on /healthz's clock, moved on by the test (`skewMs`) rather than waited
+    // out; it is long in real time, so a busy machine's slowness never decides what /healthz says.
+    const graceMs = 30_000;
+    let skewMs = 0;
     running = await startDealCoach({
       config: loadConfig({
         SLACK_APP_TOKEN: "xapp-test-token",
@@ -253,6 +256,10 @@ describe("/healthz through a Socket Mode connection's life", () => {
       drainTimeoutMs: 5000,
       dealWorker: false,
       slackDownGraceMs: graceMs,
+      slackDownClock: () => Date.now() + skewMs,
+      // The client reconnects a dropped connection after its ping timeout (5 s by default); 2 s keeps a
+      // pong late by a busy machine's stalls (well under a second) from dropping the connection.
+      socketPingTimeoutMs: 2_000,
     });
     const url = `http://127.0.0.1:${running.port}/healthz`;
     const health = async () => {
@@ -270,6 +277,7 @@ describe("/healthz through a Socket Mode connection's life", () => {
 
     // The connection drops and Slack won't hand out a new one for now.
     blocked = gate();
+    const dropped = fake.calls.length;
     fake.terminateSockets();
     let firstSeen: { code: number; body: Record<string, unknown> } | undefined;
     await eventually(async () => {
@@ -280,6 +288,11 @@ describe("/healthz through a Socket Mode connection's life", () => {
     // A drop is normal: within the grace period /healthz stays 200.
     expect(firstSeen?.body.slackDownMs as number).toBeLessThan(graceMs);
     expect(firstSeen?.code).toBe(200);
+    // The client asks for a new connection, and Slack holds the answer.
+    await fake.waitFor("apps.connections.open", { from: dropped, timeoutMs: 20_000 });
+    expect(await health()).toMatchObject({ code: 200, body: { slack: "reconnecting" } });
+    // Down past the grace period.
+    skewMs += graceMs;
     await eventually(async () => {
       expect(await health()).toMatchObject({
         code: 503,

@@ -1,7 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Installation } from "@slack/bolt";
 import pg from "pg";
@@ -17,6 +14,7 @@ import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { eventually } from "../support/app-harness.js";
 import { runCli } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { type ApiCall, eventCallback, FakeSlack, postToApp } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
 import { appHomeOpened, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME } from "../support/slack-payloads.js";
@@ -27,14 +25,25 @@ import { storeKind, testDatabaseUrl, testStore } from "../support/store.js";
 // expiries, each expired pair is refreshed once (oauth.v2.access, grant_type=refresh_token), and the store
 // ends holding the newest pair. Concurrent callers and two processes refresh once; a revoked refresh token
 // gives one clear log line, no crash and no storm of refresh attempts.
+//
+// Time moves on without waiting: the fake Slack and the app judge expiry by one token clock (`tokenNow`,
+// the fake's `tokenClock`, runtime's `tokenClock`), and a test moves it past a token's expiry as waiting
+// out its life would, but at once. Tokens live ten minutes of that clock and are refreshed one minute
+// before expiry, so the real seconds a busy machine takes between the app's check and Slack's never
+// decide a test. `deal-coach weekly send` (another process, on the real clock) meets a token issued
+// already expired.
 
 const SECRET = "rotation-signing-secret";
 const DEALS_SECRET = "rotation-deals-secret";
 const KEY_HEX = randomBytes(32).toString("hex");
 const KEY = Buffer.from(KEY_HEX, "hex");
-/** How long the fake's tokens live, and how long before expiry the app refreshes them. */
-const LIFE_S = 3;
-const MARGIN_MS = 1000;
+/** How long the fake's tokens live, and how long before expiry the app refreshes them (token clock). */
+const LIFE_S = 600;
+const MARGIN_MS = 60_000;
+/** What the tests have moved the token clock on by. */
+let skewMs = 0;
+/** The token clock of the fake Slacks and of the app under test: real time, moved on by `pastExpiry`. */
+const tokenNow = () => Date.now() + skewMs;
 
 const oauthEnv = (apiUrl: string) => ({
   SLACK_SIGNING_SECRET: SECRET,
@@ -80,14 +89,17 @@ async function expectNewestPair(slack: FakeSlack, store: Store) {
   expect(live).toHaveLength(1);
   const bot = await storedBot(store);
   expect(bot?.refreshToken).toBe(live[0]);
-  expect(slack.accessTokens.get(bot?.token ?? "")).toBeGreaterThan(Date.now() - 5_000);
+  // ...and it is still live by Slack's clock.
+  expect(slack.accessTokens.get(bot?.token ?? "")).toBeGreaterThan(slack.tokenClock());
   expect(bot?.token).toBe([...slack.accessTokens.keys()].at(-1));
 }
 
-/** Waits until the fake treats `token` as expired. */
-async function pastExpiry(slack: FakeSlack, token: string | undefined) {
-  const at = slack.accessTokens.get(token ?? "") ?? 0;
-  await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now() + 50)));
+/** Moves the token clock (the fake's and the app's) just past `token`'s expiry, as waiting would. */
+function pastExpiry(slack: FakeSlack, token: string | undefined) {
+  const at = slack.accessTokens.get(token ?? "");
+  expect(at, "a token the fake issued").toBeDefined();
+  skewMs += Math.max(0, (at ?? 0) - tokenNow() + 50);
+  expect(slack.accessTokens.get(token ?? "")).toBeLessThan(slack.tokenClock());
 }
 
 /** The first call matching `match` from index `from`, once answered: it must have succeeded. */
@@ -107,6 +119,7 @@ describe("with tokens that expire mid-run", () => {
 
   beforeAll(async () => {
     slack = await FakeSlack.start();
+    slack.tokenClock = tokenNow;
     slack.enableRotation(LIFE_S);
     store = await testStore();
     await databaseInstallationStore(store, KEY).storeInstallation(installationWith(slack.issueTokens()));
@@ -136,6 +149,7 @@ describe("with tokens that expire mid-run", () => {
       dealPollMs: 50,
       weeklyPollMs: 200,
       tokenRefreshMarginMs: MARGIN_MS,
+      tokenClock: tokenNow,
     });
     url = `http://127.0.0.1:${running.port}`;
   });
@@ -155,7 +169,7 @@ describe("with tokens that expire mid-run", () => {
 
   it("App Home (Bolt's own requests) publishes with a refreshed token once the first one expired", async () => {
     const first = await openHome("U_HOME1");
-    await pastExpiry(slack, first.token);
+    pastExpiry(slack, first.token);
     const second = await openHome("U_HOME2");
     expect(second.token).not.toBe(first.token);
     expect(slack.refreshCalls.length).toBeGreaterThanOrEqual(1);
@@ -165,7 +179,7 @@ describe("with tokens that expire mid-run", () => {
 
   it("a deal nudge goes out with a fresh token after the last one expired", async () => {
     const before = (await storedBot(store))?.token;
-    await pastExpiry(slack, before);
+    pastExpiry(slack, before);
     const refreshes = slack.refreshCalls.length;
     const from = slack.calls.length;
     const body = JSON.stringify({
@@ -190,12 +204,14 @@ describe("with tokens that expire mid-run", () => {
     );
     expect(posted.token).not.toBe(before);
     expect(slack.refreshCalls.length).toBeGreaterThan(refreshes);
+    // Refreshed before use: not one call (the owner's lookup included) met Slack's token_expired.
+    expect(slack.calls.slice(from).filter((c) => c.error === "token_expired")).toEqual([]);
     await expectNewestPair(slack, store);
   }, 30_000);
 
   it("a weekly prompt goes out with a fresh token after the last one expired", async () => {
     const before = (await storedBot(store))?.token;
-    await pastExpiry(slack, before);
+    pastExpiry(slack, before);
     const from = slack.calls.length;
     const key = { teamId: TEAM_ID, userId: "U_WEEK" };
     await store.upsertUser(key, {
@@ -215,7 +231,7 @@ describe("with tokens that expire mid-run", () => {
   it("a revoked refresh token: one clear log line, a clear error, no crash and no storm of refreshes", async () => {
     slack.revokeRefreshTokens();
     const bot = await storedBot(store);
-    await pastExpiry(slack, bot?.token);
+    pastExpiry(slack, bot?.token);
     const refreshes = slack.refreshCalls.length;
     await expect(running.clients.clientFor(TEAM_ID)).rejects.toBeInstanceOf(TokenRefreshError);
     await expect(running.clients.clientFor(TEAM_ID)).rejects.toThrow(/invalid_refresh_token/);
@@ -248,6 +264,7 @@ describe("concurrent refresh", () => {
   let config: Config;
   beforeAll(async () => {
     slack = await FakeSlack.start();
+    slack.tokenClock = tokenNow;
     slack.enableRotation(LIFE_S);
     store = await testStore();
     config = loadConfig(oauthEnv(slack.apiUrl));
@@ -263,13 +280,13 @@ describe("concurrent refresh", () => {
     const logger = createLogger("silent");
     // Two factories share nothing in memory, as two processes would not; only the store.
     // A margin of 0: each refreshes only once the token has expired, so both meet it expired at once.
-    const a = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0 });
-    const b = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0 });
+    const a = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0, now: tokenNow });
+    const b = slackClients(config, store, logger, { retries: 0, refreshMarginMs: 0, now: tokenNow });
     // Both have read (and used) the first pair before it expires.
     await (await a.clientFor(TEAM_ID)).auth.test();
     await (await b.clientFor(TEAM_ID)).auth.test();
     expect(slack.refreshCalls).toHaveLength(0);
-    await pastExpiry(slack, first.accessToken);
+    pastExpiry(slack, first.accessToken);
     // Slack takes its time answering, so the refreshes overlap.
     slack.on("oauth.v2.access", async () => {
       await new Promise((r) => setTimeout(r, 300));
@@ -310,6 +327,7 @@ describe("concurrent refresh", () => {
     const clients = slackClients(config, store, createLogger("silent"), {
       retries: 0,
       refreshMarginMs: MARGIN_MS,
+      now: tokenNow,
     });
     const client = await clients.clientFor(TEAM_ID);
     // Slack expires the token now, while the stored record says it has an hour left.
@@ -333,7 +351,8 @@ async function sharedStore(): Promise<{
   drop(): Promise<void>;
 }> {
   if (storeKind === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-rotation-"));
+    // Created already: what is tested is the refresh, not the embedded database's first creation.
+    const dataDir = await createdDataDir("deal-coach-rotation-");
     return {
       env: { DATA_DIR: dataDir, DATABASE_URL: "" },
       // The same key as the CLI is given (oauthEnv), for tokens and for what is sealed at rest.
@@ -370,7 +389,8 @@ describe("deal-coach weekly send", () => {
     const shared = await sharedStore();
     try {
       let store = await shared.open();
-      const first = slack.issueTokens(1);
+      // Issued already expired (by Slack's clock and the stored expiry alike), on the real clock.
+      const first = slack.issueTokens(0);
       await databaseInstallationStore(store, KEY).storeInstallation(installationWith(first));
       for (const userId of ["U_S1", "U_S2"]) {
         const key = { teamId: TEAM_ID, userId };
@@ -381,9 +401,12 @@ describe("deal-coach weekly send", () => {
         await store.weekly.saveSchedule(key, { enabled: true, nextRunAt: new Date("2026-11-27T15:00:00Z") });
       }
       await store.close();
-      await pastExpiry(slack, first.accessToken);
+      expect(first.expiresAt * 1000).toBeLessThanOrEqual(Date.now());
+      // The installed bin (built from src/ by test/global-setup.ts in the same run), without tsx's
+      // compile time: the CLI's refresh is the same src/slack/tokens.ts the in-process tests above run.
       const send = await runCli(["weekly", "send", "--at", "2026-11-27T15:01:00Z"], {
         env: { ...oauthEnv(slack.apiUrl), ...shared.env, SLACK_BOT_TOKEN: "", SLACK_APP_TOKEN: "" },
+        dist: true,
       });
       expect(send.code, send.stderr).toBe(0);
       expect(JSON.parse(send.stdout)).toEqual({ due: 2, sent: 2, skipped: 0, failed: 0 });

@@ -58,6 +58,8 @@ function sender(
   /** Changes the sender's Slack client (e.g. one whose posts stop answering). */
   wrap: (client: WebClient) => WebClient = (c) => c,
   coacher: Coacher = libraryCoacher(library),
+  /** The pass's clock after its start instant (WeeklySenderDeps.now; real time by default). */
+  now?: () => number,
 ): WeeklySender {
   const clients = new Map<string, WebClient>();
   return new WeeklySender({
@@ -67,6 +69,7 @@ function sender(
     logger: createLogger("silent"),
     ratePerSec,
     leaseMs,
+    now,
     messenger: weeklyMessenger({
       clientFor: async (team) => {
         if (!clients.has(team)) clients.set(team, wrap(client(team)));
@@ -226,12 +229,20 @@ describe("delivery", () => {
     slack.on("conversations.history", (args) => ({ ok: true, messages: dm.get(String(args.channel)) ?? [] }));
     const real = store.weekly.finishSends.bind(store.weekly);
     let failures = 0;
+    // The pass's clock, moved past the lease when the "sent" is lost, as waiting it out would.
+    let skewMs = 0;
     store.weekly.finishSends = async (finishes) => {
-      if (failures++ === 0) throw new Error("connection reset");
+      if (failures++ === 0) {
+        skewMs += 1500;
+        throw new Error("connection reset");
+      }
       return real(finishes);
     };
-    // A short lease: the sends whose "sent" was lost come back within the pass.
-    const result = await sender(1000, 1500).runOnce(new Date("2026-11-27T15:00:05Z"));
+    // A short lease: the sends whose "sent" was lost come back within the pass, and the pass looks for
+    // them every quarter lease.
+    const result = await sender(1000, 1500, undefined, undefined, () => Date.now() + skewMs).runOnce(
+      new Date("2026-11-27T15:00:05Z"),
+    );
     expect(result).toEqual({ due: 2, sent: 2, skipped: 0, failed: 0 });
     expect(prompts()).toHaveLength(2);
     expect(slack.callsTo("conversations.history")).toHaveLength(2);

@@ -284,6 +284,12 @@ export class FakeSlack {
   readonly refreshTokens = new Map<string, "live" | "spent" | "revoked">();
   /** With rotation on, how long issued access tokens live (s); undefined: tokens never expire. */
   rotation: { expiresInS: number } | undefined;
+  /**
+   * Slack's clock for issuing and expiring rotating tokens (Date.now unless a test sets it): a test that
+   * moves it on together with the app's token clock (runtime's `tokenClock`) sees a token expire at once,
+   * where waiting out its life would cost real seconds.
+   */
+  tokenClock: () => number = Date.now;
   private tokenSeq = 0;
 
   /** Socket Mode connections accepted so far (a reconnect adds one). */
@@ -456,7 +462,7 @@ export class FakeSlack {
     const salt = randomUUID().slice(0, 8);
     const accessToken = `xoxe.xoxb-1-${this.tokenSeq}-${salt}`;
     const refreshToken = `xoxe-1-${this.tokenSeq}-${salt}`;
-    const expiresAtMs = Date.now() + expiresInS * 1000;
+    const expiresAtMs = this.tokenClock() + expiresInS * 1000;
     this.accessTokens.set(accessToken, expiresAtMs);
     this.refreshTokens.set(refreshToken, "live");
     return { accessToken, refreshToken, expiresIn: expiresInS, expiresAt: Math.floor(expiresAtMs / 1000) };
@@ -464,7 +470,7 @@ export class FakeSlack {
 
   /** Makes an issued access token expire now (Slack's clock ahead of the app's, say). */
   expireToken(accessToken: string): void {
-    if (this.accessTokens.has(accessToken)) this.accessTokens.set(accessToken, Date.now() - 1);
+    if (this.accessTokens.has(accessToken)) this.accessTokens.set(accessToken, this.tokenClock() - 1);
   }
 
   /** Revokes every live refresh token (the app was uninstalled, or its secret rotated). */
@@ -755,7 +761,7 @@ export class FakeSlack {
 
     // An expired token is refused whatever the method, overridden or not, as Slack does.
     const expiresAt = call.token ? this.accessTokens.get(call.token) : undefined;
-    const expired = expiresAt !== undefined && expiresAt <= Date.now() && !NO_AUTH_METHODS.has(method);
+    const expired = expiresAt !== undefined && expiresAt <= this.tokenClock() && !NO_AUTH_METHODS.has(method);
     let reply: ApiReply;
     const override = expired ? undefined : this.overrides.get(method);
     try {
