@@ -135,9 +135,9 @@ describe("buttons on a prompt", () => {
 
 describe("deal-coach weekly", () => {
   // The bundled bin that operators (and the fan-out benchmark) run, built from src/ by
-  // test/global-setup.ts in the same run, proves what a run from source (tsx) proved here. `weekly send`
-  // from source still runs, on the store of the pass, in token-rotation.test.ts; the embedded store's
-  // TypeScript worker runs in every in-process test.
+  // test/global-setup.ts in the same run, proves what a run from source (tsx) proved here; no user runs
+  // the CLI from source. `npm run dev` (tsx) starts src/main.ts, as slack-socket.test.ts does; the
+  // embedded store's TypeScript worker runs in every in-process test.
   it("lists who is due and sends one pass, exactly once, on the embedded store (dist/cli.js)", async () => {
     const dist = true;
     const slack = await FakeSlack.start();
