@@ -2,7 +2,7 @@ import { Socket } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { migratedTemplate, testEmbeddedDatabase } from "../support/store.js";
+import { borrowEmbeddedDatabase, migratedTemplate, testEmbeddedDatabase } from "../support/store.js";
 
 // The embedded database runs in a worker thread of its own (src/store/embedded-database.ts): the
 // app's event loop keeps turning while PGlite works, and a thread that dies fails queries instead of
@@ -47,7 +47,8 @@ describe("the embedded database in its worker thread", () => {
       await inThread.close();
     }
 
-    const embedded = await testEmbeddedDatabase();
+    // Any database in its thread will do: an idle one when there is (test/support/store.ts).
+    const { embedded, giveBack } = await borrowEmbeddedDatabase();
     const pool = new pg.Pool(embedded.poolConfig);
     try {
       await pool.query("SELECT 1");
@@ -57,7 +58,7 @@ describe("the embedded database in its worker thread", () => {
       expect(served.stall).toBeLessThan(300);
     } finally {
       await pool.end();
-      await embedded.stop();
+      await giveBack();
     }
   }, 120_000);
 
@@ -88,7 +89,8 @@ describe("the embedded database in its worker thread", () => {
   it("rolls back what a connection that dropped mid-transaction left, before the next one runs", async () => {
     // The pool reconnects after a broken connection; PGlite is one session, so the new connection
     // must not find itself inside the old one's transaction.
-    const embedded = await testEmbeddedDatabase();
+    // Migrated and empty, as a new one (test/support/store.ts empties one it is given back).
+    const { embedded, giveBack } = await borrowEmbeddedDatabase();
     const socket = new Socket();
     const dropped = new pg.Client({ ...embedded.poolConfig, stream: () => socket });
     dropped.on("error", () => undefined);
@@ -109,7 +111,7 @@ describe("the embedded database in its worker thread", () => {
       expect(status.rows[0]?.in_transaction).toBe(false);
     } finally {
       await next.end();
-      await embedded.stop();
+      await giveBack();
     }
   }, 60_000);
 });
