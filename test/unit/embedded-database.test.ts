@@ -2,7 +2,12 @@ import { Socket } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { borrowEmbeddedDatabase, migratedTemplate, testEmbeddedDatabase } from "../support/store.js";
+import {
+  borrowEmbeddedDatabase,
+  migratedTemplate,
+  storeKind,
+  testEmbeddedDatabase,
+} from "../support/store.js";
 
 // The embedded database runs in a worker thread of its own (src/store/embedded-database.ts): the
 // app's event loop keeps turning while PGlite works, and a thread that dies fails queries instead of
@@ -35,7 +40,9 @@ async function measure(work: () => Promise<unknown>): Promise<{ took: number; st
   return { took: ended - started, stall: Math.max(stall, ended - lastTick) };
 }
 
-describe("the embedded database in its worker thread", () => {
+// The embedded store's own tests run in the embedded pass only: TEST_STORE does not reach them, so the
+// PostgreSQL pass would repeat them unchanged, initdb included, within its own time (README "Development").
+describe.runIf(storeKind === "pglite")("the embedded database in its worker thread", () => {
   it("keeps the app's event loop turning while a query keeps PGlite busy for a second", async () => {
     // The control first: the same work on a PGlite in this thread, as the store ran it before,
     // stalls the loop for all of it. Were it not heavy enough to show, the test would prove nothing.

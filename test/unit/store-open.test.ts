@@ -99,7 +99,9 @@ describe("the data directory lock", () => {
   });
 });
 
-describe("an embedded store in a data directory", () => {
+// The embedded store's own tests run in the embedded pass only: TEST_STORE does not reach them, so the
+// PostgreSQL pass would repeat them unchanged, initdb included, within its own time (README "Development").
+describe.runIf(storeKind === "pglite")("an embedded store in a data directory", () => {
   let dataDir: string;
   /** What was logged, and whether the database existed yet when it was. */
   const logged: { msg: string; migrations?: string[]; initialised: boolean }[] = [];
