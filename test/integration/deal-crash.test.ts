@@ -1,24 +1,49 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { runCli } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack, postToApp } from "../support/fake-slack.js";
 import { storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Exactly once across a crash: a process commits deliveries to the inbox (202) and is killed with
-// SIGKILL before it processes them; the next process on the same data directory processes each exactly
-// once, and a CRM retry of the same events is a duplicate. Then the same under kill -9 at seeded random
-// points while receiving, processing and posting, on the store the suite runs on.
+// SIGKILL before it processes them; the next process on the same store processes each exactly once, and
+// a CRM retry of the same events is a duplicate. Then the same under kill -9 at seeded random points
+// while receiving, processing and posting. Both on the store the suite runs on.
 
 const SECRET = "crash-secret";
 let slack: FakeSlack;
-const dataDir = mkdtempSync(join(tmpdir(), "deal-coach-crash-"));
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const schemas: string[] = [];
+
+/**
+ * The store settings of a store of the test's own, on the store the suite runs on: a schema of its own
+ * on PostgreSQL, or a data directory created already (test/support/data-dir.ts), since the subject is
+ * what survives a crash, not the database's first creation, whose initdb costs about 3.6 s of CPU.
+ */
+async function storeOfItsOwn(prefix: string): Promise<Record<string, string>> {
+  if (storeKind === "pglite") return { DATA_DIR: await createdDataDir(prefix), DATABASE_URL: "" };
+  const schema = `crash_${randomUUID().replaceAll("-", "")}`;
+  await admin(`CREATE SCHEMA ${schema}`);
+  schemas.push(schema);
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return { DATABASE_URL: url.toString(), DATA_DIR: "", TOKEN_ENCRYPTION_KEY: "07".repeat(32) };
+}
 
 function start(env: Record<string, string>): {
   child: ChildProcess;
@@ -36,8 +61,6 @@ function start(env: Record<string, string>): {
       SLACK_SIGNING_SECRET: "",
       SLACK_API_URL: slack.apiUrl,
       PORT: "0",
-      DATA_DIR: dataDir,
-      DATABASE_URL: "",
       DEAL_WEBHOOK_SECRET: SECRET,
       NUDGE_QUIET_HOURS: "off",
       NUDGE_WEEKENDS: "on",
@@ -99,11 +122,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await slack?.close();
+  for (const schema of schemas) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 });
 
-describe("a crash between receipt and processing", () => {
+describe(`a crash between receipt and processing (${storeKind})`, () => {
   it("processes every committed delivery exactly once after a restart", async () => {
-    const receiver = start({ DEAL_WORKER: "off" });
+    const store = await storeOfItsOwn("deal-coach-crash-");
+    const receiver = start({ ...store, DEAL_WORKER: "off" });
     const port = await receiver.port;
     for (let i = 0; i < 5; i++)
       expect((await send(port, delivery(i))).json).toEqual({ accepted: 1, duplicates: 0 });
@@ -112,12 +137,12 @@ describe("a crash between receipt and processing", () => {
     expect(slack.callsTo("chat.postMessage")).toHaveLength(0);
 
     // The inbox survived the crash; the CLI sees it (taking over the dead process's lock).
-    const listed = await runCli(["inbox"], { env: { DATA_DIR: dataDir, DATABASE_URL: "" }, dist: true });
+    const listed = await runCli(["inbox"], { env: store, dist: true });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout.trim().split("\n")).toHaveLength(5);
     expect(listed.stdout).toContain('"status":"pending"');
 
-    const worker = start({});
+    const worker = start(store);
     try {
       const port2 = await worker.port;
       // The CRM retries what it thinks may have been lost: duplicates, not second nudges.
@@ -212,33 +237,13 @@ async function exited(child: ChildProcess): Promise<void> {
 }
 
 describe(`kill -9 at random points (${storeKind})`, () => {
-  let schema: string | undefined;
   let storeEnv: Record<string, string>;
 
-  async function admin(statement: string): Promise<void> {
-    const client = new pg.Client({ connectionString: testDatabaseUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    if (storeKind === "postgres") {
-      schema = `crash_${randomUUID().replaceAll("-", "")}`;
-      await admin(`CREATE SCHEMA ${schema}`);
-      const url = new URL(testDatabaseUrl);
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      storeEnv = { DATABASE_URL: url.toString(), TOKEN_ENCRYPTION_KEY: "07".repeat(32) };
-    } else {
-      storeEnv = { DATA_DIR: mkdtempSync(join(tmpdir(), "deal-coach-kill-")) };
-    }
+    storeEnv = await storeOfItsOwn("deal-coach-kill-");
   });
-  afterAll(async () => {
+  afterAll(() => {
     slack.off("chat.postMessage");
-    if (schema) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
   it(

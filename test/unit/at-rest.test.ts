@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,8 +12,9 @@ import { KEY_FILE_NAME } from "../../src/store/at-rest-setup.js";
 import { openStore, openStoreWith } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { runCli } from "../support/cli.js";
+import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack } from "../support/fake-slack.js";
-import { storeKind, testDatabaseUrl, testEmbeddedDatabase } from "../support/store.js";
+import { borrowEmbeddedDatabase, storeKind, testDatabaseUrl } from "../support/store.js";
 
 // Reflections and CRM notes at rest (docs/encryption.md): sealed in every raw row, read back as written,
 // a wrong key is a clear error, the embedded store's key file, and rows stored before encryption.
@@ -42,7 +42,8 @@ interface Reopenable {
 
 async function reopenable(): Promise<Reopenable> {
   if (storeKind === "pglite") {
-    const embedded = await testEmbeddedDatabase();
+    // Migrated and empty, as a new one; an idle one when there is (test/support/store.ts).
+    const { embedded, giveBack } = await borrowEmbeddedDatabase();
     return {
       open: (key) => openStoreWith({ embedded, borrowed: true }, { atRest: key }),
       raw: async (text, values) => {
@@ -54,7 +55,7 @@ async function reopenable(): Promise<Reopenable> {
           await client.end();
         }
       },
-      end: () => embedded.stop(),
+      end: giveBack,
     };
   }
   const schema = `rest_${randomUUID().replaceAll("-", "")}`;
@@ -358,8 +359,10 @@ describe("where the key comes from", () => {
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
-  const tempDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), "deal-coach-rest-"));
+  // Created already, with no key file yet (test/support/data-dir.ts): the subject is the key file the
+  // first start makes, not the database's first creation, whose initdb costs about 3.6 s of CPU.
+  const createdDir = async () => {
+    const dir = await createdDataDir("deal-coach-rest-");
     dirs.push(dir);
     return dir;
   };
@@ -389,8 +392,9 @@ describe("where the key comes from", () => {
   it.runIf(storeKind === "pglite")(
     "creates the embedded store's key file once, mode 0600, reuses it, and names it when it is wrong or gone",
     async () => {
-      const dataDir = tempDir();
+      const dataDir = await createdDir();
       const keyFile = join(dataDir, KEY_FILE_NAME);
+      expect(existsSync(keyFile)).toBe(false);
       const first = await openStore({ dataDir });
       await first.addReflection(USER, { questionText: MARK.question, answer: MARK.answer });
       await first.close();

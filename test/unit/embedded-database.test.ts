@@ -2,7 +2,12 @@ import { Socket } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { migratedTemplate, testEmbeddedDatabase } from "../support/store.js";
+import {
+  borrowEmbeddedDatabase,
+  migratedTemplate,
+  storeKind,
+  testEmbeddedDatabase,
+} from "../support/store.js";
 
 // The embedded database runs in a worker thread of its own (src/store/embedded-database.ts): the
 // app's event loop keeps turning while PGlite works, and a thread that dies fails queries instead of
@@ -35,7 +40,9 @@ async function measure(work: () => Promise<unknown>): Promise<{ took: number; st
   return { took: ended - started, stall: Math.max(stall, ended - lastTick) };
 }
 
-describe("the embedded database in its worker thread", () => {
+// The embedded store's own tests run in the embedded pass only: TEST_STORE does not reach them, so the
+// PostgreSQL pass would repeat them unchanged, initdb included, within its own time (README "Development").
+describe.runIf(storeKind === "pglite")("the embedded database in its worker thread", () => {
   it("keeps the app's event loop turning while a query keeps PGlite busy for a second", async () => {
     // The control first: the same work on a PGlite in this thread, as the store ran it before,
     // stalls the loop for all of it. Were it not heavy enough to show, the test would prove nothing.
@@ -47,7 +54,8 @@ describe("the embedded database in its worker thread", () => {
       await inThread.close();
     }
 
-    const embedded = await testEmbeddedDatabase();
+    // Any database in its thread will do: an idle one when there is (test/support/store.ts).
+    const { embedded, giveBack } = await borrowEmbeddedDatabase();
     const pool = new pg.Pool(embedded.poolConfig);
     try {
       await pool.query("SELECT 1");
@@ -57,7 +65,7 @@ describe("the embedded database in its worker thread", () => {
       expect(served.stall).toBeLessThan(300);
     } finally {
       await pool.end();
-      await embedded.stop();
+      await giveBack();
     }
   }, 120_000);
 
@@ -88,7 +96,8 @@ describe("the embedded database in its worker thread", () => {
   it("rolls back what a connection that dropped mid-transaction left, before the next one runs", async () => {
     // The pool reconnects after a broken connection; PGlite is one session, so the new connection
     // must not find itself inside the old one's transaction.
-    const embedded = await testEmbeddedDatabase();
+    // Migrated and empty, as a new one (test/support/store.ts empties one it is given back).
+    const { embedded, giveBack } = await borrowEmbeddedDatabase();
     const socket = new Socket();
     const dropped = new pg.Client({ ...embedded.poolConfig, stream: () => socket });
     dropped.on("error", () => undefined);
@@ -109,7 +118,7 @@ describe("the embedded database in its worker thread", () => {
       expect(status.rows[0]?.in_transaction).toBe(false);
     } finally {
       await next.end();
-      await embedded.stop();
+      await giveBack();
     }
   }, 60_000);
 });
