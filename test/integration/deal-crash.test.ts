@@ -1,14 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDeals } from "../../src/deals/sources/index.js";
 import { PACKAGE_ROOT } from "../../src/paths.js";
 import { runCli } from "../support/cli.js";
 import { createdDataDir } from "../support/data-dir.js";
 import { FakeSlack, postToApp } from "../support/fake-slack.js";
-import { storeKind, testDatabaseUrl } from "../support/store.js";
+import { schemaOfItsOwn, storeKind } from "../support/store.js";
 
 // Exactly once across a crash: a process commits deliveries to the inbox (202) and is killed with
 // SIGKILL before it processes them; the next process on the same store processes each exactly once, and
@@ -18,17 +16,8 @@ import { storeKind, testDatabaseUrl } from "../support/store.js";
 const SECRET = "crash-secret";
 let slack: FakeSlack;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const schemas: string[] = [];
+/** Drops the PostgreSQL schemas the tests made, at the end. */
+const drops: Array<() => Promise<void>> = [];
 
 /**
  * The store settings of a store of the test's own, on the store the suite runs on: a schema of its own
@@ -37,12 +26,9 @@ const schemas: string[] = [];
  */
 async function storeOfItsOwn(prefix: string): Promise<Record<string, string>> {
   if (storeKind === "pglite") return { DATA_DIR: await createdDataDir(prefix), DATABASE_URL: "" };
-  const schema = `crash_${randomUUID().replaceAll("-", "")}`;
-  await admin(`CREATE SCHEMA ${schema}`);
-  schemas.push(schema);
-  const url = new URL(testDatabaseUrl);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return { DATABASE_URL: url.toString(), DATA_DIR: "", TOKEN_ENCRYPTION_KEY: "07".repeat(32) };
+  const { databaseUrl, drop } = await schemaOfItsOwn("crash");
+  drops.push(drop);
+  return { DATABASE_URL: databaseUrl, DATA_DIR: "", TOKEN_ENCRYPTION_KEY: "07".repeat(32) };
 }
 
 function start(env: Record<string, string>): {
@@ -122,7 +108,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await slack?.close();
-  for (const schema of schemas) await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  for (const drop of drops) await drop();
 });
 
 describe(`a crash between receipt and processing (${storeKind})`, () => {

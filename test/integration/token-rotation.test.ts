@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { Installation } from "@slack/bolt";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Config, loadConfig } from "../../src/config.js";
 import { signDeals } from "../../src/deals/sources/index.js";
@@ -18,7 +17,7 @@ import { createdDataDir } from "../support/data-dir.js";
 import { type ApiCall, eventCallback, FakeSlack, postToApp } from "../support/fake-slack.js";
 import { library } from "../support/library.js";
 import { appHomeOpened, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME } from "../support/slack-payloads.js";
-import { storeKind, testDatabaseUrl, testStore } from "../support/store.js";
+import { schemaOfItsOwn, storeKind, testStore } from "../support/store.js";
 
 // Token rotation against the fake Slack, whose bot tokens expire after a few seconds: App Home (Bolt's
 // incoming requests), deal nudges, weekly prompts and `deal-coach weekly send` keep working across
@@ -360,24 +359,11 @@ async function sharedStore(): Promise<{
       drop: async () => {},
     };
   }
-  const schema = `test_${randomUUID().replaceAll("-", "")}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: testDatabaseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE SCHEMA ${schema}`);
-  const url = new URL(testDatabaseUrl);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  const databaseUrl = url.toString();
+  const { databaseUrl, drop } = await schemaOfItsOwn();
   return {
     env: { DATABASE_URL: databaseUrl },
     open: () => openStore({ databaseUrl, encryptionKey: KEY }),
-    drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
+    drop,
   };
 }
 

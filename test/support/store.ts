@@ -178,6 +178,20 @@ async function postgresStore(options: TestStoreOptions): Promise<Store> {
   }
 }
 
+/**
+ * A schema of its own on the test PostgreSQL, for a child process or the CLI to reach by URL (its
+ * search_path in the URL's options); drop it when done.
+ */
+export async function schemaOfItsOwn(
+  prefix = "test",
+): Promise<{ databaseUrl: string; drop: () => Promise<void> }> {
+  const schema = `${prefix}_${randomUUID().replaceAll("-", "")}`;
+  await admin(`CREATE SCHEMA ${schema}`);
+  const url = new URL(testDatabaseUrl);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return { databaseUrl: url.toString(), drop: () => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+}
+
 async function admin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();
