@@ -1,3 +1,4 @@
+import type { UserKey } from "../../../store/types.js";
 import { notice, staleButton } from "../../blocks/messages.js";
 import { type WEEKLY_ACTION, weeklyAnswerModal } from "../../blocks/weekly.js";
 import { weeklyAnswerMetadata, weeklyValue } from "../../button-values.js";
@@ -15,6 +16,8 @@ interface Click {
   services: Services;
   args: ButtonArgs;
   tell: Tell;
+  /** Who clicked. */
+  key: UserKey;
   /** The button's value, read; undefined when it cannot be (a button from an older message). */
   value: ReturnType<typeof weeklyValue.decode>;
   now: Date;
@@ -41,27 +44,28 @@ async function openAnswer({ services, args, value }: Click): Promise<void> {
 }
 
 /** Skipping is an answer of sorts: it doesn't count toward the unanswered weeks. */
-async function skipWeek({ services, args, tell, value, now }: Click): Promise<void> {
+async function skipWeek({ services, key, tell, value, now }: Click): Promise<void> {
   if (!value) {
     await tell(staleButton("The next question comes at the usual time; just leave this one."));
     return;
   }
-  await services.store.weekly.markAnswered(clicker(args.body), value.week, now);
+  await services.store.weekly.markAnswered(key, value.week, now);
   await tell(notice("Skipped this week. The next question comes at the usual time."));
 }
 
-const turnOn = async ({ services, args, tell, now }: Click) =>
-  tell(notice(await setWeekly(services.store, args.client, clicker(args.body), { on: true }, now)));
+/** Turns the weekly prompts on or off, and says when the next one comes (or that none will). */
+const turnTo =
+  (on: boolean) =>
+  async ({ services, args, key, tell, now }: Click) =>
+    tell(notice(await setWeekly(services.store, args.client, key, { on }, now)));
 
 const HANDLERS: Record<WeeklyKind, (click: Click) => Promise<unknown>> = {
   answer: openAnswer,
   skip: skipWeek,
-  pause: async ({ services, args, tell, now }) =>
-    tell(notice(await pauseWeekly(services.store, clicker(args.body), 4, now))),
-  stop: async ({ services, args, tell, now }) =>
-    tell(notice(await setWeekly(services.store, args.client, clicker(args.body), { on: false }, now))),
-  keep: turnOn,
-  optIn: turnOn,
+  pause: async ({ services, key, tell, now }) => tell(notice(await pauseWeekly(services.store, key, 4, now))),
+  stop: turnTo(false),
+  keep: turnTo(true),
+  optIn: turnTo(true),
 };
 
 export function weeklyAction(services: Services, kind: WeeklyKind) {
@@ -70,6 +74,7 @@ export function weeklyAction(services: Services, kind: WeeklyKind) {
       services,
       args,
       tell,
+      key: clicker(args.body),
       value: weeklyValue.decode(args.action.value),
       now: new Date(),
     });
