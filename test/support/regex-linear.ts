@@ -20,8 +20,8 @@ import { type RegexSite, regexSites, topLevelAlternatives } from "./regex-census
 //
 // Budget: recheck gets RECHECK_BUDGET_MS in all and RECHECK_TIMEOUT_MS per part. A part it could not
 // decide in time, and every part after the budget, gets a measured check instead: the whole pattern
-// against 50,000-character runs of each character and word it names, each under MEASURED_LIMIT_MS
-// (a quadratic pattern needs seconds on those, a linear one well under a millisecond).
+// against 50,000-character runs of each character and word it names, each under MEASURED_LIMIT_MS of
+// CPU time (a quadratic pattern needs seconds on those, a linear one well under a millisecond).
 // Parts are asked once per distinct part and flags, RECHECK_CONCURRENCY at a time.
 // A "vulnerable" from recheck's automaton checker is a proof and fails at once; one from its fuzz checker
 // alone (which on a busy machine sometimes calls a linear pattern polynomial) is confirmed by measuring
@@ -45,8 +45,9 @@ export const RECHECK_CONCURRENCY = 2;
 /**
  * Patterns recheck calls super-linear whose extra factor is a bounded repeat: a keyword, then at most
  * 60 (or 40) characters to the next one, so the work per position is bounded and the search linear
- * (with a constant factor). They keep the measured check. An entry that no longer matches a pattern
- * fails the test, so the list cannot outlive its reason.
+ * (with a constant factor). recheck is not asked about them, since no verdict of its could fail them
+ * and its fuzzing spent about 10 s of CPU on each run to say so; they are measured on every run instead.
+ * An entry that no longer matches a pattern fails the test, so the list cannot outlive its reason.
  */
 export const BOUNDED_REPEAT: Array<{ file: string; startsWith: string }> = [
   // "Key: value" pairs: a key is at most 31 characters, so the space after it is read at most 31 times.
@@ -159,22 +160,21 @@ function scaledAttack(attack: AttackPattern): string {
 }
 
 /**
- * The slowest of the stress inputs through the pattern, in ms, and which input it was. An input over the
- * limit is timed twice more and its fastest run kept: a busy machine only ever adds time, while a
- * quadratic pattern needs seconds on every run.
+ * The slowest of the stress inputs through the pattern, in ms of this process's CPU time, and which input
+ * it was. CPU time, not wall time: a busy machine makes a run wait for a core, which wall time would
+ * count, so one run settles an input (wall time took the fastest of three, and a quadratic pattern's
+ * seconds three times over).
  */
 function measure(pattern: Pattern, extra: string[] = []): { ms: number; input: string } {
   const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
   let worst = { ms: 0, input: "" };
-  // recheck's attacks first: the likeliest to be slow. One input over the limit on all three runs
-  // settles it, so a quadratic pattern costs seconds, not seconds per input.
+  // recheck's attacks first: the likeliest to be slow. One input over the limit settles it, so a
+  // quadratic pattern costs seconds, not seconds per input.
   for (const input of [...extra, ...stressInputs(pattern.source)]) {
-    let ms = Number.POSITIVE_INFINITY;
-    for (let run = 0; run < 3 && ms > MEASURED_LIMIT_MS; run++) {
-      const started = performance.now();
-      re.exec(input);
-      ms = Math.min(ms, performance.now() - started);
-    }
+    const before = process.cpuUsage();
+    re.exec(input);
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
     if (ms > worst.ms) worst = { ms, input: input.slice(0, 12) };
     if (worst.ms > MEASURED_LIMIT_MS) break;
   }
@@ -215,6 +215,13 @@ export async function problemsWith(pattern: Pattern, deadline: number, half?: Ha
   const bounded = BOUNDED_REPEAT.some(
     (b) => pattern.where.startsWith(b.file) && pattern.source.startsWith(b.startsWith),
   );
+  if (bounded) {
+    // Measured once, in the half of the pattern's first part.
+    const first = topLevelAlternatives(pattern.source)[0] ?? pattern.source;
+    if (half !== undefined && halfOfPart(first, pattern.flags) !== half) return [];
+    tally.patterns++;
+    return measuredProblems(pattern, []);
+  }
   const parts = topLevelAlternatives(pattern.source).filter(
     (part) => half === undefined || halfOfPart(part, pattern.flags) === half,
   );
@@ -240,25 +247,27 @@ export async function problemsWith(pattern: Pattern, deadline: number, half?: Ha
       tally.fuzzToMeasure++;
       continue;
     }
-    if (verdict?.status === "vulnerable" && !bounded) {
+    if (verdict?.status === "vulnerable") {
       problems.push(
         `${pattern.where} /${pattern.source}/${pattern.flags}: ${verdict.complexity.summary} in ` +
           `/${part}/, e.g. ${JSON.stringify(verdict.attack.string.slice(0, 40))}`,
       );
     }
   }
-  // Parts recheck could not decide, and bounded repeats, are measured, on recheck's attacks as well.
-  if (problems.length === 0 && (attacks.length > 0 || undecided)) {
-    tally.measured++;
-    const worst = measure(pattern, attacks);
-    if (worst.ms > MEASURED_LIMIT_MS) {
-      problems.push(
-        `${pattern.where} /${pattern.source}/${pattern.flags}: ${worst.ms.toFixed(0)} ms on ` +
-          `${STRESS_LENGTH} chars starting ${JSON.stringify(worst.input)}`,
-      );
-    }
-  }
+  // Parts recheck could not decide are measured, on recheck's attacks as well.
+  if (problems.length === 0 && (attacks.length > 0 || undecided)) return measuredProblems(pattern, attacks);
   return problems;
+}
+
+/** The measured check of a whole pattern: empty when no stress input took over MEASURED_LIMIT_MS. */
+function measuredProblems(pattern: Pattern, attacks: string[]): string[] {
+  tally.measured++;
+  const worst = measure(pattern, attacks);
+  if (worst.ms <= MEASURED_LIMIT_MS) return [];
+  return [
+    `${pattern.where} /${pattern.source}/${pattern.flags}: ${worst.ms.toFixed(0)} ms of CPU on ` +
+      `${STRESS_LENGTH} chars starting ${JSON.stringify(worst.input)}`,
+  ];
 }
 
 /** The patterns the modules with `new RegExp(...)` build while they load, and the library's cues. */
