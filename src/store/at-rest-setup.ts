@@ -132,7 +132,9 @@ async function sealExistingRows(trx: Kysely<Database>, atRest: AtRest): Promise<
   let rows = 0;
   for (const [table, columns] of Object.entries(SEALED_TEXT)) {
     const sealed = columns.map((c) => [c, "text"] as [string, string]);
-    rows += await sealTable(trx, table, sealed, (row) => columns.map((c) => atRest.sealText(String(row[c]))));
+    rows += await sealTable(trx, table, sealed, (row) =>
+      columns.map((c) => (row[c] === null ? null : atRest.sealText(String(row[c])))),
+    );
   }
   for (const [table, byColumn] of Object.entries(SEALED_JSON)) {
     const sealed = Object.keys(byColumn).map((c) => [c, "jsonb"] as [string, string]);
@@ -153,7 +155,7 @@ async function sealTable(
   trx: Kysely<Database>,
   table: string,
   sealed: Array<[column: string, type: string]>,
-  sealRow: (row: Record<string, unknown>) => string[],
+  sealRow: (row: Record<string, unknown>) => Array<string | null>,
 ): Promise<number> {
   const keys = PRIMARY_KEYS[table];
   if (!keys) throw new Error(`no primary key known for ${table}`);

@@ -20,8 +20,11 @@ export class AtRestKeyError extends Error {
 
 type Path = readonly string[];
 
-/** Text columns sealed whole. */
-export const SEALED_TEXT = { reflections: ["question_text", "answer"] } as const;
+/**
+ * Text columns sealed whole (a null stays null). A CRM's words about a failed update (`last_error`) may
+ * echo the deal's name or fields, as HubSpot's "Property dealname=... is invalid" does.
+ */
+export const SEALED_TEXT = { reflections: ["question_text", "answer"], deal_inbox: ["last_error"] } as const;
 
 /**
  * String fields sealed inside jsonb columns. Only those fields: the rest stays queryable (the owner's

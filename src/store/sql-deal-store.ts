@@ -39,7 +39,7 @@ function toInbox(row: Selectable<DealInboxTable>, atRest: AtRest): InboxRow {
     status: row.status as InboxStatus,
     attempts: Number(row.attempts),
     nextAttemptAt: new Date(row.next_attempt_at),
-    lastError: row.last_error,
+    lastError: row.last_error === null ? null : atRest.openText(row.last_error),
   };
 }
 
@@ -145,7 +145,7 @@ export class SqlDealStore implements DealStore {
         status: retryAt ? "pending" : "dead",
         next_attempt_at: retryAt ?? this.now(),
         locked_until: null,
-        last_error: error.slice(0, 1000),
+        last_error: this.atRest.sealText(error.slice(0, 1000)),
       })
       .where("id", "=", id)
       .execute();

@@ -27,7 +27,10 @@ const MARK = {
   nextStep: "MARK-nextstep-1a5e",
   competitor: "MARK-competitor-c6d0",
   situation: "MARK-situation-2e8f",
+  crmError: "MARK-crmerror-5b7a",
 };
+/** What a CRM said when it refused a later update of the deal: its own words, which may echo the deal. */
+const CRM_ERROR = `HubSpot said 400: Property dealname=${MARK.crmError} is invalid`;
 const MARKERS = Object.values(MARK);
 const TEAM = "T_REST";
 const USER = { teamId: TEAM, userId: "U_REST" };
@@ -167,6 +170,12 @@ async function writePrivateData(store: Store): Promise<void> {
       },
     ],
   });
+  // A later update the CRM refused for good: its words are kept for `deal-coach inbox`.
+  await store.deals.accept(TEAM, [
+    { ...dealUpdate(), eventId: "e-rest-2", occurredAt: "2026-11-21T09:00:00Z" },
+  ]);
+  const [refused] = await store.deals.claimInbox(10, 60_000);
+  await store.deals.failInbox(refused?.id as string, CRM_ERROR, null);
 }
 
 /** What the store gives back: every marker, in the places it was written. */
@@ -175,6 +184,8 @@ async function expectPrivateDataReads(store: Store): Promise<void> {
   expect(reflection).toMatchObject({ questionText: MARK.question, answer: MARK.answer });
   const [inbox] = await store.deals.listInbox(["pending", "processing", "done", "dead"]);
   expect(inbox?.update).toEqual(dealUpdate());
+  const dead = await store.deals.listInbox(["dead"]);
+  expect(dead.map((row) => [row.eventId, row.lastError])).toEqual([["e-rest-2", CRM_ERROR]]);
   expect((await store.deals.getDeal("deals", "D_REST"))?.state).toEqual(dealState());
   expect((await store.deals.allDeals())[0]?.state).toEqual(dealState());
   // The owner's e-mail stays plain, so a deal still joins its owner's link.
@@ -260,6 +271,12 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
         [TEAM, JSON.stringify(dealUpdate())],
       );
       await db.raw(
+        `INSERT INTO deal_inbox (source, event_id, team_id, deal_key, occurred_at, received_at, payload,
+                                 status, next_attempt_at, last_error)
+         VALUES ('deals', 'e-rest-2', $1, 'deals:D_REST', now() + interval '1 day', now(), $2, 'dead', now(), $3)`,
+        [TEAM, JSON.stringify({ ...dealUpdate(), eventId: "e-rest-2" }), CRM_ERROR],
+      );
+      await db.raw(
         `INSERT INTO deals (source, deal_id, team_id, state, last_event_at, updated_at)
          VALUES ('deals', 'D_REST', $1, $2, '2026-11-20T09:00:00Z', now())`,
         [TEAM, JSON.stringify(dealState())],
@@ -292,6 +309,7 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
       );
       // Read as they are before the first start with a key seals them.
       expect(await everyStoredText(db)).toContain(MARK.note);
+      expect(await everyStoredText(db)).toContain(MARK.crmError);
 
       const store = await db.open(keyOf(1));
       try {
