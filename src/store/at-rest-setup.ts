@@ -45,6 +45,9 @@ export async function prepareAtRest(
         if (!(error instanceof AtRestKeyError)) throw error;
       }
       if (check !== KEY_CHECK) throw atRest.wrongKey();
+      const resealed = await sealLastErrorsLeftPlain(trx, atRest);
+      if (resealed > 0)
+        logger?.info({ rows: resealed }, "encrypted CRM errors an earlier version stored plain");
       return atRest;
     }
     const sealed = await sealExistingRows(trx, atRest);
@@ -143,6 +146,26 @@ async function sealExistingRows(trx: Kysely<Database>, atRest: AtRest): Promise<
     );
   }
   return rows;
+}
+
+/**
+ * Seals the `deal_inbox.last_error` values a version before it was sealed wrote plain into a database
+ * that already had its key; returns how many. Done rows hold none (their error is cleared), so only the
+ * others are read. A sealed value starts "v1." (secret-box.ts), so each batch leaves the next query.
+ */
+async function sealLastErrorsLeftPlain(trx: Kysely<Database>, atRest: AtRest): Promise<number> {
+  let count = 0;
+  for (;;) {
+    const { rows } = await sql<{ id: string; last_error: string }>`
+      SELECT id, last_error FROM deal_inbox
+       WHERE status <> 'done' AND last_error IS NOT NULL AND last_error NOT LIKE 'v1.%'
+       ORDER BY id LIMIT ${BATCH}`.execute(trx);
+    if (rows.length === 0) return count;
+    const values = sql.join(rows.map((row) => sql`(${String(row.id)}, ${atRest.sealText(row.last_error)})`));
+    await sql`UPDATE deal_inbox AS t SET last_error = v.last_error
+      FROM (VALUES ${values}) AS v (id, last_error) WHERE t.id = CAST(v.id AS bigint)`.execute(trx);
+    count += rows.length;
+  }
 }
 
 const asJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);

@@ -252,6 +252,34 @@ describe(`reflections and CRM notes at rest (${storeKind})`, () => {
     }
   }, 60_000);
 
+  it("seals a CRM error an earlier version stored plain in a database that had its key already", async () => {
+    const db = await reopenable();
+    try {
+      const first = await db.open(keyOf(1));
+      await first.close();
+      // What a version that sealed the CRM note but not the CRM's error left behind, more than a batch.
+      await db.raw(
+        `INSERT INTO deal_inbox (source, event_id, team_id, deal_key, occurred_at, received_at, payload,
+                                 status, next_attempt_at, last_error)
+         SELECT 'deals', 'e-plain-' || g, $1, 'deals:D_PLAIN_' || g, now(), now(), '{}', 'dead', now(), $2
+           FROM generate_series(1, 501) g`,
+        [TEAM, CRM_ERROR],
+      );
+      expect(await everyStoredText(db)).toContain(MARK.crmError);
+      const store = await db.open(keyOf(1));
+      try {
+        const dead = await store.deals.listInbox(["dead"]);
+        expect(dead).toHaveLength(501);
+        expect(new Set(dead.map((row) => row.lastError))).toEqual(new Set([CRM_ERROR]));
+      } finally {
+        await store.close();
+      }
+      expect(await everyStoredText(db)).not.toContain(MARK.crmError);
+    } finally {
+      await db.end();
+    }
+  }, 60_000);
+
   it("seals rows stored before encryption at the first start with a key, and reads them as written", async () => {
     const db = await reopenable();
     try {
