@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import { AtRest, type AtRestKey, AtRestKeyError, SEALED_JSON, SEALED_TEXT } from "./at-rest.js";
 import type { Database } from "./schema.js";
 
@@ -130,20 +130,25 @@ const PRIMARY_KEYS: Record<string, Array<[column: string, type: string]>> = {
   nudges: [["id", "bigint"]],
 };
 
-/** Seals every sealed column of every row, in batches; returns the number of rows changed. */
+/**
+ * Seals every sealed column of every row, in batches, one walk per table (deal_inbox has a text column
+ * and a jsonb one); returns the number of rows changed.
+ */
 async function sealExistingRows(trx: Kysely<Database>, atRest: AtRest): Promise<number> {
+  const textColumns: Record<string, readonly string[]> = SEALED_TEXT;
+  const jsonColumns: Record<string, Record<string, readonly (readonly string[])[]>> = SEALED_JSON;
   let rows = 0;
-  for (const [table, columns] of Object.entries(SEALED_TEXT)) {
-    const sealed = columns.map((c) => [c, "text"] as [string, string]);
-    rows += await sealTable(trx, table, sealed, (row) =>
-      columns.map((c) => (row[c] === null ? null : atRest.sealText(String(row[c])))),
-    );
-  }
-  for (const [table, byColumn] of Object.entries(SEALED_JSON)) {
-    const sealed = Object.keys(byColumn).map((c) => [c, "jsonb"] as [string, string]);
-    rows += await sealTable(trx, table, sealed, (row) =>
-      Object.entries(byColumn).map(([c, paths]) => JSON.stringify(atRest.sealJson(asJson(row[c]), paths))),
-    );
+  for (const table of new Set([...Object.keys(textColumns), ...Object.keys(jsonColumns)])) {
+    const text = textColumns[table] ?? [];
+    const json = Object.entries(jsonColumns[table] ?? {});
+    const sealed = [
+      ...text.map((c) => [c, "text"] as [string, string]),
+      ...json.map(([c]) => [c, "jsonb"] as [string, string]),
+    ];
+    rows += await sealTable(trx, table, sealed, (row) => [
+      ...text.map((c) => (row[c] === null ? null : atRest.sealText(String(row[c])))),
+      ...json.map(([c, paths]) => JSON.stringify(atRest.sealJson(asJson(row[c]), paths))),
+    ]);
   }
   return rows;
 }
@@ -151,34 +156,31 @@ async function sealExistingRows(trx: Kysely<Database>, atRest: AtRest): Promise<
 /**
  * Seals the `deal_inbox.last_error` values a version before it was sealed wrote plain into a database
  * that already had its key; returns how many. Done rows hold none (their error is cleared), so only the
- * others are read. A sealed value starts "v1." (secret-box.ts), so each batch leaves the next query.
+ * others are read, through the status index; a sealed value starts "v1." (secret-box.ts).
  */
-async function sealLastErrorsLeftPlain(trx: Kysely<Database>, atRest: AtRest): Promise<number> {
-  let count = 0;
-  for (;;) {
-    const { rows } = await sql<{ id: string; last_error: string }>`
-      SELECT id, last_error FROM deal_inbox
-       WHERE status <> 'done' AND last_error IS NOT NULL AND last_error NOT LIKE 'v1.%'
-       ORDER BY id LIMIT ${BATCH}`.execute(trx);
-    if (rows.length === 0) return count;
-    const values = sql.join(rows.map((row) => sql`(${String(row.id)}, ${atRest.sealText(row.last_error)})`));
-    await sql`UPDATE deal_inbox AS t SET last_error = v.last_error
-      FROM (VALUES ${values}) AS v (id, last_error) WHERE t.id = CAST(v.id AS bigint)`.execute(trx);
-    count += rows.length;
-  }
+function sealLastErrorsLeftPlain(trx: Kysely<Database>, atRest: AtRest): Promise<number> {
+  return sealTable(
+    trx,
+    "deal_inbox",
+    [["last_error", "text"]],
+    (row) => [atRest.sealText(String(row.last_error))],
+    sql`status IN ('pending', 'processing', 'dead') AND last_error IS NOT NULL AND last_error NOT LIKE 'v1.%'`,
+  );
 }
 
 const asJson = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
 
 /**
- * Walks a table in key order, BATCH rows at a time, and writes each batch back in one UPDATE ... FROM
- * (VALUES ...): a statement per row made a first start over 15,000 rows take half a minute.
+ * Walks a table in key order (only its rows that match `where`, when given), BATCH rows at a time, and
+ * writes each batch back in one UPDATE ... FROM (VALUES ...): a statement per row made a first start over
+ * 15,000 rows take half a minute.
  */
 async function sealTable(
   trx: Kysely<Database>,
   table: string,
   sealed: Array<[column: string, type: string]>,
   sealRow: (row: Record<string, unknown>) => Array<string | null>,
+  where?: RawBuilder<unknown>,
 ): Promise<number> {
   const keys = PRIMARY_KEYS[table];
   if (!keys) throw new Error(`no primary key known for ${table}`);
@@ -196,7 +198,11 @@ async function sealTable(
   let after: unknown[] | undefined;
   let count = 0;
   for (;;) {
-    const from = after ? sql`WHERE (${keyList}) > (${sql.join(after)})` : sql``;
+    const conditions = [
+      ...(where ? [where] : []),
+      ...(after ? [sql`(${keyList}) > (${sql.join(after)})`] : []),
+    ];
+    const from = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
     const { rows } = await sql<Record<string, unknown>>`
       SELECT ${selected} FROM ${sql.table(table)} ${from} ORDER BY ${keyList} LIMIT ${BATCH}`.execute(trx);
     if (rows.length > 0) {
