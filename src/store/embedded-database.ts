@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, realpathSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -200,29 +200,48 @@ function preferredSocketDir(dataDir: string | undefined): string | undefined {
   return join(dir, SOCKET_NAME).length <= MAX_SOCKET_PATH ? dir : undefined;
 }
 
+/** tsc's output of the worker, where the bundled CLI and the TypeScript sources find it. */
+const BUILT_WORKER = join(PACKAGE_ROOT, "dist", "store", "pglite-worker.js");
+
 /**
  * The worker's module. From tsc's output (npm start) it is the .js beside this file; from the bundled
  * CLI, whose chunks hold this code but not the worker, tsc's output under dist/store/. From TypeScript
- * sources (tsx, vitest) it is the .ts beside this file, loaded with tsx's tsImport: a worker thread of
- * Node 20 inherits no loader hooks, and tsx's own loader registers none in a worker.
+ * sources (tsx, vitest) it is that same output when `npm run build` made it after the last edit of
+ * pglite-worker.ts (the worker imports only Node and PGlite, so its own source is all it is built from;
+ * test/unit/embedded-worker-entry.test.ts keeps it so), else the .ts itself, loaded with tsx's tsImport:
+ * a worker thread of Node 20 inherits no loader hooks, and tsx's own loader registers none in a worker.
+ * tsImport starts a loader thread of its own and costs about 0.3 s of CPU per start, which the test
+ * suite, starting dozens of embedded databases, paid on every one (README "Development").
  */
-function workerEntry(): { script: URL | string; eval?: boolean } {
-  const here = import.meta.url;
+export function workerEntry(
+  here: string = import.meta.url,
+  built: string = BUILT_WORKER,
+): { script: URL | string; eval?: boolean } {
   if (here.endsWith(".ts")) {
+    const source = new URL("./pglite-worker.ts", here);
+    if (builtSince(built, fileURLToPath(source))) return { script: pathToFileURL(built) };
     // The ES module build of tsx/esm/api; require.resolve finds its CommonJS twin beside it, which
     // cannot load tsx's hooks.
     const api = pathToFileURL(
-      createRequire(here)
+      createRequire(import.meta.url)
         .resolve("tsx/esm/api")
         .replace(/\.cjs$/, ".mjs"),
     ).href;
-    const entry = new URL("./pglite-worker.ts", here).href;
     return {
-      script: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}));`,
+      script: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(here)}));`,
       eval: true,
     };
   }
   const beside = new URL("./pglite-worker.js", here);
   if (existsSync(fileURLToPath(beside))) return { script: beside };
-  return { script: pathToFileURL(join(PACKAGE_ROOT, "dist", "store", "pglite-worker.js")) };
+  return { script: pathToFileURL(BUILT_WORKER) };
+}
+
+/** Whether `built` exists and was written no earlier than `source` was last changed (as make decides). */
+function builtSince(built: string, source: string): boolean {
+  try {
+    return statSync(built).mtimeMs >= statSync(source).mtimeMs;
+  } catch {
+    return false;
+  }
 }
