@@ -61,9 +61,7 @@ describe("the embedded database's worker module", () => {
   });
 
   it("through tsx, the source starts a database that answers ready and stops", async () => {
-    const here = pathToFileURL(
-      join(fileURLToPath(new URL("../../src/store/", import.meta.url)), "x.ts"),
-    ).href;
+    const here = new URL("../../src/store/embedded-database.ts", import.meta.url).href;
     const entry = workerEntry(here, join(dir, "never-built.js"));
     expect(entry.eval).toBe(true);
     const start: WorkerStart = {
@@ -77,22 +75,24 @@ describe("the embedded database's worker module", () => {
       stdout: true,
       stderr: true,
     });
-    const reports: WorkerReport["type"][] = [];
-    const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+    const reports: WorkerReport[] = [];
+    const waiting = new Map<WorkerReport["type"], (report: WorkerReport) => void>();
+    worker.on("message", (report: WorkerReport) => {
+      reports.push(report);
+      waiting.get(report.type)?.(report);
+    });
+    const failed = new Promise<never>((_, reject) => worker.once("error", reject));
     const next = (type: WorkerReport["type"]) =>
-      new Promise<void>((resolve, reject) => {
-        worker.on("message", (report: WorkerReport) => {
-          reports.push(report.type);
-          if (report.type === type) resolve();
-        });
-        worker.once("error", reject);
-      });
-    await next("ready");
+      Promise.race([new Promise<WorkerReport>((resolve) => waiting.set(type, resolve)), failed]);
+    const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
+
+    const ready = await next("ready");
     const stopped = next("stopped");
     worker.postMessage({ type: "stop" });
     await stopped;
     await exited;
-    expect(reports).toContain("ready");
-    expect(reports).toContain("stopped");
+    // The thread listened on a socket of its own making; as startEmbeddedDatabase does, remove it.
+    if (ready.type === "ready" && ready.temporary) rmSync(ready.dir, { recursive: true, force: true });
+    expect(reports.map((report) => report.type)).toEqual(["ready", "stopped"]);
   }, 60_000);
 });
